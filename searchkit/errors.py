@@ -1,0 +1,53 @@
+"""One error hierarchy. The CLI maps each class to an exit code and prints one line.
+
+Third-party exceptions are wrapped at the boundary (``raise ... from e``) so callers of the
+library only ever need ``except SearchkitError``.
+"""
+
+from __future__ import annotations
+
+
+class SearchkitError(Exception):
+    """Base class. ``str(err)`` is a complete one-line message; ``hint`` is optional advice."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.hint = hint
+
+
+class SourceError(SearchkitError):
+    """An input file could not be read or decoded (one bad file never stops an ingest)."""
+
+
+class IndexMissing(SearchkitError):
+    """No index at the given location."""
+
+
+class NotAnIndex(SearchkitError):
+    """The directory exists but does not hold a searchkit index."""
+
+
+class SchemaMismatch(SearchkitError):
+    """The index was built by another schema version: it must be rebuilt."""
+
+
+class IndexLocked(SearchkitError):
+    """Another process holds the index's write lock."""
+
+
+class IndexReadOnly(SearchkitError):
+    """The index cannot be written (permissions or read-only file system)."""
+
+
+class QuerySyntax(SearchkitError):
+    """The query or a filter value could not be parsed."""
+
+
+class NotFound(SearchkitError):
+    """An article or passage id that is not in the index."""
+
+
+class ModelError(SearchkitError):
+    """The NER model is not installed or failed to load."""

@@ -1,0 +1,203 @@
+"""Frozen records passed between the pipeline stages.
+
+load → :class:`Source` → clean → :class:`Cleaned` → passages → :class:`Passage`
+→ entities → :class:`Entity` / :class:`Mention` → index → search → :class:`Hit` /
+:class:`SearchResult`. ``to_dict()`` is used at the edges only (JSON output).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+FACETS: tuple[str, ...] = ("person", "org", "place", "group")
+"""The entity facet names, in display order."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """One raw input document, decoded to ``str``.
+
+    ``source_id`` is stable across runs: the file path, or ``path#L<n>`` for line *n* of a
+    JSONL file. ``content_hash`` is the SHA-256 of the raw bytes (or of the JSONL line) and
+    drives incremental ingest.
+    """
+
+    source_id: str
+    path: str
+    kind: str  # "html" or "text"
+    content: str
+    content_hash: str
+    meta: dict[str, str] = field(default_factory=dict)  # title/url/date/site/author given by the input
+
+
+@dataclass(frozen=True)
+class Removal:
+    """A block the cleaner dropped, with the rule that matched and a one-line reason."""
+
+    text: str
+    rule: str
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Metadata:
+    """Article metadata; ``date`` is ISO 8601 (``YYYY-MM-DD`` or with time) or ``None``."""
+
+    title: str | None = None
+    date: str | None = None
+    author: str | None = None
+    site: str | None = None
+    url: str | None = None
+    language: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Cleaned:
+    """The cleaner's output: article text (paragraphs joined by a blank line), metadata and
+    the removed blocks."""
+
+    text: str
+    metadata: Metadata
+    removed: tuple[Removal, ...] = ()
+
+    @property
+    def paragraphs(self) -> list[str]:
+        return [p for p in self.text.split("\n\n") if p.strip()]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "metadata": self.metadata.to_dict(),
+            "removed": [r.to_dict() for r in self.removed],
+        }
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One entity mention in the clean text: ``text[start:end]`` resolved to ``name``."""
+
+    start: int
+    end: int
+    text: str
+    name: str  # canonical value
+    type: str  # one of FACETS
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A canonical entity of an article (or of the whole index), with its surface aliases."""
+
+    name: str
+    type: str  # one of FACETS
+    count: int = 1
+    aliases: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "type": self.type, "count": self.count, "aliases": list(self.aliases)}
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A paragraph-sized slice of an article's clean text, ``text == article_text[start:end]``."""
+
+    article_id: str
+    ordinal: int
+    start: int
+    end: int
+    text: str
+    entities: dict[str, tuple[str, ...]] = field(default_factory=dict)  # facet -> canonical names
+
+    @property
+    def passage_id(self) -> str:
+        return f"{self.article_id}:{self.ordinal}"
+
+
+@dataclass(frozen=True)
+class Article:
+    """A cleaned article ready to index."""
+
+    article_id: str
+    source_id: str
+    path: str
+    content_hash: str
+    text: str
+    metadata: Metadata
+    removed: tuple[Removal, ...] = ()
+    entities: tuple[Entity, ...] = ()
+    passages: tuple[Passage, ...] = ()
+
+
+@dataclass(frozen=True)
+class Highlight:
+    """A character range of a hit's passage text that matched the query."""
+
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One ranked passage."""
+
+    rank: int
+    score: float
+    passage_id: str
+    article_id: str
+    ordinal: int
+    text: str
+    highlights: tuple[Highlight, ...]
+    title: str | None
+    site: str | None
+    date: str | None
+    url: str | None
+    path: str
+    entities: dict[str, tuple[str, ...]]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rank": self.rank,
+            "score": round(self.score, 4),
+            "passage_id": self.passage_id,
+            "article_id": self.article_id,
+            "ordinal": self.ordinal,
+            "title": self.title,
+            "site": self.site,
+            "date": self.date,
+            "url": self.url,
+            "path": self.path,
+            "text": self.text,
+            "highlights": [[h.start, h.end] for h in self.highlights],
+            "entities": {k: list(v) for k, v in self.entities.items()},
+        }
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """A page of hits plus counts. ``total`` counts matching passages before collapsing."""
+
+    query: str
+    total: int
+    hits: tuple[Hit, ...]
+    facets: dict[str, tuple[tuple[str, int], ...]] | None = None
+    suggestion: str | None = None
+    elapsed_ms: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "total": self.total,
+            "returned": len(self.hits),
+            "elapsed_ms": round(self.elapsed_ms, 2),
+            "suggestion": self.suggestion,
+            "hits": [h.to_dict() for h in self.hits],
+            "facets": None
+            if self.facets is None
+            else {k: [{"name": n, "count": c} for n, c in v] for k, v in self.facets.items()},
+        }
