@@ -133,8 +133,10 @@ EXTRACTORS: dict[str, Extractor] = {
 def version_of(name: str) -> str:
     from importlib.metadata import PackageNotFoundError, version
 
+    if name == "searchkit":
+        return "repo"  # always the checkout this script sits in, whatever is installed
     try:
-        return version({"searchkit": "searchkit", "trafilatura": "trafilatura", "readability-lxml": "readability-lxml"}[name])
+        return version(name)
     except PackageNotFoundError:
         return "repo"
 

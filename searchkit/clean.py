@@ -43,7 +43,6 @@ from .htmlbody import (
     page_blocks,
     parse_html,
     split_blocks,
-    void_marks,
 )
 from .metadata import PageFacts, extract_page_facts, merge_metadata
 from .records import Cleaned, Metadata, Removal, Source
@@ -223,9 +222,8 @@ def clean_html(html: str, url: str | None = None, meta: dict[str, str] | None = 
         root = tree
     drop_silent_elements(root, rules.html)
     blocks, marks = page_blocks(root, rules.html)
-    void = void_marks(blocks, marks)
-    body = locate_body(blocks, root, void, facts.article_body)
-    inside, removed = split_blocks(blocks, body, marks, void)
+    body = locate_body(blocks, root, facts.article_body)
+    inside, removed = split_blocks(blocks, body, marks)
     paragraphs, structural = _filter_body(inside, facts, rules)
     removed.extend(structural)
     kept, by_rule = strip_boilerplate(paragraphs, rules)

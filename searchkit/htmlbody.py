@@ -124,6 +124,8 @@ def boilerplate_mark(element: etree._Element, rules: HtmlRules) -> tuple[str, st
     hold the article (some sites wrap the story in ``<nav>`` or ``<div class="share-...">``).
     """
     tag = element.tag.lower() if isinstance(element.tag, str) else ""
+    if tag in ("article", "main") or element.get("itemprop") == "articleBody":
+        return None  # the page says this is the content; a class such as "tag-news" does not undo that
     if is_hidden(element):
         return "hidden-element", "hidden by the page (hidden, aria-hidden or display:none)"
     if tag in rules.container_tags:
@@ -210,7 +212,7 @@ def block_score(block: Block) -> float:
     if is_prose(block):
         commas = block.text.count(",") + block.text.count("，") + block.text.count("、")
         return length + 20 * min(commas, 5)
-    return -min(length, 40) * 0.5
+    return -min(length, 40) * 0.2
 
 
 def _ancestors(element: etree._Element, stop: etree._Element | None) -> Iterable[etree._Element]:
@@ -226,31 +228,13 @@ def _tokens(text: str) -> list[str]:
     return _WORD.findall(text.lower())
 
 
-def void_marks(blocks: list[Block], marks: dict[etree._Element, tuple[str, str]]) -> set[etree._Element]:
-    """Marked containers that hold most of the page's prose: they wrap the article itself."""
-    prose_in: dict[etree._Element, int] = {}
-    total = 0
-    for block in blocks:
-        if is_prose(block):
-            total += len(block.text)
-            for element in block.marks:
-                prose_in[element] = prose_in.get(element, 0) + len(block.text)
-    return {element for element, chars in prose_in.items() if chars > 0.5 * total}
-
-
-def locate_body(blocks: list[Block], root: etree._Element, void: set[etree._Element], article_body: str = "") -> etree._Element:
-    """The element whose subtree is most article-like; guided by JSON-LD text when given.
-
-    Each block adds its score to every ancestor; prose inside a boilerplate container
-    counts against it. The best-scoring element wins, so an outer wrapper only beats the
-    article container if it adds more prose than link lists and short fragments.
-    """
-    reference = Counter(_tokens(article_body)) if len(article_body) > 200 else None
+def _best_node(blocks: list[Block], root: etree._Element, honour_marks: bool, reference: Counter[str] | None) -> tuple[etree._Element, float]:
+    """Best-scoring element: by JSON-LD text match when ``reference`` is given, else by score."""
     scores: dict[etree._Element, float] = {}
     matched: dict[etree._Element, int] = {}
     totals: dict[etree._Element, int] = {}
     for block in blocks:
-        boiler = any(m not in void for m in block.marks)
+        boiler = honour_marks and bool(block.marks)
         score = -0.5 * len(block.text) if boiler else block_score(block)
         tokens = _tokens(block.text) if reference is not None and not boiler else []
         hits = sum(1 for t in tokens if t in reference) if reference is not None else 0
@@ -260,7 +244,7 @@ def locate_body(blocks: list[Block], root: etree._Element, void: set[etree._Elem
                 matched[node] = matched.get(node, 0) + hits
                 totals[node] = totals.get(node, 0) + len(tokens)
     if not scores:
-        return root
+        return root, 0.0
     if reference is not None:
         size = sum(reference.values())
         best, best_f1 = root, 0.0
@@ -273,19 +257,39 @@ def locate_body(blocks: list[Block], root: etree._Element, void: set[etree._Elem
             if f1 > best_f1:
                 best, best_f1 = node, f1
         if best_f1 >= 0.6:
-            return best
-    return max(scores, key=lambda node: scores[node])
+            return best, scores[best]
+    best = max(scores, key=lambda node: scores[node])
+    return best, scores[best]
+
+
+def locate_body(blocks: list[Block], root: etree._Element, article_body: str = "") -> etree._Element:
+    """The element whose subtree is most article-like; guided by JSON-LD text when given.
+
+    Each block adds its score to every ancestor, so an outer wrapper only beats the article
+    container if it adds more prose than link lists and short fragments. Prose inside a
+    boilerplate-marked container counts against its ancestors; but when honouring the marks
+    leaves far less prose than ignoring them, the marks were wrong (the page wraps its
+    story in ``<nav>`` or a "share" div) and the unmarked choice wins.
+    """
+    reference = Counter(_tokens(article_body)) if len(article_body) > 200 else None
+    marked, marked_score = _best_node(blocks, root, True, reference)
+    unmarked, unmarked_score = _best_node(blocks, root, False, reference)
+    if marked_score >= 0.3 * unmarked_score:
+        return marked
+    return unmarked
 
 
 def split_blocks(
-    blocks: list[Block], body: etree._Element, marks: dict[etree._Element, tuple[str, str]], void: set[etree._Element]
+    blocks: list[Block], body: etree._Element, marks: dict[etree._Element, tuple[str, str]]
 ) -> tuple[list[Block], list[Removal]]:
     """Blocks of the article body, and a removal for every block outside it or in boilerplate.
 
-    Marks on the body itself or on its ancestors are ignored: they wrap the article.
+    Marks on the body itself or on its ancestors are ignored: they wrap the article. So are
+    marks on a container inside the body that holds most of its prose (a layout class such
+    as "has-sidebar" or "sticky-sidebar" around the story column).
     """
     wrapping = set(_ancestors(body, None))
-    kept: list[Block] = []
+    inside: list[Block] = []
     removed: list[Removal] = []
     for block in blocks:
         node: etree._Element | None = block.owner
@@ -293,8 +297,19 @@ def split_blocks(
             node = node.getparent()
         if node is None:
             removed.append(Removal(block.text, "outside-article", "outside the element that holds the article prose"))
-            continue
-        inner = [m for m in block.marks if m not in wrapping and m not in void]
+        else:
+            inside.append(block)
+    prose_in: dict[etree._Element, int] = {}
+    total = 0
+    for block in inside:
+        if is_prose(block):
+            total += len(block.text)
+            for element in block.marks:
+                prose_in[element] = prose_in.get(element, 0) + len(block.text)
+    void = wrapping | {element for element, chars in prose_in.items() if chars > 0.5 * total}
+    kept: list[Block] = []
+    for block in inside:
+        inner = [m for m in block.marks if m not in void]
         if inner:
             rule, reason = marks[inner[-1]]
             removed.append(Removal(block.text, rule, reason))
