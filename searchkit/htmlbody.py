@@ -245,9 +245,12 @@ def _best_node(blocks: list[Block], root: etree._Element, honour_marks: bool, re
                 totals[node] = totals.get(node, 0) + len(tokens)
     if not scores:
         return root, 0.0
+    best = max(scores, key=lambda node: scores[node])
     if reference is not None:
+        # Prefer the element that best matches JSON-LD articleBody, unless that body is a
+        # teaser: then the match sits inside the scored container, which holds far more.
         size = sum(reference.values())
-        best, best_f1 = root, 0.0
+        candidate, best_f1 = best, 0.0
         for node, total in totals.items():
             if not total:
                 continue
@@ -255,10 +258,10 @@ def _best_node(blocks: list[Block], root: etree._Element, honour_marks: bool, re
             recall = min(matched[node] / size, 1.0)
             f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
             if f1 > best_f1:
-                best, best_f1 = node, f1
-        if best_f1 >= 0.6:
-            return best, scores[best]
-    best = max(scores, key=lambda node: scores[node])
+                candidate, best_f1 = node, f1
+        teaser = size < 0.3 * totals.get(best, 0) and best in set(_ancestors(candidate, root))
+        if best_f1 >= 0.6 and not teaser:
+            return candidate, scores[candidate]
     return best, scores[best]
 
 
