@@ -100,7 +100,7 @@ def load_pages(folder: Path) -> list[tuple[str, str, str | None, str]]:
 
 
 def searchkit_extract(html: str, url: str | None) -> str:
-    from searchkit.clean import clean_html
+    from searchkit.cleaner import clean_html
 
     return clean_html(html, url=url).text
 
