@@ -62,6 +62,8 @@ class NameRules:
     title_modifiers: frozenset[str]
     determiners: frozenset[str]
     junk: frozenset[str]
+    org_suffixes: frozenset[str]  # last words that make a name an organisation ("Corp", "Ministry")
+    name_particles: frozenset[str]  # lowercase words inside a person's name ("van", "bin")
 
 
 @cache
@@ -75,6 +77,8 @@ def name_rules() -> NameRules:
         title_modifiers=frozenset(raw["title_modifiers"]),
         determiners=frozenset(raw["leading_determiners"]),
         junk=frozenset(raw["junk"]),
+        org_suffixes=frozenset(raw["org_suffixes"]),
+        name_particles=frozenset(raw["name_particles"]),
     )
 
 

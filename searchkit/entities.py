@@ -33,6 +33,7 @@ keys shared with the index-wide alias table.
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -69,9 +70,13 @@ WEIGHTS = {
     "organisation": 5.0,
     "demonym": 3.0,
     "city": 1.5,
+    "pattern": 1.0,
+    "org_suffix": 2.0,
 }
 _POSSESSIVE_TOKENS = frozenset({"'s", "\u2019s", "'", "\u2019", "'S", "\u2019S"})
 _SENTENCE_END = frozenset({".", "!", "?", ":", ";", '"', "\u201c", "\u201d", "\u2014", "-", "(", "["})
+_INITIAL = re.compile(r"[A-Z]\.")
+_SPAN_BREAKS = frozenset({",", "(", ")", "[", "]", ":", ";", "/", '"', "\u201c", "\u201d", "-", "\u2013", "\u2014", "|"})
 _ACRONYM_SKIP = frozenset({"of", "the", "and", "for", "de", "du", "la", "&"})
 
 
@@ -127,7 +132,7 @@ def _is_sentence_start(doc: Any, i: int) -> bool:
     return prev.text in _SENTENCE_END or "\n" in prev.whitespace_ or prev.is_space
 
 
-def _make_candidate(doc: Any, start: int, end: int) -> _Candidate | None:
+def _make_candidate(doc: Any, start: int, end: int) -> _Candidate:
     end_char = doc[end - 1].idx + len(doc[end - 1].text)
     text = doc.text[doc[start].idx : end_char]
     bare = strip_possessive(text)  # a pre-tokenised "Clinton's" is one token
@@ -139,7 +144,7 @@ def _make_candidate(doc: Any, start: int, end: int) -> _Candidate | None:
 def _is_junk(c: _Candidate) -> bool:
     """Lowercase words, numbers, single letters and boilerplate phrases are no entity."""
     form = c.form
-    if len(form) < 2 or not any(ch.isalpha() for ch in form) or not any(ch.isupper() for ch in form):
+    if len(form.replace(".", "")) < 2 or not any(ch.isalpha() for ch in form) or not any(ch.isupper() for ch in form):
         return True
     if not form[0].isupper() and not form[0].isdigit():
         return True
@@ -174,16 +179,44 @@ def model_candidates(doc: Any) -> list[_Candidate]:
         facet = labels.get(ent.label_)
         if facet is None:
             continue
-        votes: Counter[str] = Counter({facet: WEIGHTS["model"]})
-        start, end = _trim_span(doc, ent.start, ent.end, facet, votes)
-        c = _make_candidate(doc, start, end)
-        if c is None:
-            continue
-        c.votes = votes
-        if _is_junk(c) or (facet == "person" and any(ch.isdigit() for ch in c.form)):
-            continue
-        out.append(c)
+        for start, end in _split_span(doc, ent.start, ent.end, facet):
+            votes: Counter[str] = Counter({facet: WEIGHTS["model"]})
+            start, end = _trim_span(doc, start, end, facet, votes)
+            c = _make_candidate(doc, start, end)
+            c.votes = votes
+            if _is_junk(c) or (facet == "person" and any(ch.isdigit() for ch in c.form)):
+                continue
+            out.append(c)
     return _merge_split_people(doc, out)
+
+
+def _breaks_name(doc: Any, k: int, facet: str) -> bool:
+    """Whether token ``k`` cannot be inside one name: a free-standing dash, comma or bracket,
+    a number, a lowercase word inside a person's name ("Gillespie st Kaluwitharana"), or the
+    start of an all-caps word after normal case ("Deborah Charles RANGOON", a dateline)."""
+    tok = doc[k]
+    if tok.is_space or tok.like_num or tok.text in _SPAN_BREAKS:
+        return True
+    if facet == "person" and tok.is_lower and tok.is_alpha and tok.lower_ not in name_rules().name_particles:
+        return True
+    prev = doc[k - 1]
+    return tok.is_upper and tok.is_alpha and len(tok) > 2 and prev.is_alpha and not prev.is_upper
+
+
+def _split_span(doc: Any, start: int, end: int, facet: str) -> list[tuple[int, int]]:
+    """Cut a model span where no single name can continue; drop the breaking tokens."""
+    parts = []
+    s = start
+    for k in range(start, end):
+        if _breaks_name(doc, k, facet) and k > start:
+            if k > s:
+                parts.append((s, k))
+            s = k + 1 if not (doc[k].is_upper and doc[k].is_alpha) else k
+        elif _breaks_name(doc, k, facet):
+            s = k + 1
+    if end > s:
+        parts.append((s, end))
+    return parts
 
 
 def _merge_split_people(doc: Any, cands: list[_Candidate]) -> list[_Candidate]:
@@ -208,7 +241,74 @@ def _merge_split_people(doc: Any, cands: list[_Candidate]) -> list[_Candidate]:
     return out
 
 
-# --- step 2: gazetteer names the model missed -------------------------------------------------
+# --- step 2: names the model missed: name patterns and gazetteers ------------------------------
+
+
+def _is_name_word(tok: Any) -> bool:
+    """A capitalised word in normal case: "Torrence", "McGrath", "Anne-Gaelle", "O'Neill"."""
+    text = tok.text
+    return (
+        len(text) > 1
+        and text[0].isupper()
+        and any(ch.islower() for ch in text)
+        and all(ch.isalpha() or ch in "-'\u2019" for ch in text)
+    )
+
+
+def _is_initial(tok: Any) -> bool:
+    return len(tok.text) == 2 and tok.text[0].isupper() and tok.text[1] == "."
+
+
+def _name_run(doc: Any, i: int, taken: set[int], max_words: int = 4) -> int:
+    """End of a run of capitalised words (with inner particles like "van der") from ``i``."""
+    particles = name_rules().name_particles
+    j = i
+    while j < len(doc) and j - i < max_words and j not in taken:
+        tok = doc[j]
+        if _is_name_word(tok) or (j > i and tok.lower_ in particles and j + 1 < len(doc) and _is_name_word(doc[j + 1])):
+            j += 1
+        else:
+            break
+    return j
+
+
+def pattern_candidates(doc: Any, taken: set[int]) -> list[_Candidate]:
+    """Untagged names with a telling shape: a known given name or an initial followed by
+    capitalised words ("Gwen Torrence", "G. Kersey") is a person; capitalised words ending
+    in a company or institution word ("Hindustan Copper Corp") are an organisation."""
+    gaz, rules, given = gazetteer(), name_rules(), given_names()
+    out = []
+    i = 0
+    while i < len(doc):
+        tok = doc[i]
+        if i in taken or not tok.text[:1].isupper():
+            i += 1
+            continue
+        found = None
+        starts_person = _is_initial(tok) or (_is_name_word(tok) and not tok.is_stop and name_key(tok.text) in given)
+        if starts_person and i + 1 < len(doc):
+            j = _name_run(doc, i + 1, taken)
+            words = [t.text for t in doc[i + 1 : j]]
+            last = name_key(words[-1]) if words else ""
+            if words and last not in rules.org_suffixes and name_key(" ".join(words)) not in gaz.facet:
+                found = (j, "person")
+        if found is None and _is_name_word(tok):
+            j = _name_run(doc, i, taken, max_words=5)
+            if j - i >= 2 and doc[j - 1].lower_.rstrip(".") in rules.org_suffixes:
+                found = (j, "org")
+        if found is None:
+            i += 1
+            continue
+        j, facet = found
+        c = _make_candidate(doc, i, j)
+        if c is not None and not _is_junk(c):
+            c.votes = Counter({facet: WEIGHTS["pattern"]})
+            c.from_model = False
+            out.append(c)
+            taken.update(range(i, j))
+        i = j
+    return out
+
 
 
 def _caps_context(doc: Any, i: int) -> bool:
@@ -303,7 +403,11 @@ def _evidence(c: _Cluster) -> Counter[str]:
         elif facet == "place":
             votes["place"] = max(votes["place"], WEIGHTS["city"])
     words = c.longest_words
-    if 1 < len(words) <= 4 and name_key(words[0]) in given_names() and all(w[:1].isupper() for w in words):
+    if len(words) > 1 and words[-1].rstrip(".").casefold() in name_rules().org_suffixes:
+        votes["org"] += WEIGHTS["org_suffix"]
+    elif 1 < len(words) <= 4 and all(w[:1].isupper() for w in words) and (
+        name_key(words[0]) in given_names() or _INITIAL.fullmatch(words[0])
+    ):
         votes["person"] += WEIGHTS["given_name"]
     return votes
 
@@ -504,6 +608,7 @@ def resolve_article(doc: Any) -> ArticleEntities:
     replaced = {i for c in extra for i in range(c.start, c.end)}
     cands = [c for c in cands if c.start not in replaced] + extra
     taken = {i for c in cands for i in range(c.start, c.end)}
+    cands += pattern_candidates(doc, taken)
     clusters = build_clusters(cands)
     propagate(doc, clusters, taken)
     for cl in clusters:
