@@ -64,6 +64,9 @@ class NameRules:
     junk: frozenset[str]
     org_suffixes: frozenset[str]  # last words that make a name an organisation ("Corp", "Ministry")
     name_particles: frozenset[str]  # lowercase words inside a person's name ("van", "bin")
+    place_suffixes: frozenset[str]  # last words that make a name a place ("Street", "Airport")
+    calendar: frozenset[str]  # months and weekdays: never a name, whatever the model says
+    modifier_suffixes: tuple[str, ...]  # "Ontario-based Magna": a leading word to drop
 
 
 @cache
@@ -79,6 +82,9 @@ def name_rules() -> NameRules:
         junk=frozenset(raw["junk"]),
         org_suffixes=frozenset(raw["org_suffixes"]),
         name_particles=frozenset(raw["name_particles"]),
+        place_suffixes=frozenset(raw["place_suffixes"]),
+        calendar=frozenset(raw["calendar"]),
+        modifier_suffixes=tuple(raw["leading_modifier_suffixes"]),
     )
 
 
@@ -132,7 +138,7 @@ def gazetteer() -> Gazetteer:
         for d in (c.get("demonym") or "").split(","):
             if d.strip():
                 demonyms.add(name_key(d))
-    for n in [*places["cities"], *places["regions"]]:
+    for n in [*places["cities"], *places["regions"], *json.loads(_read_data("entities_rules.json"))["extra_places"]]:
         add(n, "place")
     for o in orgs["organisations"]:
         for n in [o["name"], *o["aliases"]]:
@@ -176,7 +182,10 @@ def title_prefix_length(words: Sequence[str]) -> int:
     end = 0
     for i, w in enumerate(words[:-1]):
         lw = w.rstrip(".").casefold()
-        if lw in rules.honorifics or lw in rules.titles:
+        parts = lw.split("-")
+        if lw in rules.honorifics or lw in rules.titles or (
+            len(parts) > 1 and parts[-1] in rules.titles and all(p in rules.titles | rules.title_modifiers for p in parts)
+        ):
             end = i + 1
         elif not (lw in rules.title_modifiers or looks_like_demonym(w)):
             break

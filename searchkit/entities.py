@@ -71,7 +71,7 @@ WEIGHTS = {
     "demonym": 3.0,
     "city": 1.5,
     "pattern": 1.0,
-    "org_suffix": 2.0,
+    "name_suffix": 2.0,
 }
 _POSSESSIVE_TOKENS = frozenset({"'s", "\u2019s", "'", "\u2019", "'S", "\u2019S"})
 _SENTENCE_END = frozenset({".", "!", "?", ":", ";", '"', "\u201c", "\u201d", "\u2014", "-", "(", "["})
@@ -148,7 +148,7 @@ def _is_junk(c: _Candidate) -> bool:
         return True
     if not form[0].isupper() and not form[0].isdigit():
         return True
-    return c.key in name_rules().junk
+    return c.key in name_rules().junk or c.key in name_rules().calendar
 
 
 def _trim_span(doc: Any, start: int, end: int, facet: str, votes: Counter[str]) -> tuple[int, int]:
@@ -156,7 +156,9 @@ def _trim_span(doc: Any, start: int, end: int, facet: str, votes: Counter[str]) 
     rules = name_rules()
     while end - start > 1 and (doc[end - 1].text in _POSSESSIVE_TOKENS or doc[end - 1].is_punct):
         end -= 1
-    while end - start > 1 and (doc[start].is_punct or doc[start].lower_ in rules.determiners):
+    while end - start > 1 and (
+        doc[start].is_punct or doc[start].lower_ in rules.determiners or doc[start].lower_.endswith(rules.modifier_suffixes)
+    ):
         start += 1
     words = [t.text for t in doc[start:end]]
     n = title_prefix_length(words)
@@ -187,7 +189,38 @@ def model_candidates(doc: Any) -> list[_Candidate]:
             if _is_junk(c) or (facet == "person" and any(ch.isdigit() for ch in c.form)):
                 continue
             out.append(c)
-    return _merge_split_people(doc, out)
+    return [_complete_person(doc, c, taken=out) for c in _merge_split_people(doc, out)]
+
+
+def _can_join_name(doc: Any, k: int, taken: Sequence[_Candidate]) -> bool:
+    """Whether token ``k`` may be added to an adjacent person's name: a capitalised word that
+    is no title, stop word, known place or organisation, nor part of another mention."""
+    if not 0 <= k < len(doc) or not _is_name_word(doc[k]) or doc[k].is_stop:
+        return False
+    rules, key = name_rules(), name_key(doc[k].text)
+    if key in rules.calendar or key in rules.titles or key in rules.honorifics or key in rules.title_modifiers or key in gazetteer().facet:
+        return False
+    return not any(c.start <= k < c.end for c in taken)
+
+
+def _complete_person(doc: Any, c: _Candidate, taken: Sequence[_Candidate]) -> _Candidate:
+    """Add the first name the model left out ("Didier" + "Deschamps") or the surname after a
+    lone given name ("Shawn" + "Estes")."""
+    if not c.votes["person"] or c.votes["person"] < max(c.votes.values()):
+        return c
+    start, end = c.start, c.end
+    before = start - 1
+    if _can_join_name(doc, before, taken) and doc[before].whitespace_ == " " and (
+        name_key(doc[before].text) in given_names() or not _is_sentence_start(doc, before)
+    ):
+        start = before
+    if end - start == 1 and name_key(doc[start].text) in given_names() and _can_join_name(doc, end, taken):
+        end += 1
+    if (start, end) == (c.start, c.end):
+        return c
+    grown = _make_candidate(doc, start, end)
+    grown.votes = c.votes
+    return grown
 
 
 def _breaks_name(doc: Any, k: int, facet: str) -> bool:
@@ -290,7 +323,7 @@ def pattern_candidates(doc: Any, taken: set[int]) -> list[_Candidate]:
             j = _name_run(doc, i + 1, taken)
             words = [t.text for t in doc[i + 1 : j]]
             last = name_key(words[-1]) if words else ""
-            if words and last not in rules.org_suffixes and name_key(" ".join(words)) not in gaz.facet:
+            if words and last not in rules.org_suffixes | rules.place_suffixes and name_key(" ".join(words)) not in gaz.facet:
                 found = (j, "person")
         if found is None and _is_name_word(tok):
             j = _name_run(doc, i, taken, max_words=5)
@@ -403,13 +436,26 @@ def _evidence(c: _Cluster) -> Counter[str]:
         elif facet == "place":
             votes["place"] = max(votes["place"], WEIGHTS["city"])
     words = c.longest_words
-    if len(words) > 1 and words[-1].rstrip(".").casefold() in name_rules().org_suffixes:
-        votes["org"] += WEIGHTS["org_suffix"]
-    elif 1 < len(words) <= 4 and all(w[:1].isupper() for w in words) and (
-        name_key(words[0]) in given_names() or _INITIAL.fullmatch(words[0])
-    ):
+    last = words[-1].rstrip(".").casefold()
+    if len(words) > 1 and last in name_rules().org_suffixes:
+        votes["org"] += WEIGHTS["name_suffix"]
+    elif len(words) > 1 and last in name_rules().place_suffixes:
+        votes["place"] += WEIGHTS["name_suffix"]
+    elif _looks_like_person(words):
         votes["person"] += WEIGHTS["given_name"]
+    elif len(words) == 1 and name_key(words[0])[:-1] in gaz.demonyms and words[0].endswith("s"):
+        votes["group"] += WEIGHTS["demonym"]  # "Belarusians"
     return votes
+
+
+def _looks_like_person(words: Sequence[str]) -> bool:
+    """"Given-name Surname" or "X. Surname", where the surname is no known place or org."""
+    if not 1 < len(words) <= 4 or not all(w[:1].isupper() for w in words):
+        return False
+    if name_key(words[0]) not in given_names() and not _INITIAL.fullmatch(words[0]):
+        return False
+    rest = name_key(" ".join(words[1:]))
+    return rest not in gazetteer().facet and words[-1].casefold() not in name_rules().org_suffixes
 
 
 def _cluster_key(c: _Candidate) -> str:
@@ -456,11 +502,17 @@ def _link_surnames(clusters: list[_Cluster]) -> list[_Cluster]:
         keys = {m.key for m in cl.members}
         target = by_surname.get(next(iter(keys)), []) if len(keys) == 1 else []
         single = all(len(m.words) == 1 for m in cl.members)
-        if not (single and target) or cl in target or any(k in gaz.countries for k in keys):
+        if not (single and target) or cl in target:
             kept.append(cl)
             continue
-        for m in cl.members:
+        # "Jordan" the country stays a country unless the model read this mention as a person
+        moving = [m for m in cl.members if not (keys & gaz.facet.keys()) or m.votes["person"] > 0]
+        for m in moving:
             _nearest_before(target, m.start).members.append(m)
+        if len(moving) < len(cl.members):
+            cl.members = [m for m in cl.members if m not in moving]
+            _retally(cl)
+            kept.append(cl)
         linked.update(id(p) for p in target)
     for p in people:
         if id(p) in linked:
