@@ -38,6 +38,7 @@ from .htmlbody import (
     Block,
     HtmlRules,
     drop_silent_elements,
+    is_prose,
     locate_body,
     normalise_space,
     page_blocks,
@@ -192,17 +193,26 @@ def clean_text(text: str, meta: dict[str, str] | None = None) -> Cleaned:
 
 
 def _filter_body(blocks: list[Block], facts: PageFacts, rules: CleanRules) -> tuple[list[str], list[Removal]]:
-    """Structural filters inside the located body: link lists and the repeated headline."""
-    title = (facts.metadata.title or "").casefold()
+    """Structural filters inside the located body: the headline and link lists.
+
+    A heading is the page headline when it repeats the title, or when it is an ``<h1>``
+    before any prose; later ``<h1>`` are kept, since some sites use them as subheadings.
+    """
+    title = normalise_space(facts.metadata.title or "").casefold()
     kept: list[str] = []
     removed: list[Removal] = []
+    seen_prose = False
     for block in blocks:
         words = block.text.count(" ") + 1
-        if block.tag == "h1" or (block.tag in HEADINGS and title and block.text.casefold() == title):
+        folded = block.text.casefold()
+        if block.tag in HEADINGS and (
+            (block.tag == "h1" and not seen_prose) or (title and len(folded) > 10 and (folded == title or folded in title))
+        ):
             removed.append(Removal(block.text, "headline", "the page headline, kept as metadata title"))
         elif block.link_density > 0.6 and words < 60:
             removed.append(Removal(block.text, "link-list", "mostly links: navigation or a list of other stories"))
         else:
+            seen_prose = seen_prose or is_prose(block)
             kept.append(block.text)
     return kept, removed
 

@@ -34,10 +34,12 @@ from .records import Removal
 
 BLOCK_TAGS = frozenset(
     "address article aside blockquote body br center dd details dialog div dl dt fieldset figcaption figure "
-    "footer form h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section summary table tbody td tfoot th "
+    "footer form h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section summary table tbody tfoot "
     "thead tr ul".split()
 )
-"""Elements that start a new block of text (``br`` too: many sites separate paragraphs by it)."""
+"""Elements that start a new block of text (``br`` too: many sites separate paragraphs by it).
+A table row is one block; its cells are separated by a space."""
+CELL_TAGS = frozenset(("td", "th"))
 
 HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
 _SPACE = re.compile(r"\s+")
@@ -66,6 +68,7 @@ class Block:
     owner: etree._Element
     tag: str
     marks: tuple[etree._Element, ...] = ()
+    inline: bool = False  # lifted out of a paragraph (a marked inline element)
 
     @property
     def link_density(self) -> float:
@@ -90,12 +93,28 @@ def parse_html(html: str) -> lxml_html.HtmlElement | None:
     return tree if isinstance(tree, lxml_html.HtmlElement) else None
 
 
+_MODIFIERS = frozenset("has with w no without and enable enabled show is".split())
+
+
 def class_words(element: etree._Element) -> set[str]:
-    """Lower-cased words of an element's class and id ('share-bar' -> {'share', 'bar'})."""
+    """Lower-cased words of an element's class and id ('share-bar' -> {'share', 'bar'}).
+
+    A word right after a layout modifier is left out: "has-sidebar", "with-comments" or
+    "no-ads" describe the page layout around the story, not a boilerplate container.
+    """
     raw = f"{element.get('class') or ''} {element.get('id') or ''}"
     if not raw.strip():
         return set()
-    return {w.lower() for w in _CLASS_SPLIT.split(raw) if w}
+    words: set[str] = set()
+    for name in raw.split():
+        previous = ""
+        for word in _CLASS_SPLIT.split(name):
+            if word:
+                word = word.lower()
+                if previous not in _MODIFIERS:
+                    words.add(word)
+                previous = word
+    return words
 
 
 def is_hidden(element: etree._Element) -> bool:
@@ -140,12 +159,17 @@ def page_blocks(root: etree._Element, rules: HtmlRules) -> tuple[list[Block], di
     """Flatten ``root`` into blocks in document order (iteratively, no recursion).
 
     Returns the blocks and the boilerplate marks met on the way (element -> rule, reason);
-    each block lists the marked containers it sits in.
+    each block lists the marked containers it sits in. A marked *inline* element (a byline
+    ``<span>``, a hidden tooltip inside a sentence) is lifted out as its own block, flagged
+    ``inline``, so that the paragraph around it stays one paragraph.
     """
     blocks: list[Block] = []
     marks: dict[etree._Element, tuple[str, str]] = {}
     buffer: list[str] = []
+    aside: list[str] = []  # text of the marked inline element being lifted out
+    lifted: etree._Element | None = None
     link_chars = 0
+    aside_link_chars = 0
     link_depth = 0
     owners: list[etree._Element] = [root]
     marked: list[etree._Element] = []
@@ -161,30 +185,47 @@ def page_blocks(root: etree._Element, rules: HtmlRules) -> tuple[list[Block], di
         link_chars = 0
 
     def add(text: str | None) -> None:
-        nonlocal link_chars
+        nonlocal link_chars, aside_link_chars
         if text:
+            if lifted is not None:
+                aside.append(text)
+                if link_depth:
+                    aside_link_chars += len(text.strip())
+                return
             buffer.append(text)
             if link_depth:
                 link_chars += len(text.strip())
 
     for event, element in etree.iterwalk(root, events=("start", "end")):
         tag = element.tag.lower() if isinstance(element.tag, str) else ""
-        is_block = tag in BLOCK_TAGS
+        is_block = tag in BLOCK_TAGS and lifted is None
         if event == "start":
             if is_block and element is not root:
                 flush(owners[-1])
                 owners.append(element)
-            mark = boilerplate_mark(element, rules) if element is not root else None
+            mark = boilerplate_mark(element, rules) if element is not root and lifted is None else None
             if mark is not None:
-                flush(owners[-1])
                 marks[element] = mark
-                marked.append(element)
+                if is_block:
+                    flush(owners[-1])
+                    marked.append(element)
+                else:
+                    lifted = element
             if tag == "a":
                 link_depth += 1
+            if tag in CELL_TAGS:
+                add(" ")
             add(element.text)
         else:
             if tag == "a":
                 link_depth -= 1
+            if element is lifted:
+                text = normalise_space("".join(aside))
+                if text:
+                    blocks.append(Block(text, min(aside_link_chars, len(text)), owners[-1], tag, (*marked, element), inline=True))
+                aside.clear()
+                aside_link_chars = 0
+                lifted = None
             if is_block and element is not root:
                 flush(owners.pop())
             if marked and marked[-1] is element:
@@ -212,7 +253,7 @@ def block_score(block: Block) -> float:
     if is_prose(block):
         commas = block.text.count(",") + block.text.count("，") + block.text.count("、")
         return length + 20 * min(commas, 5)
-    return -min(length, 40) * 0.2
+    return -min(length, 40) * 0.1
 
 
 def _ancestors(element: etree._Element, stop: etree._Element | None) -> Iterable[etree._Element]:
