@@ -113,6 +113,7 @@ def class_words(element: etree._Element) -> set[str]:
                 word = word.lower()
                 if previous not in _MODIFIERS:
                     words.add(word)
+                    words.add(previous + word)  # "key-points" also reads as "keypoints"
                 previous = word
     return words
 
