@@ -44,6 +44,7 @@ from .htmlbody import (
     page_blocks,
     parse_html,
     split_blocks,
+    word_count,
 )
 from .metadata import PageFacts, extract_page_facts, merge_metadata
 from .records import Cleaned, Metadata, Removal, Source
@@ -121,7 +122,7 @@ def split_paragraphs(text: str) -> list[str]:
 
 def match_rule(text: str, index: int, count: int, rules: CleanRules) -> BlockRule | None:
     """The first text rule that fires on paragraph ``index`` of ``count``, if any."""
-    words = text.count(" ") + 1
+    words = word_count(text)
     at_edge = index < rules.edge_blocks or index >= count - rules.edge_blocks
     for rule in rules.blocks:
         if rule.edge_only and not at_edge:
@@ -203,11 +204,10 @@ def _filter_body(blocks: list[Block], facts: PageFacts, rules: CleanRules) -> tu
     removed: list[Removal] = []
     seen_prose = False
     for block in blocks:
-        words = block.text.count(" ") + 1
+        words = word_count(block.text)
         folded = block.text.casefold()
-        if block.tag in HEADINGS and (
-            (block.tag == "h1" and not seen_prose) or (title and len(folded) > 10 and (folded == title or folded in title))
-        ):
+        repeats_title = bool(title) and len(folded) > 10 and (folded == title or folded in title)
+        if (block.tag == "h1" and not seen_prose) or (repeats_title and (block.tag in HEADINGS or not seen_prose)):
             removed.append(Removal(block.text, "headline", "the page headline, kept as metadata title"))
         elif block.link_density > 0.6 and words < 60:
             removed.append(Removal(block.text, "link-list", "mostly links: navigation or a list of other stories"))
@@ -232,7 +232,7 @@ def clean_html(html: str, url: str | None = None, meta: dict[str, str] | None = 
         root = tree
     drop_silent_elements(root, rules.html)
     blocks, marks = page_blocks(root, rules.html)
-    body = locate_body(blocks, root, facts.article_body)
+    body = locate_body(blocks, root, marks, facts.article_body)
     inside, removed = split_blocks(blocks, body, marks)
     paragraphs, structural = _filter_body(inside, facts, rules)
     removed.extend(structural)

@@ -46,7 +46,7 @@ _SPACE = re.compile(r"\s+")
 _WORD = re.compile(r"\w+")
 _CLASS_SPLIT = re.compile(r"[\s_\-:.]+|(?<=[a-z])(?=[A-Z])")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
-_SENTENCE_END = re.compile(r"[.!?…。！？\"”’»)]\s*$|[.!?。]\s")
+_SENTENCE_END = re.compile(r"[.!?…。！？\"”’»)]\s*$|[.!?]\s|[。！？]")
 
 
 @dataclass(frozen=True)
@@ -79,6 +79,16 @@ def normalise_space(text: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\u0e00-\u0e7f\uf900-\ufaff]")
+
+
+def word_count(text: str) -> int:
+    """Words in ``text``; for scripts written without spaces (Chinese, Japanese, Thai) two
+    characters count as a word, so a long CJK paragraph is not mistaken for a short line."""
+    unspaced = len(_UNSPACED.findall(text))
+    return text.count(" ") + 1 + unspaced // 2
+
+
 def parse_html(html: str) -> lxml_html.HtmlElement | None:
     """Parse a page with lxml; ``None`` for an empty or unparseable page (never raises)."""
     if not html or not html.strip():
@@ -107,6 +117,8 @@ def class_words(element: etree._Element) -> set[str]:
         return set()
     words: set[str] = set()
     for name in raw.split():
+        if "(" in name or "$" in name:
+            continue  # atomic CSS ("Mend(395px)--modalMinWidth") names styles, not roles
         previous = ""
         for word in _CLASS_SPLIT.split(name):
             if word:
@@ -242,7 +254,7 @@ def is_prose(block: Block) -> bool:
     """Long enough, punctuated like sentences and not mostly links."""
     if block.link_density >= 0.35:
         return False
-    words = block.text.count(" ") + 1
+    words = word_count(block.text)
     return words >= 25 or words >= 8 and bool(_SENTENCE_END.search(block.text))
 
 
@@ -270,13 +282,39 @@ def _tokens(text: str) -> list[str]:
     return _WORD.findall(text.lower())
 
 
-def _best_node(blocks: list[Block], root: etree._Element, honour_marks: bool, reference: Counter[str] | None) -> tuple[etree._Element, float]:
-    """Best-scoring element: by JSON-LD text match when ``reference`` is given, else by score."""
+def wrapper_marks(
+    blocks: list[Block], marks: dict[etree._Element, tuple[str, str]], share: float = 0.5
+) -> set[etree._Element]:
+    """Class-named marks that hold more than ``share`` of the prose of ``blocks``.
+
+    Such a container wraps the story (``<div id="ad-portal">`` around the whole page, a
+    "sticky-sidebar" layout column), so its name says nothing about its content. Marks made
+    by the tag (``<aside>``, ``<nav>``) or by hiding are never voided this way.
+    """
+    prose_in: dict[etree._Element, int] = {}
+    total = 0
+    for block in blocks:
+        if is_prose(block):
+            total += len(block.text)
+            for element in block.marks:
+                if marks[element][0] == "boilerplate-container":
+                    prose_in[element] = prose_in.get(element, 0) + len(block.text)
+    return {element for element, chars in prose_in.items() if chars > share * total}
+
+
+def _best_node(
+    blocks: list[Block], root: etree._Element, ignored: set[etree._Element] | None, reference: Counter[str] | None
+) -> tuple[etree._Element, float]:
+    """Best-scoring element: by JSON-LD text match when ``reference`` is given, else by score.
+
+    Blocks inside a marked container count against it, except for marks in ``ignored``;
+    ``ignored=None`` ignores every mark.
+    """
     scores: dict[etree._Element, float] = {}
     matched: dict[etree._Element, int] = {}
     totals: dict[etree._Element, int] = {}
     for block in blocks:
-        boiler = honour_marks and bool(block.marks)
+        boiler = ignored is not None and any(m not in ignored for m in block.marks)
         score = -0.5 * len(block.text) if boiler else block_score(block)
         tokens = _tokens(block.text) if reference is not None and not boiler else []
         hits = sum(1 for t in tokens if t in reference) if reference is not None else 0
@@ -307,7 +345,9 @@ def _best_node(blocks: list[Block], root: etree._Element, honour_marks: bool, re
     return best, scores[best]
 
 
-def locate_body(blocks: list[Block], root: etree._Element, article_body: str = "") -> etree._Element:
+def locate_body(
+    blocks: list[Block], root: etree._Element, marks: dict[etree._Element, tuple[str, str]], article_body: str = ""
+) -> etree._Element:
     """The element whose subtree is most article-like; guided by JSON-LD text when given.
 
     Each block adds its score to every ancestor, so an outer wrapper only beats the article
@@ -317,8 +357,10 @@ def locate_body(blocks: list[Block], root: etree._Element, article_body: str = "
     story in ``<nav>`` or a "share" div) and the unmarked choice wins.
     """
     reference = Counter(_tokens(article_body)) if len(article_body) > 200 else None
-    marked, marked_score = _best_node(blocks, root, True, reference)
-    unmarked, unmarked_score = _best_node(blocks, root, False, reference)
+    # Page-wide, only a mark around nearly all the prose is a wrapper: a footer with one
+    # long paragraph can out-weigh a two-paragraph story.
+    marked, marked_score = _best_node(blocks, root, wrapper_marks(blocks, marks, 0.75), reference)
+    unmarked, unmarked_score = _best_node(blocks, root, None, reference)
     if marked_score >= 0.3 * unmarked_score:
         return marked
     return unmarked
@@ -344,14 +386,7 @@ def split_blocks(
             removed.append(Removal(block.text, "outside-article", "outside the element that holds the article prose"))
         else:
             inside.append(block)
-    prose_in: dict[etree._Element, int] = {}
-    total = 0
-    for block in inside:
-        if is_prose(block):
-            total += len(block.text)
-            for element in block.marks:
-                prose_in[element] = prose_in.get(element, 0) + len(block.text)
-    void = wrapping | {element for element, chars in prose_in.items() if chars > 0.5 * total}
+    void = wrapping | wrapper_marks(inside, marks)
     kept: list[Block] = []
     for block in inside:
         inner = [m for m in block.marks if m not in void]
