@@ -48,8 +48,9 @@ from .htmlbody import (
 )
 from .metadata import PageFacts, extract_page_facts, merge_metadata
 from .records import Cleaned, Metadata, Removal, Source
+from .repeats import RepeatedBlocks
 
-__all__ = ["CleanRules", "clean_html", "clean_source", "clean_text", "load_rules", "strip_boilerplate"]
+__all__ = ["CleanRules", "RepeatedBlocks", "clean_html", "clean_source", "clean_text", "load_rules", "strip_boilerplate"]
 
 _PARAGRAPH_SPLIT = re.compile(r"\n[ \t\r\f\v]*\n")
 _LINK_INTRO = re.compile(r"^[^:]{2,40}:\s*(.+)$")
@@ -183,14 +184,31 @@ def strip_boilerplate(paragraphs: list[str], rules: CleanRules | None = None) ->
     return kept, removed
 
 
-def clean_text(text: str, meta: dict[str, str] | None = None) -> Cleaned:
+def drop_repeated(paragraphs: list[str], url: str | None, repeats: RepeatedBlocks | None) -> tuple[list[str], list[Removal]]:
+    """Drop paragraphs that other pages of the same site repeat word for word."""
+    if repeats is None:
+        return paragraphs, []
+    kept: list[str] = []
+    removed: list[Removal] = []
+    for paragraph in paragraphs:
+        if repeats.is_repeated(url, paragraph):
+            removed.append(Removal(paragraph, "repeated-block", "repeated word for word on other pages of the same site"))
+        else:
+            kept.append(paragraph)
+    return kept, removed
+
+
+def clean_text(text: str, meta: dict[str, str] | None = None, *, repeats: RepeatedBlocks | None = None) -> Cleaned:
     """Clean a plain-text article (paragraphs separated by blank lines).
 
     The title is never guessed from the first paragraph: plain text has no markup that
     says which line is the headline, so ``metadata.title`` comes from ``meta`` only.
+    ``repeats`` (optional) drops paragraphs that other pages of the site repeat.
     """
+    metadata = merge_metadata(Metadata(), meta)
     kept, removed = strip_boilerplate(split_paragraphs(text or ""))
-    return Cleaned("\n\n".join(kept), merge_metadata(Metadata(), meta), tuple(removed))
+    kept, repeated = drop_repeated(kept, metadata.url, repeats)
+    return Cleaned("\n\n".join(kept), metadata, tuple(removed + repeated))
 
 
 def _filter_body(blocks: list[Block], facts: PageFacts, rules: CleanRules) -> tuple[list[str], list[Removal]]:
@@ -217,10 +235,14 @@ def _filter_body(blocks: list[Block], facts: PageFacts, rules: CleanRules) -> tu
     return kept, removed
 
 
-def clean_html(html: str, url: str | None = None, meta: dict[str, str] | None = None) -> Cleaned:
+def clean_html(
+    html: str, url: str | None = None, meta: dict[str, str] | None = None, *, repeats: RepeatedBlocks | None = None
+) -> Cleaned:
     """Clean an HTML page: metadata from the head, the article body found by structure.
 
     Never raises on malformed input: an empty or unparseable page gives empty text.
+    ``repeats`` (optional, see :mod:`searchkit.repeats`) drops paragraphs that other pages
+    of the same site repeat word for word.
     """
     rules = load_rules()
     tree = parse_html(html or "")
@@ -239,11 +261,13 @@ def clean_html(html: str, url: str | None = None, meta: dict[str, str] | None = 
     kept, by_rule = strip_boilerplate(paragraphs, rules)
     removed.extend(by_rule)
     metadata = merge_metadata(facts.metadata, meta, url)
+    kept, repeated = drop_repeated(kept, metadata.url, repeats)
+    removed.extend(repeated)
     return Cleaned("\n\n".join(kept), metadata, tuple(removed))
 
 
-def clean_source(source: Source) -> Cleaned:
+def clean_source(source: Source, *, repeats: RepeatedBlocks | None = None) -> Cleaned:
     """Clean one loaded source, HTML or plain text."""
     if source.kind == "html":
-        return clean_html(source.content, url=source.meta.get("url"), meta=source.meta)
-    return clean_text(source.content, meta=source.meta)
+        return clean_html(source.content, url=source.meta.get("url"), meta=source.meta, repeats=repeats)
+    return clean_text(source.content, meta=source.meta, repeats=repeats)

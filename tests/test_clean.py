@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from searchkit.clean import clean_html, clean_source, clean_text, load_rules, strip_boilerplate
+from searchkit.clean import RepeatedBlocks, clean_html, clean_source, clean_text, load_rules, strip_boilerplate
 from searchkit.metadata import normalise_date
 from searchkit.records import Cleaned, Source
 
@@ -351,3 +351,38 @@ def test_to_dict_is_json_ready() -> None:
     cleaned = clean_text(SEED.read_text(encoding="utf-8"))
     data = json.loads(json.dumps(cleaned.to_dict()))
     assert [r["rule"] for r in data["removed"]] == ["orphan-headline", "read-next", "support-appeal"]
+
+
+# --- repeated blocks across pages of a site -----------------------------------------------
+
+
+def test_repeated_blocks_across_pages_of_one_site() -> None:
+    plug = "Get the Harbor Post in print every month, twelve issues for the price of ten."
+    other = ["Fishermen said the new dock fees would double their costs, and the harbor master disagreed."]
+    first = PAGE.format(body=as_html(ARTICLE + [plug]))
+    second = PAGE.format(body=as_html(other + [plug]))
+    third = PAGE.format(body=as_html(ARTICLE))
+    repeats = RepeatedBlocks()
+    repeats.learn(clean_html(first, url="https://www.harborpost.example/a"))
+    repeats.learn(clean_html(second, url="https://harborpost.example/b"))
+    repeats.learn(clean_html(third, url="https://other.example/c"))
+    cleaned = clean_html(first, url="https://harborpost.example/a", repeats=repeats)
+    assert cleaned.paragraphs == ARTICLE
+    assert [r.rule for r in cleaned.removed if r.text == plug] == ["repeated-block"]
+    # the article paragraphs appear on another site only: not site furniture
+    assert clean_html(third, url="https://other.example/c", repeats=repeats).paragraphs == ARTICLE
+    # the same page learnt twice does not make its own paragraphs repeated
+    again = RepeatedBlocks()
+    again.learn(clean_html(third, url="https://other.example/c"))
+    again.learn(clean_html(third, url="https://other.example/c"))
+    assert clean_html(third, url="https://other.example/c", repeats=again).paragraphs == ARTICLE
+
+
+def test_repeated_blocks_in_text_use_meta_url() -> None:
+    repeats = RepeatedBlocks()
+    plug = "Our journalism is supported by readers like you in the valley."
+    for n in range(2):
+        repeats.learn(clean_text(f"{ARTICLE[n]}\n\n{plug}", meta={"url": f"https://v.example/{n}"}))
+    cleaned = clean_text("\n\n".join(ARTICLE[2:] + [plug]), meta={"url": "https://v.example/9"}, repeats=repeats)
+    assert cleaned.paragraphs == ARTICLE[2:]
+    assert cleaned.removed[-1].rule == "repeated-block"
