@@ -380,7 +380,7 @@ def test_repeated_blocks_across_pages_of_one_site() -> None:
 
 def test_repeated_blocks_in_text_use_meta_url() -> None:
     repeats = RepeatedBlocks()
-    plug = "Our journalism is supported by readers like you in the valley."
+    plug = "The Valley Voice prints a weekly crossword on page twelve of every edition."
     for n in range(2):
         repeats.learn(clean_text(f"{ARTICLE[n]}\n\n{plug}", meta={"url": f"https://v.example/{n}"}))
     cleaned = clean_text("\n\n".join(ARTICLE[2:] + [plug]), meta={"url": "https://v.example/9"}, repeats=repeats)
