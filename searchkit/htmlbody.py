@@ -41,6 +41,8 @@ BLOCK_TAGS = frozenset(
 A table row is one block; its cells are separated by a space."""
 CELL_TAGS = frozenset(("td", "th"))
 
+LONE_PARAGRAPH = 300
+LONE_WEIGHT = 0.3
 HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
 _SPACE = re.compile(r"\s+")
 _WORD = re.compile(r"\w+")
@@ -313,9 +315,14 @@ def _best_node(
     scores: dict[etree._Element, float] = {}
     matched: dict[etree._Element, int] = {}
     totals: dict[etree._Element, int] = {}
+    # Story paragraphs come in runs of siblings; a lone short paragraph under its own
+    # parent is usually the summary of a teaser in a list of other stories.
+    prose_siblings: Counter[etree._Element | None] = Counter(b.owner.getparent() for b in blocks if is_prose(b))
     for block in blocks:
         boiler = ignored is not None and any(m not in ignored for m in block.marks)
         score = -0.5 * len(block.text) if boiler else block_score(block)
+        if score > 0 and len(block.text) < LONE_PARAGRAPH and prose_siblings[block.owner.getparent()] < 2:
+            score *= LONE_WEIGHT
         tokens = _tokens(block.text) if reference is not None and not boiler else []
         hits = sum(1 for t in tokens if t in reference) if reference is not None else 0
         for node in _ancestors(block.owner, root):
