@@ -174,9 +174,9 @@ def page_blocks(root: etree._Element, rules: HtmlRules) -> tuple[list[Block], di
     """Flatten ``root`` into blocks in document order (iteratively, no recursion).
 
     Returns the blocks and the boilerplate marks met on the way (element -> rule, reason);
-    each block lists the marked containers it sits in. A marked *inline* element (a byline
-    ``<span>``, a hidden tooltip inside a sentence) is lifted out as its own block, flagged
-    ``inline``, so that the paragraph around it stays one paragraph.
+    each block lists the marked containers it sits in. A hidden *inline* element (or a
+    marked link) is lifted out as its own block, flagged ``inline``, so that the paragraph
+    around it stays one paragraph.
     """
     blocks: list[Block] = []
     marks: dict[etree._Element, tuple[str, str]] = {}
@@ -219,13 +219,16 @@ def page_blocks(root: etree._Element, rules: HtmlRules) -> tuple[list[Block], di
                 flush(owners[-1])
                 owners.append(element)
             mark = boilerplate_mark(element, rules) if element is not root and lifted is None else None
-            if mark is not None:
+            if mark is not None and is_block:
                 marks[element] = mark
-                if is_block:
-                    flush(owners[-1])
-                    marked.append(element)
-                else:
-                    lifted = element
+                flush(owners[-1])
+                marked.append(element)
+            elif mark is not None and (mark[0] == "hidden-element" or (tag == "a" and mark[0] != "page-furniture")):
+                # Hidden text inside a sentence, or a marked link (a "share" or "ad" link)
+                # is lifted out. A class name on other inline text ("dateline" around
+                # "CAIRO —") does not justify changing the words of a sentence.
+                marks[element] = mark
+                lifted = element
             if tag == "a":
                 link_depth += 1
             if tag in CELL_TAGS:

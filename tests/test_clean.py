@@ -386,3 +386,18 @@ def test_repeated_blocks_in_text_use_meta_url() -> None:
     cleaned = clean_text("\n\n".join(ARTICLE[2:] + [plug]), meta={"url": "https://v.example/9"}, repeats=repeats)
     assert cleaned.paragraphs == ARTICLE[2:]
     assert cleaned.removed[-1].rule == "repeated-block"
+
+
+def test_inline_marks_keep_sentences_whole() -> None:
+    body = (
+        '<p><span class="dateline">CAIRO —</span> Gunmen opened fire on visitors at the museum on Wednesday, '
+        "officials said, in the deadliest attack in a decade.</p>"
+        '<p>The attackers wore uniforms<span class="sr-only" style="display:none"> (opens in a new window)</span> '
+        "and stormed the building in the afternoon, witnesses said.</p>"
+    ) + as_html(ARTICLE)
+    cleaned = clean_html(PAGE.format(body=body))
+    assert cleaned.paragraphs[:2] == [
+        "CAIRO — Gunmen opened fire on visitors at the museum on Wednesday, officials said, in the deadliest attack in a decade.",
+        "The attackers wore uniforms and stormed the building in the afternoon, witnesses said.",
+    ]
+    assert any(r.rule == "hidden-element" and "new window" in r.text for r in cleaned.removed)
