@@ -109,7 +109,7 @@ def load_rules(path: str | None = None) -> CleanRules:
             silent_tags=frozenset(html.get("silent_tags", [])),
             container_tags=frozenset(html.get("container_tags", [])),
             negative_words=frozenset(html.get("negative_words", [])),
-            positive_words=frozenset(html.get("positive_words", [])),
+            body_names=frozenset(html.get("body_names", [])),
         ),
         edge_blocks=int(data.get("edge_blocks", 3)),
     )
@@ -254,7 +254,7 @@ def clean_html(
         root = tree
     drop_silent_elements(root, rules.html)
     blocks, marks = page_blocks(root, rules.html)
-    body = locate_body(blocks, root, marks, facts.article_body)
+    body = locate_body(blocks, root, marks, facts.article_body, rules.html)
     inside, removed = split_blocks(blocks, body, marks)
     paragraphs, structural = _filter_body(inside, facts, rules)
     removed.extend(structural)

@@ -41,6 +41,9 @@ BLOCK_TAGS = frozenset(
 A table row is one block; its cells are separated by a space."""
 CELL_TAGS = frozenset(("td", "th"))
 
+WEAK_BODY = 300
+"""Below this score the page has too little prose to trust the scores (see named_container)."""
+MIN_NAMED_CHARS = 100
 LONE_PARAGRAPH = 300
 LONE_WEIGHT = 0.3
 HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
@@ -58,7 +61,7 @@ class HtmlRules:
     silent_tags: frozenset[str]
     container_tags: frozenset[str]
     negative_words: frozenset[str]
-    positive_words: frozenset[str]
+    body_names: frozenset[str]
 
 
 @dataclass
@@ -356,7 +359,11 @@ def _best_node(
 
 
 def locate_body(
-    blocks: list[Block], root: etree._Element, marks: dict[etree._Element, tuple[str, str]], article_body: str = ""
+    blocks: list[Block],
+    root: etree._Element,
+    marks: dict[etree._Element, tuple[str, str]],
+    article_body: str = "",
+    rules: HtmlRules | None = None,
 ) -> etree._Element:
     """The element whose subtree is most article-like; guided by JSON-LD text when given.
 
@@ -371,9 +378,32 @@ def locate_body(
     # long paragraph can out-weigh a two-paragraph story.
     marked, marked_score = _best_node(blocks, root, wrapper_marks(blocks, marks, 0.75), reference)
     unmarked, unmarked_score = _best_node(blocks, root, None, reference)
-    if marked_score >= 0.3 * unmarked_score:
-        return marked
-    return unmarked
+    best, score = (marked, marked_score) if marked_score >= 0.3 * unmarked_score else (unmarked, unmarked_score)
+    if score < WEAK_BODY and rules is not None:
+        named = named_container(root, rules)
+        if named is not None:
+            return named
+    return best
+
+
+def named_container(root: etree._Element, rules: HtmlRules) -> etree._Element | None:
+    """The ``<article>``, ``itemprop=articleBody`` or "entry-content"-like element with the
+    most text outside links: the fallback for pages whose article is a list or a table."""
+    best, best_chars = None, MIN_NAMED_CHARS
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue
+        if not (
+            element.tag in ("article", "main")
+            or element.get("itemprop") == "articleBody"
+            or class_words(element) & rules.body_names
+        ):
+            continue
+        text = len(normalise_space(element.text_content()))
+        links = sum(len(normalise_space(a.text_content())) for a in element.iter("a"))
+        if text - links > best_chars:
+            best, best_chars = element, text - links
+    return best
 
 
 def split_blocks(

@@ -157,7 +157,7 @@ def test_custom_rules_file(tmp_path: Path) -> None:
     path.write_text(
         '[[block]]\nid = "podcast-plug"\nreason = "a podcast plug"\nmax_words = 12\n'
         "patterns = ['^listen to our podcast\\b']\n[html]\nsilent_tags = []\ncontainer_tags = []\n"
-        "negative_words = []\npositive_words = []\n",
+        "negative_words = []\nbody_names = []\n",
         encoding="utf-8",
     )
     kept, removed = strip_boilerplate(["Listen to our podcast on any app", "Real news."], load_rules(str(path)))
@@ -401,3 +401,13 @@ def test_inline_marks_keep_sentences_whole() -> None:
         "The attackers wore uniforms and stormed the building in the afternoon, witnesses said.",
     ]
     assert any(r.rule == "hidden-element" and "new window" in r.text for r in cleaned.removed)
+
+
+def test_list_article_falls_back_to_named_container() -> None:
+    items = "".join(f"<li>Round {n}: {day} March – Harbor Circuit</li>" for n, day in enumerate(range(3, 30, 3), 1))
+    sidebar = as_html(["Click the photo to read our columns about racing, motorbikes and the people behind them."] * 2)
+    page = f"""<html><body><div class="layout"><div class="post entry-content"><h1>Race calendar</h1>
+    <ul>{items}</ul></div><div class="widgets">{sidebar}</div></div></body></html>"""
+    cleaned = clean_html(page)
+    assert cleaned.paragraphs[0] == "Round 1: 3 March – Harbor Circuit"
+    assert len(cleaned.paragraphs) == 9
