@@ -3,21 +3,25 @@
 The chain, one concern per function (as in trafilatura's ``htmlprocessing``):
 
 1. :func:`parse_html` — ``lxml.html`` straight, not BeautifulSoup. bs4 builds its own
-   Python tree on top of the parser, which costs ~10x the parse itself on 200 KB news
-   pages; lxml gives the same tree in C. libxml2's default depth limit (256) is kept on
-   purpose: a hostile page of 100,000 nested ``<div>`` is truncated, never a crash, and all
-   tree walks below are iterative, so Python's recursion limit is never involved.
-2. :func:`prune_tree` — drop what is never prose (scripts, nav, forms, ``aside``),
-   hidden elements, and containers whose class/id name a boilerplate family ("share",
-   "related", "newsletter", ...) unless they hold most of the page's prose.
-3. :func:`page_blocks` — flatten the pruned tree into text blocks (one per paragraph-level
-   element) with their link density and owning element.
+   Python tree on top of the parser, which costs several times the parse itself on 200 KB
+   news pages; lxml gives the same tree in C, and the whole cleaner then runs faster than
+   trafilatura. libxml2's default depth limit (256) is kept on purpose: a hostile page of
+   100,000 nested ``<div>`` is truncated, never a crash, and every tree walk below is
+   iterative, so Python's recursion limit is never involved.
+2. :func:`drop_silent_elements` — remove what never shows prose (scripts, styles, form
+   controls).
+3. :func:`page_blocks` — flatten the tree into text blocks (one per paragraph-level
+   element) with their link density, owning element and the boilerplate containers they
+   sit in (:func:`boilerplate_mark`: ``<nav>``/``<aside>``/``<footer>``..., hidden
+   elements, class or id words such as "share", "related", "newsletter").
 4. :func:`locate_body` — choose the element whose subtree holds the most article-like
-   prose (long, punctuated, few links) net of link lists; when JSON-LD ``articleBody`` is
-   present, choose the element that best matches it instead. The body is found by
-   structure and statistics, never by site name.
-5. :func:`filter_blocks` — inside the body, drop link lists, the headline and blocks that
-   match a text rule; every dropped block becomes a :class:`Removal` with its reason.
+   prose (long, punctuated, few links) net of link lists and boilerplate; JSON-LD
+   ``articleBody`` steers the choice when present; :func:`named_container` is the fallback
+   for pages with too little prose. Found by structure and statistics, never by site name.
+5. :func:`split_blocks` — blocks outside the body, or inside a boilerplate container
+   within it, become :class:`Removal` records with their reason.
+
+Text rules (read-next lines, appeals, credits ...) run afterwards, in :mod:`searchkit.clean`.
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ WEAK_BODY = 300
 MIN_NAMED_CHARS = 100
 LONE_PARAGRAPH = 300
 LONE_WEIGHT = 0.3
+"""A prose block shorter than LONE_PARAGRAPH with no prose sibling weighs LONE_WEIGHT."""
 HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
 _SPACE = re.compile(r"\s+")
 _WORD = re.compile(r"\w+")
@@ -73,7 +78,6 @@ class Block:
     owner: etree._Element
     tag: str
     marks: tuple[etree._Element, ...] = ()
-    inline: bool = False  # lifted out of a paragraph (a marked inline element)
 
     @property
     def link_density(self) -> float:
@@ -81,6 +85,7 @@ class Block:
 
 
 def normalise_space(text: str) -> str:
+    """Runs of whitespace (newlines included) become one space; ends are trimmed."""
     return _SPACE.sub(" ", text).strip()
 
 
@@ -178,7 +183,7 @@ def page_blocks(root: etree._Element, rules: HtmlRules) -> tuple[list[Block], di
 
     Returns the blocks and the boilerplate marks met on the way (element -> rule, reason);
     each block lists the marked containers it sits in. A hidden *inline* element (or a
-    marked link) is lifted out as its own block, flagged ``inline``, so that the paragraph
+    marked link) is lifted out as its own block, so that the paragraph
     around it stays one paragraph.
     """
     blocks: list[Block] = []
@@ -243,7 +248,7 @@ def page_blocks(root: etree._Element, rules: HtmlRules) -> tuple[list[Block], di
             if element is lifted:
                 text = normalise_space("".join(aside))
                 if text:
-                    blocks.append(Block(text, min(aside_link_chars, len(text)), owners[-1], tag, (*marked, element), inline=True))
+                    blocks.append(Block(text, min(aside_link_chars, len(text)), owners[-1], tag, (*marked, element)))
                 aside.clear()
                 aside_link_chars = 0
                 lifted = None
