@@ -100,7 +100,7 @@ def load_pages(folder: Path) -> list[tuple[str, str, str | None, str]]:
 
 
 def searchkit_extract(html: str, url: str | None) -> str:
-    from searchkit.clean import clean_html
+    from searchkit.cleaner import clean_html
 
     return clean_html(html, url=url).text
 
@@ -126,7 +126,7 @@ def readability_extract(html: str, url: str | None) -> str:
 def searchkit_site_runner(pages: list[tuple[str, str, str | None, str]]) -> Extractor:
     """searchkit with repeated-block detection: a first pass learns every page of the
     folder, the timed second pass cleans each page with that knowledge."""
-    from searchkit.clean import RepeatedBlocks, clean_html
+    from searchkit.cleaner import RepeatedBlocks, clean_html
 
     repeats = RepeatedBlocks()
     for page_id, html, url, _expected in pages:

@@ -21,7 +21,7 @@ The chain, one concern per function (as in trafilatura's ``htmlprocessing``):
 5. :func:`split_blocks` — blocks outside the body, or inside a boilerplate container
    within it, become :class:`Removal` records with their reason.
 
-Text rules (read-next lines, appeals, credits ...) run afterwards, in :mod:`searchkit.clean`.
+Text rules (read-next lines, appeals, credits ...) run afterwards, in :mod:`searchkit.cleaner`.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ furniture (a membership plug, a "join our forums" line, a company boilerplate un
 press release), whatever its wording: no rule has to know it. Detection needs several
 pages, so it is a two-pass affair that the caller opts into:
 
-    >>> from searchkit.clean import clean_html
+    >>> from searchkit.cleaner import clean_html
     >>> repeats = RepeatedBlocks()
     >>> for html, url in pages:                      # doctest: +SKIP
     ...     repeats.learn(clean_html(html, url=url))

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from searchkit.clean import RepeatedBlocks, clean_html, clean_source, clean_text, load_rules, strip_boilerplate
+from searchkit.cleaner import RepeatedBlocks, clean_html, clean_source, clean_text, load_rules, strip_boilerplate
 from searchkit.metadata import normalise_date
 from searchkit.records import Cleaned, Source
 
