@@ -324,8 +324,9 @@ def test_hundred_thousand_nested_divs() -> None:
     assert isinstance(cleaned, Cleaned)
 
 
-def test_deep_but_legal_nesting_keeps_text() -> None:
-    html = "<html><body>" + "<div>" * 200 + as_html(ARTICLE) + "</div>" * 200 + "</body></html>"
+@pytest.mark.parametrize("depth", [200, 300, 1500])
+def test_deep_but_legal_nesting_keeps_text(depth: int) -> None:
+    html = "<html><body>" + "<div>" * depth + as_html(ARTICLE) + "</div>" * depth + "</body></html>"
     assert clean_html(html).paragraphs == ARTICLE
 
 
