@@ -412,3 +412,26 @@ def test_list_article_falls_back_to_named_container() -> None:
     cleaned = clean_html(page)
     assert cleaned.paragraphs[0] == "Round 1: 3 March – Harbor Circuit"
     assert len(cleaned.paragraphs) == 9
+
+
+@pytest.mark.parametrize(
+    ("markup", "author"),
+    [
+        ('<a rel="author" href="/staff/jo">Jo Reed</a>', "Jo Reed"),
+        ('<span itemprop="author" itemscope><span itemprop="name">Ana Sousa</span></span>', "Ana Sousa"),
+        ('<div class="article-byline">By Sam Park</div>', "Sam Park"),
+        ('<span itemprop="author" content="https://plus.example/+Someone">Erin Quinn</span>', "Erin Quinn"),
+        ('<div class="byline">Updated 5 March 2024</div>', None),
+    ],
+)
+def test_author_from_page_body_when_head_has_none(markup: str, author: str | None) -> None:
+    page = f"<html><head><title>Dock fees rise</title></head><body>{markup}<article>{as_html(ARTICLE)}</article></body></html>"
+    cleaned = clean_html(page)
+    assert cleaned.metadata.author == author
+    assert cleaned.paragraphs == ARTICLE
+
+
+def test_date_from_itemprop_date_published() -> None:
+    page = (f'<html><body><span itemprop="datePublished" content="2019-11-18T09:00:00Z">Nov 18</span>'
+            f"<article>{as_html(ARTICLE)}</article></body></html>")
+    assert clean_html(page).metadata.date == "2019-11-18T09:00:00+00:00"
