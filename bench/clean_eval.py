@@ -2,20 +2,25 @@
 
 Usage::
 
-    python bench/clean_eval.py [PAGES_DIR] [--only searchkit] [--check-baselines] [--pages N]
+    python bench/clean_eval.py [PAGES_DIR] [--only NAME ...] [--check-baselines] [--pages N] [--worst N]
 
 ``PAGES_DIR`` defaults to ``../shared/data/cleaner-bench`` relative to the repo root and is
 laid out as ``html/<id>.html.gz`` plus ``ground-truth.json`` (``{id: {"articleBody",
 "url"}}``). A folder laid out like ``readability-pages`` (``<name>/source.html`` and
 ``<name>/expected.txt``) is recognised too; its expected text is Readability.js output,
-so it is a softer check.
+not human truth, so it is a softer check. A folder holding several such folders (e.g.
+``../shared/data``) scores each of them.
 
 Metric (the article-extraction-benchmark's own): tokens are ``\\w+`` runs (case kept),
 compared as multisets of 4-token shingles; per-page precision and recall are averaged over
 pages, and F1 is the harmonic mean of the two averages. ``--check-baselines`` scores the
-reference outputs in ``baseline-output/`` so the scorer can be checked against the
+reference outputs in ``baseline-output/`` first, to check this scorer against the
 published dev-split table.
 
+Rows: ``searchkit`` cleans each page on its own (what ``clean_html`` does); ``searchkit+site``
+first learns every page of the folder and then drops paragraphs repeated on two pages of
+one site (:mod:`searchkit.repeats`, opt-in); trafilatura (``include_comments=False``) and
+readability-lxml run on the same pages in the same process, so the timings compare.
 The last line printed is one JSON object with every figure, for scripts.
 trafilatura and readability-lxml are bench-only extras (``pip install .[bench]``).
 """
@@ -186,9 +191,52 @@ def check_baselines(folder: Path) -> None:
         print(f"{path.stem:<18}{f['f1']:>7.3f}{f['precision']:>7.3f}{f['recall']:>7.3f}{f['accuracy']:>7.3f}")
 
 
+def is_bench_folder(folder: Path) -> bool:
+    return (folder / "ground-truth.json").exists() or any((p / "source.html").exists() for p in folder.iterdir() if p.is_dir())
+
+
+def score_folder(folder: Path, names: list[str], limit: int = 0, worst: int = 0) -> dict[str, object]:
+    """Run every extractor on one folder, print its table, return its summary."""
+    pages = load_pages(folder)
+    if limit:
+        pages = pages[:limit]
+    results: dict[str, dict[str, float]] = {}
+    print(f"{folder.name}: {len(pages)} pages, 4-gram shingles, macro P/R, F1 of the means")
+    header = f"{'extractor':<18}{'version':>9}{'P':>7}{'R':>7}{'F1':>7}{'F1<0.5':>8}{'med ms':>8}{'p95 ms':>8}{'errors':>7}"
+    rows = []
+    for name in names:
+        extract = searchkit_site_runner(pages) if name == "searchkit+site" else EXTRACTORS[name]
+        figures, outputs, _errors = run_extractor(extract, pages)
+        figures["version"] = version_of(name)  # type: ignore[assignment]
+        results[name] = figures
+        rows.append(
+            f"{name:<18}{figures['version']:>9}{figures['precision']:>7.3f}{figures['recall']:>7.3f}{figures['f1']:>7.3f}"
+            f"{figures['low_f1_pages']:>8d}{figures['median_ms']:>8.1f}{figures['p95_ms']:>8.1f}{figures['errors']:>7d}"
+        )
+        if name == "searchkit" and worst:
+            scored = []
+            for page_id, _h, url, expected in pages:
+                p, r = page_scores(expected, outputs[page_id])
+                pp, rr = p or 0.0, r or 0.0
+                scored.append((2 * pp * rr / (pp + rr) if pp + rr else 0.0, pp, rr, page_id, url))
+            for f1, pp, rr, page_id, url in sorted(scored)[:worst]:
+                print(f"  worst {f1:.3f} P {pp:.3f} R {rr:.3f} {page_id[:16]} {url}", file=sys.stderr)
+    print(header)
+    print("\n".join(rows))
+    return {
+        "pages_dir": folder.name,
+        "pages": len(pages),
+        "extractors": {
+            name: {k: (round(v, 4) if isinstance(v, float) else v) for k, v in figures.items()}
+            for name, figures in results.items()
+        },
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("pages_dir", nargs="?", default=str(REPO.parent / "shared" / "data" / "cleaner-bench"))
+    parser.add_argument("pages_dir", nargs="?", default=str(REPO.parent / "shared" / "data" / "cleaner-bench"),
+                        help="a benchmark folder, or a folder of them (e.g. ../shared/data: every one is scored)")
     parser.add_argument("--only", action="append", choices=sorted(EXTRACTORS), help="run only these extractors")
     parser.add_argument("--check-baselines", action="store_true", help="score baseline-output/ first")
     parser.add_argument("--pages", type=int, default=0, help="score only the first N pages")
@@ -199,44 +247,21 @@ def main(argv: list[str] | None = None) -> int:
     if not folder.is_dir():
         print(f"error: no benchmark folder at {folder}", file=sys.stderr)
         return 2
-    if args.check_baselines and (folder / "baseline-output").is_dir():
-        check_baselines(folder)
+    folders = [folder] if is_bench_folder(folder) else sorted(p for p in folder.iterdir() if p.is_dir() and is_bench_folder(p))
+    if not folders:
+        print(f"error: {folder} holds no ground-truth.json and no <name>/source.html pages", file=sys.stderr)
+        return 2
+    summaries = []
+    for bench in folders:
+        if args.check_baselines and (bench / "baseline-output").is_dir():
+            check_baselines(bench)
+            print()
+        summaries.append(score_folder(bench, args.only or list(EXTRACTORS), args.pages, args.worst))
         print()
-    pages = load_pages(folder)
-    if args.pages:
-        pages = pages[: args.pages]
-    results: dict[str, dict[str, float]] = {}
-    print(f"{folder.name}: {len(pages)} pages, 4-gram shingles, macro P/R, F1 of the means")
-    header = f"{'extractor':<18}{'version':>9}{'P':>7}{'R':>7}{'F1':>7}{'F1<0.5':>8}{'med ms':>8}{'p95 ms':>8}{'errors':>7}"
-    rows = []
-    for name in args.only or list(EXTRACTORS):
-        extract = searchkit_site_runner(pages) if name == "searchkit+site" else EXTRACTORS[name]
-        figures, outputs, _errors = run_extractor(extract, pages)
-        figures["version"] = version_of(name)  # type: ignore[assignment]
-        results[name] = figures
-        rows.append(
-            f"{name:<18}{figures['version']:>9}{figures['precision']:>7.3f}{figures['recall']:>7.3f}{figures['f1']:>7.3f}"
-            f"{figures['low_f1_pages']:>8d}{figures['median_ms']:>8.1f}{figures['p95_ms']:>8.1f}{figures['errors']:>7d}"
-        )
-        if name == "searchkit" and args.worst:
-            scored = []
-            for page_id, _h, url, expected in pages:
-                p, r = page_scores(expected, outputs[page_id])
-                pp, rr = p or 0.0, r or 0.0
-                scored.append((2 * pp * rr / (pp + rr) if pp + rr else 0.0, pp, rr, page_id, url))
-            for f1, pp, rr, page_id, url in sorted(scored)[: args.worst]:
-                print(f"  worst {f1:.3f} P {pp:.3f} R {rr:.3f} {page_id[:16]} {url}", file=sys.stderr)
-    print(header)
-    print("\n".join(rows))
-    summary = {
-        "pages_dir": folder.name,
-        "pages": len(pages),
-        "extractors": {
-            name: {k: (round(v, 4) if isinstance(v, float) else v) for k, v in figures.items()}
-            for name, figures in results.items()
-        },
-    }
-    print(json.dumps(summary, sort_keys=True))
+    if len(summaries) == 1:
+        print(json.dumps(summaries[0], sort_keys=True))
+    else:
+        print(json.dumps({"benchmarks": {s["pages_dir"]: s for s in summaries}}, sort_keys=True))
     return 0
 
 
