@@ -47,6 +47,7 @@ from .htmlbody import (
     word_count,
 )
 from .metadata import PageFacts, extract_page_facts, merge_metadata
+from .errors import SearchkitError
 from .records import Cleaned, Metadata, Removal, Source
 from .repeats import RepeatedBlocks
 
@@ -78,7 +79,7 @@ class CleanRules:
 
     blocks: tuple[BlockRule, ...]
     html: HtmlRules
-    edge_blocks: int = 3
+    edge_blocks: int = 2
 
 
 @lru_cache(maxsize=8)
@@ -90,18 +91,24 @@ def load_rules(path: str | None = None) -> CleanRules:
     """
     if path is None:
         path = str(Path(__file__).parent / "data" / "clean_rules.toml")
-    raw = Path(path).read_text(encoding="utf-8")
-    data = tomllib.loads(raw)
-    blocks = tuple(
-        BlockRule(
-            rule_id=table["id"],
-            reason=table["reason"],
-            patterns=tuple(re.compile(p, re.IGNORECASE) for p in table["patterns"]),
-            max_words=int(table.get("max_words", 40)),
-            edge_only=table.get("where", "any") == "edge",
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        blocks = tuple(
+            BlockRule(
+                rule_id=table["id"],
+                reason=table["reason"],
+                patterns=tuple(re.compile(p, re.IGNORECASE) for p in table["patterns"]),
+                max_words=int(table.get("max_words", 40)),
+                edge_only=table.get("where", "any") == "edge",
+            )
+            for table in data.get("block", [])
         )
-        for table in data.get("block", [])
-    )
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise SearchkitError(f"cannot read cleaning rules {path}: {error}") from error
+    except (KeyError, TypeError, ValueError, re.error) as error:
+        raise SearchkitError(
+            f"bad cleaning rule in {path}: {error}", hint="each [[block]] needs id, reason and patterns (regexes)"
+        ) from error
     html = data.get("html", {})
     return CleanRules(
         blocks=blocks,
@@ -111,7 +118,7 @@ def load_rules(path: str | None = None) -> CleanRules:
             negative_words=frozenset(html.get("negative_words", [])),
             body_names=frozenset(html.get("body_names", [])),
         ),
-        edge_blocks=int(data.get("edge_blocks", 3)),
+        edge_blocks=int(data.get("edge_blocks", 2)),
     )
 
 

@@ -12,6 +12,7 @@ import pytest
 
 from searchkit.cleaner import RepeatedBlocks, clean_html, clean_source, clean_text, load_rules, strip_boilerplate
 from searchkit.metadata import normalise_date
+from searchkit.errors import SearchkitError
 from searchkit.records import Cleaned, Source
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -435,3 +436,18 @@ def test_date_from_itemprop_date_published() -> None:
     page = (f'<html><body><span itemprop="datePublished" content="2019-11-18T09:00:00Z">Nov 18</span>'
             f"<article>{as_html(ARTICLE)}</article></body></html>")
     assert clean_html(page).metadata.date == "2019-11-18T09:00:00+00:00"
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "[[block]]\nid = 'x'\nreason = 'y'\npatterns = ['(unclosed']\n",
+        "[[block]]\nid = 'x'\npatterns = ['a']\n",
+        "this is = not [toml",
+    ],
+)
+def test_bad_rules_file_is_one_clear_error(tmp_path: Path, content: str) -> None:
+    path = tmp_path / "rules.toml"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(SearchkitError, match="rules"):
+        load_rules(str(path))
