@@ -30,7 +30,7 @@ _ARTICLE_TYPES = re.compile(r"(Article|BlogPosting|Report|Posting|LiveBlog)$", r
 _SPACE = re.compile(r"\s+")
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TEXT_DATE_FORMATS = (
-    "%B %d, %Y", "%b %d, %Y", "%b. %d, %Y", "%d %B %Y", "%d %b %Y", "%Y/%m/%d", "%d/%m/%Y",
+    "%B %d, %Y", "%b %d, %Y", "%b. %d, %Y", "%B %d %Y", "%b %d %Y", "%d %B %Y", "%d %b %Y", "%Y/%m/%d", "%d/%m/%Y",
     "%Y%m%d", "%B %d, %Y %I:%M %p", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M",
 )
 
@@ -72,6 +72,7 @@ def normalise_date(value: str | None) -> str | None:
             parsed = None
     if parsed is None:
         cleaned = re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", text)
+        cleaned = re.sub(r"\bSept\b", "Sep", cleaned, flags=re.I)
         cleaned = re.sub(r"^(mon|tue|wed|thu|fri|sat|sun)[a-z]*,?\s+", "", cleaned, flags=re.I)
         cleaned = re.sub(r"\s*(UTC|GMT|[A-Z]{2,4}T)$", "", cleaned)
         for fmt in _TEXT_DATE_FORMATS:

@@ -9,6 +9,8 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from searchkit.cleaner import RepeatedBlocks, clean_html, clean_source, clean_text, load_rules, strip_boilerplate
 from searchkit.metadata import normalise_date
@@ -241,7 +243,9 @@ def test_plain_text_title_is_not_guessed() -> None:
         ("2020-09-17", "2020-09-17"),
         ("Thu, 17 Sep 2020 18:03:00 GMT", "2020-09-17T18:03:00+00:00"),
         ("September 17, 2020", "2020-09-17"),
-        ("Sept 17th 2020", None),
+        ("Sept 17th 2020", "2020-09-17"),
+        ("Thursday, September 17, 2020", "2020-09-17"),
+        ("1850-01-01", None),
         ("17 September 2020", "2020-09-17"),
         ("not a date", None),
         ("", None),
@@ -451,3 +455,34 @@ def test_bad_rules_file_is_one_clear_error(tmp_path: Path, content: str) -> None
     path.write_text(content, encoding="utf-8")
     with pytest.raises(SearchkitError, match="rules"):
         load_rules(str(path))
+
+
+# --- properties ----------------------------------------------------------------------------
+
+_PARAGRAPH = st.one_of(
+    st.sampled_from([c["text"] for c in BOILERPLATE] + MUST_KEEP["sentences"] + ARTICLE),
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=80),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_PARAGRAPH, max_size=12))
+def test_clean_text_only_drops_whole_paragraphs(paragraphs: list[str]) -> None:
+    text = "\n\n".join(paragraphs)
+    cleaned = clean_text(text)
+    expected = [re.sub(r"\s+", " ", p).strip() for p in re.split(r"\n[ \t\r\f\v]*\n", text.replace("\r\n", "\n"))]
+    expected = [p for p in expected if p]
+    removed = [r.text for r in cleaned.removed]
+    # every input paragraph is either kept (unchanged, in order) or recorded as removed
+    assert sorted(cleaned.paragraphs + removed) == sorted(expected)
+    it = iter(expected)
+    assert all(any(p == q for q in it) for p in cleaned.paragraphs)
+    assert all(r.rule and r.reason for r in cleaned.removed)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("<>/=\"' abcdivpspan&#;!-\n")), max_size=300))
+def test_clean_html_never_raises_on_tag_soup(html: str) -> None:
+    cleaned = clean_html(html)
+    assert "\n\n\n" not in cleaned.text
+    assert all(p == p.strip() and "\n" not in p for p in cleaned.paragraphs)
