@@ -486,3 +486,22 @@ def test_clean_html_never_raises_on_tag_soup(html: str) -> None:
     cleaned = clean_html(html)
     assert "\n\n\n" not in cleaned.text
     assert all(p == p.strip() and "\n" not in p for p in cleaned.paragraphs)
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ('<form id="aspnetForm" action="/story">', "</form>"),  # ASP.NET wraps the whole page in a form
+        ('<div id="ad-portal" class="has-sidebar">', "</div>"),  # a wrapper named like an ad slot
+        ('<div class="theiaStickySidebar">', "</div>"),  # a layout column named "sidebar"
+    ],
+)
+def test_article_inside_a_boilerplate_looking_wrapper(before: str, after: str) -> None:
+    page = f"""<html><body>{before}
+    <nav><a href="/">Home</a> <a href="/news">News</a> <a href="/sport">Sport</a></nav>
+    <div class="story">{as_html(ARTICLE)}</div>
+    <div class="share-bar"><a href="#">Share on Facebook</a> <a href="#">Tweet</a></div>
+    <aside class="related"><p>Fishermen worry about new dock fees as the season begins, and prices rise.</p></aside>
+    {after}</body></html>"""
+    cleaned = clean_html(page)
+    assert cleaned.paragraphs == ARTICLE
