@@ -116,6 +116,7 @@ def load_rules(path: str | None = None) -> CleanRules:
             silent_tags=frozenset(html.get("silent_tags", [])),
             container_tags=frozenset(html.get("container_tags", [])),
             negative_words=frozenset(html.get("negative_words", [])),
+            negative_stems=frozenset(html.get("negative_stems", [])),
             body_names=frozenset(html.get("body_names", [])),
         ),
         edge_blocks=int(data.get("edge_blocks", 2)),

@@ -67,6 +67,7 @@ class HtmlRules:
     silent_tags: frozenset[str]
     container_tags: frozenset[str]
     negative_words: frozenset[str]
+    negative_stems: frozenset[str]
     body_names: frozenset[str]
 
 
@@ -173,7 +174,11 @@ def boilerplate_mark(element: etree._Element, rules: HtmlRules) -> tuple[str, st
         return "hidden-element", "hidden by the page (hidden, aria-hidden or display:none)"
     if tag in rules.container_tags:
         return "page-furniture", f"inside <{tag}>, which holds navigation, captions or page furniture"
-    bad = class_words(element) & rules.negative_words
+    words = class_words(element)
+    bad = words & rules.negative_words
+    if not bad and words and rules.negative_stems:
+        # run-together names: "commentlist", "relatedposts", "socialshare"
+        bad = {stem for stem in rules.negative_stems for word in words if stem in word}
     if bad:
         return "boilerplate-container", f"inside a container named '{sorted(bad)[0]}' by its class or id"
     return None

@@ -11,10 +11,12 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from lxml import html as lxml_html
 
 from searchkit.cleaner import RepeatedBlocks, clean_html, clean_source, clean_text, load_rules, strip_boilerplate
 from searchkit.metadata import normalise_date
 from searchkit.errors import SearchkitError
+from searchkit.htmlbody import boilerplate_mark
 from searchkit.records import Cleaned, Source
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -160,7 +162,7 @@ def test_custom_rules_file(tmp_path: Path) -> None:
     path.write_text(
         '[[block]]\nid = "podcast-plug"\nreason = "a podcast plug"\nmax_words = 12\n'
         "patterns = ['^listen to our podcast\\b']\n[html]\nsilent_tags = []\ncontainer_tags = []\n"
-        "negative_words = []\nbody_names = []\n",
+        "negative_words = []\nnegative_stems = []\nbody_names = []\n",
         encoding="utf-8",
     )
     kept, removed = strip_boilerplate(["Listen to our podcast on any app", "Real news."], load_rules(str(path)))
@@ -505,3 +507,18 @@ def test_article_inside_a_boilerplate_looking_wrapper(before: str, after: str) -
     {after}</body></html>"""
     cleaned = clean_html(page)
     assert cleaned.paragraphs == ARTICLE
+
+
+def test_run_together_class_names() -> None:
+    comment = "I have lived by the harbor for forty years and this wall is the best news we have had, thank you."
+    page = f"""<html><body><article>{as_html(ARTICLE)}
+    <ol class="commentlist"><li><p>{comment}</p></li><li><p>{comment}</p></li></ol>
+    <div class="socialshare"><p>Share this story with your friends and neighbours today.</p></div>
+    </article></body></html>"""
+    cleaned = clean_html(page)
+    assert cleaned.paragraphs == ARTICLE
+    assert [r.rule for r in cleaned.removed] == ["boilerplate-container"] * 3
+    # a name that merely contains a stem-like word ("commentary") is not boilerplate
+    commentary = f'<html><body><div class="commentary-body">{as_html(ARTICLE)}</div></body></html>'
+    assert clean_html(commentary).paragraphs == ARTICLE
+    assert boilerplate_mark(lxml_html.fromstring('<div class="commentary-body"></div>'), load_rules().html) is None
