@@ -179,9 +179,18 @@ def boilerplate_mark(element: etree._Element, rules: HtmlRules) -> tuple[str, st
     if not bad and words and rules.negative_stems:
         # run-together names: "commentlist", "relatedposts", "socialshare"
         bad = {stem for stem in rules.negative_stems for word in words if stem in word}
-    if bad:
+    if bad and not _is_quote_embed(element):
         return "boilerplate-container", f"inside a container named '{sorted(bad)[0]}' by its class or id"
     return None
+
+
+def _is_quote_embed(element: etree._Element) -> bool:
+    """A "social-embed" wrapper around a ``<blockquote>``: a quoted post is part of the story."""
+    quote = element.find(".//blockquote")
+    if quote is None:
+        return False
+    inner = len(normalise_space(quote.text_content()))
+    return inner > 0 and inner >= 0.8 * len(normalise_space(element.text_content()))
 
 
 def page_blocks(root: etree._Element, rules: HtmlRules) -> tuple[list[Block], dict[etree._Element, tuple[str, str]]]:

@@ -522,3 +522,13 @@ def test_run_together_class_names() -> None:
     commentary = f'<html><body><div class="commentary-body">{as_html(ARTICLE)}</div></body></html>'
     assert clean_html(commentary).paragraphs == ARTICLE
     assert boilerplate_mark(lxml_html.fromstring('<div class="commentary-body"></div>'), load_rules().html) is None
+
+
+def test_embedded_post_in_a_social_wrapper_is_kept() -> None:
+    tweet = "The new flood wall is finally happening and the harbor will never look the same again."
+    body = as_html(ARTICLE[:2]) + (
+        f'<div class="social-media-embed"><blockquote class="twitter-tweet"><p>{tweet}</p></blockquote></div>'
+        '<div class="social-share"><a href="#">Share</a> <a href="#">Tweet</a></div>'
+    ) + as_html(ARTICLE[2:])
+    cleaned = clean_html(PAGE.format(body=body))
+    assert cleaned.paragraphs == ARTICLE[:2] + [tweet] + ARTICLE[2:]
