@@ -19,8 +19,9 @@ published dev-split table.
 
 Rows: ``searchkit`` cleans each page on its own (what ``clean_html`` does); ``searchkit+site``
 first learns every page of the folder and then drops paragraphs repeated on two pages of
-one site (:mod:`searchkit.repeats`, opt-in); trafilatura (``include_comments=False``) and
-readability-lxml run on the same pages in the same process, so the timings compare.
+one site (:mod:`searchkit.repeats`, opt-in; the learning pass is not timed); trafilatura
+(``include_comments=False``) and readability-lxml run on the same pages in the same
+process, interleaved page by page, so the timings compare on a shared machine.
 The last line printed is one JSON object with every figure, for scripts.
 trafilatura and readability-lxml are bench-only extras (``pip install .[bench]``).
 """
@@ -158,25 +159,43 @@ def version_of(name: str) -> str:
         return "repo"
 
 
-def run_extractor(extract: Extractor, pages: list[tuple[str, str, str | None, str]]) -> tuple[dict[str, float], dict[str, str], int]:
-    outputs: dict[str, str] = {}
-    timings: list[float] = []
-    errors = 0
+def run_extractors(
+    extractors: dict[str, Extractor], pages: list[tuple[str, str, str | None, str]]
+) -> dict[str, tuple[dict[str, float], dict[str, str]]]:
+    """Run every extractor on every page, interleaved page by page.
+
+    Interleaving makes the timings comparable on a shared, noisy machine: a load spike
+    slows every extractor on the same page instead of one extractor's whole run. Each
+    extractor gets one untimed warm-up call first (imports, caches, compiled rules).
+    """
+    outputs: dict[str, dict[str, str]] = {name: {} for name in extractors}
+    timings: dict[str, list[float]] = {name: [] for name in extractors}
+    errors: dict[str, int] = {name: 0 for name in extractors}
+    if pages:
+        for extract in extractors.values():
+            try:
+                extract(pages[0][1], pages[0][2])
+            except Exception:  # the timed run reports it
+                pass
     for page_id, html, url, _expected in pages:
-        start = time.perf_counter()
-        try:
-            outputs[page_id] = extract(html, url)
-        except Exception as error:  # a bench counts failures instead of stopping
-            print(f"  {page_id[:12]}: {type(error).__name__}: {error}", file=sys.stderr)
-            outputs[page_id] = ""
-            errors += 1
-        timings.append((time.perf_counter() - start) * 1000)
-    figures = aggregate([(expected, outputs[page_id]) for page_id, _h, _u, expected in pages])
-    timings.sort()
-    figures["median_ms"] = statistics.median(timings)
-    figures["p95_ms"] = timings[min(len(timings) - 1, int(round(0.95 * (len(timings) - 1))))]
-    figures["errors"] = errors
-    return figures, outputs, errors
+        for name, extract in extractors.items():
+            start = time.perf_counter()
+            try:
+                outputs[name][page_id] = extract(html, url)
+            except Exception as error:  # a bench counts failures instead of stopping
+                print(f"  {name} {page_id[:12]}: {type(error).__name__}: {error}", file=sys.stderr)
+                outputs[name][page_id] = ""
+                errors[name] += 1
+            timings[name].append((time.perf_counter() - start) * 1000)
+    results = {}
+    for name in extractors:
+        figures = aggregate([(expected, outputs[name][page_id]) for page_id, _h, _u, expected in pages])
+        times = sorted(timings[name])
+        figures["median_ms"] = statistics.median(times) if times else 0.0
+        figures["p95_ms"] = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))] if times else 0.0
+        figures["errors"] = errors[name]
+        results[name] = (figures, outputs[name])
+    return results
 
 
 def check_baselines(folder: Path) -> None:
@@ -204,9 +223,8 @@ def score_folder(folder: Path, names: list[str], limit: int = 0, worst: int = 0)
     print(f"{folder.name}: {len(pages)} pages, 4-gram shingles, macro P/R, F1 of the means")
     header = f"{'extractor':<18}{'version':>9}{'P':>7}{'R':>7}{'F1':>7}{'F1<0.5':>8}{'med ms':>8}{'p95 ms':>8}{'errors':>7}"
     rows = []
-    for name in names:
-        extract = searchkit_site_runner(pages) if name == "searchkit+site" else EXTRACTORS[name]
-        figures, outputs, _errors = run_extractor(extract, pages)
+    extractors = {name: searchkit_site_runner(pages) if name == "searchkit+site" else EXTRACTORS[name] for name in names}
+    for name, (figures, outputs) in run_extractors(extractors, pages).items():
         figures["version"] = version_of(name)  # type: ignore[assignment]
         results[name] = figures
         rows.append(
