@@ -229,13 +229,15 @@ def _filter_body(blocks: list[Block], facts: PageFacts, rules: CleanRules) -> tu
     kept: list[str] = []
     removed: list[Removal] = []
     seen_prose = False
-    for block in blocks:
+    for i, block in enumerate(blocks):
         words = word_count(block.text)
         folded = block.text.casefold()
         repeats_title = bool(title) and len(folded) > 10 and (folded == title or folded in title)
         if (block.tag == "h1" and not seen_prose) or (repeats_title and (block.tag in HEADINGS or not seen_prose)):
             removed.append(Removal(block.text, "headline", "the page headline, kept as metadata title"))
-        elif block.link_density > 0.6 and words < 60:
+        elif block.link_density > 0.6 and words < 60 and match_rule(block.text, i, len(blocks), rules) is None:
+            # (a link block that a text rule names, such as "Read Next: <a>...</a>", is left
+            # to strip_boilerplate, which records the precise rule and finds its orphan headline)
             removed.append(Removal(block.text, "link-list", "mostly links: navigation or a list of other stories"))
         else:
             seen_prose = seen_prose or is_prose(block)

@@ -532,3 +532,11 @@ def test_embedded_post_in_a_social_wrapper_is_kept() -> None:
     ) + as_html(ARTICLE[2:])
     cleaned = clean_html(PAGE.format(body=body))
     assert cleaned.paragraphs == ARTICLE[:2] + [tweet] + ARTICLE[2:]
+
+
+def test_orphan_headline_in_html_next_to_a_read_next_link() -> None:
+    headline = "US Troops, F-35s, And Apaches Sent To The Baltics To Counter Russian Army"
+    body = as_html(ARTICLE[:2]) + f'<p>{headline}</p><p>Read Next: <a href="/baltics">{headline}</a></p>' + as_html(ARTICLE[2:])
+    cleaned = clean_html(PAGE.format(body=body))
+    assert cleaned.paragraphs == ARTICLE
+    assert [r.rule for r in cleaned.removed if headline in r.text] == ["orphan-headline", "read-next"]
