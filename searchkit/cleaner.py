@@ -13,8 +13,14 @@ Design: the text rules live in ``data/clean_rules.toml`` (families of wording su
 "read next", newsletter and support appeals, share prompts, copyright and cookie lines),
 each limited to short paragraphs so that an article sentence that merely mentions
 "subscribers" is never dropped. Plain text and HTML share :func:`strip_boilerplate`; HTML
-first goes through :mod:`searchkit.htmlbody` (find the body by structure) and
-:mod:`searchkit.metadata` (title, date, author, ...).
+first goes through :mod:`searchkit.htmlbody` (parse with lxml directly, not bs4, for
+speed; find the body by structure and text statistics) and :mod:`searchkit.metadata`
+(title, date, author, site, url, language). :mod:`searchkit.repeats` adds opt-in
+repeated-block detection across pages of one site (``repeats=``).
+
+Chain for HTML: parse → page facts (metadata, JSON-LD body) → drop silent elements →
+blocks with boilerplate marks → locate the body → split off what is outside it or in
+boilerplate containers → headline and link lists → text rules → repeated blocks.
 
 Example::
 
