@@ -100,7 +100,9 @@ class ArticleEntities:
 def given_names() -> frozenset[str]:
     """Given names (``data/names_given.txt``), casefolded and accent-folded via name_key."""
     lines = (DATA_DIR / "names_given.txt").read_text(encoding="utf-8").splitlines()
-    return frozenset(name_key(n) for n in lines if n and not n.startswith("#"))
+    rules = name_rules()
+    not_names = rules.titles | rules.honorifics | rules.title_modifiers | rules.calendar  # "Major", "Prince"
+    return frozenset(name_key(n) for n in lines if n and not n.startswith("#")) - not_names
 
 
 # --- step 1: candidates from the model --------------------------------------------------------
@@ -186,10 +188,20 @@ def model_candidates(doc: Any) -> list[_Candidate]:
             start, end = _trim_span(doc, start, end, facet, votes)
             c = _make_candidate(doc, start, end)
             c.votes = votes
-            if _is_junk(c) or (facet == "person" and any(ch.isdigit() for ch in c.form)):
+            if _is_junk(c) or (facet == "person" and any(ch.isdigit() for ch in c.form)) or _shouted(doc, c):
                 continue
             out.append(c)
     return [_complete_person(doc, c, taken=out) for c in _merge_split_people(doc, out)]
+
+
+def _shouted(doc: Any, c: _Candidate) -> bool:
+    """A span of an all-caps headline that no gazetteer knows: the small model tags words of
+    shouted lines almost at random ("MITCHELL DEFEATS", "CLUB FINED"). Names of the article
+    body still reach the headline through propagation, which matches all-caps forms."""
+    toks = doc[c.start : c.end]
+    if not all(t.is_upper or not t.is_alpha for t in toks) or not _caps_context(doc, c.start, c.end):
+        return False
+    return c.key not in gazetteer().facet
 
 
 def _can_join_name(doc: Any, k: int, taken: Sequence[_Candidate]) -> bool:
@@ -344,9 +356,10 @@ def pattern_candidates(doc: Any, taken: set[int]) -> list[_Candidate]:
 
 
 
-def _caps_context(doc: Any, i: int) -> bool:
+def _caps_context(doc: Any, i: int, j: int | None = None) -> bool:
     """Inside an all-caps headline, where "WHO" or "US" may be plain words."""
-    near = [doc[j] for j in (i - 1, i + 1) if 0 <= j < len(doc)]
+    j = i + 1 if j is None else j
+    near = [doc[k] for k in (i - 1, j) if 0 <= k < len(doc)]
     return any(t.is_upper and t.is_alpha and len(t) > 1 for t in near)
 
 
@@ -379,7 +392,7 @@ def gazetteer_candidates(doc: Any, cands: Sequence[_Candidate]) -> list[_Candida
             if facet is None:
                 continue
             caps = tok.is_upper and _caps_context(doc, i)
-            if caps and (len(key) < 4 or key not in gaz.countries):
+            if caps and (len(key) < 4 or facet != "place"):  # a dateline "RANGOON", not "WHO"
                 continue
             if key in gaz.cities and key not in gaz.countries and _is_sentence_start(doc, i):
                 continue
