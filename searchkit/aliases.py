@@ -67,6 +67,8 @@ class NameRules:
     place_suffixes: frozenset[str]  # last words that make a name a place ("Street", "Airport")
     calendar: frozenset[str]  # months and weekdays: never a name, whatever the model says
     modifier_suffixes: tuple[str, ...]  # "Ontario-based Magna": a leading word to drop
+    group_words: frozenset[str]  # religious, political and ethnic groups that no demonym list has
+    place_word_endings: tuple[str, ...]  # "Nottinghamshire", "Ekaterinburg": one-word toponyms
 
 
 @cache
@@ -85,6 +87,8 @@ def name_rules() -> NameRules:
         place_suffixes=frozenset(raw["place_suffixes"]),
         calendar=frozenset(raw["calendar"]),
         modifier_suffixes=tuple(raw["leading_modifier_suffixes"]),
+        group_words=frozenset(raw["group_words"]),
+        place_word_endings=tuple(raw["place_word_endings"]),
     )
 
 

@@ -43,6 +43,7 @@ from typing import Any
 from .aliases import (
     DATA_DIR,
     display_form,
+    looks_like_demonym,
     gazetteer,
     name_key,
     name_rules,
@@ -190,8 +191,19 @@ def model_candidates(doc: Any) -> list[_Candidate]:
             c.votes = votes
             if _is_junk(c) or (facet == "person" and any(ch.isdigit() for ch in c.form)) or _shouted(doc, c):
                 continue
+            if facet == "group" and not _is_group_name(c):
+                continue
             out.append(c)
     return [_complete_person(doc, c, taken=out) for c in _merge_split_people(doc, out)]
+
+
+def _is_group_name(c: _Candidate) -> bool:
+    """Whether a NORP span names a people, religion or party ("Belarusian", "Sunni",
+    "Democrats"); the model also gives NORP to first names ("Florian") and coinages."""
+    key, rules = c.key, name_rules()
+    if key in gazetteer().demonyms or key in rules.group_words or key.rstrip("s") in gazetteer().demonyms:
+        return True
+    return looks_like_demonym(c.form) and key not in given_names()
 
 
 def _shouted(doc: Any, c: _Candidate) -> bool:
@@ -453,6 +465,8 @@ def _evidence(c: _Cluster) -> Counter[str]:
     if len(words) > 1 and last in name_rules().org_suffixes:
         votes["org"] += WEIGHTS["name_suffix"]
     elif len(words) > 1 and last in name_rules().place_suffixes:
+        votes["place"] += WEIGHTS["name_suffix"]
+    elif len(words) == 1 and last.endswith(name_rules().place_word_endings):
         votes["place"] += WEIGHTS["name_suffix"]
     elif _looks_like_person(words):
         votes["person"] += WEIGHTS["given_name"]
