@@ -74,6 +74,7 @@ WEIGHTS = {
     "pattern": 1.0,
     "name_suffix": 2.0,
 }
+PROPAGATION_MIN_VOTES = 2.0
 _POSSESSIVE_TOKENS = frozenset({"'s", "\u2019s", "'", "\u2019", "'S", "\u2019S"})
 _SENTENCE_END = frozenset({".", "!", "?", ":", ";", '"', "\u201c", "\u201d", "\u2014", "-", "(", "["})
 _INITIAL = re.compile(r"[A-Z]\.")
@@ -584,8 +585,11 @@ def _link_acronyms(clusters: list[_Cluster]) -> list[_Cluster]:
 # --- step 5: propagation -----------------------------------------------------------------------
 
 
-def _search_forms(clusters: Sequence[_Cluster]) -> dict[str, list[tuple[tuple[str, ...], _Cluster]]]:
-    """Token sequences to look for, keyed by their first word casefolded."""
+def _search_forms(doc: Any, clusters: Sequence[_Cluster]) -> dict[str, list[tuple[tuple[str, ...], _Cluster]]]:
+    """Token sequences to look for, keyed by their first word casefolded.
+
+    A one-word person seen once on the model's word alone (a single vote) is not spread:
+    one wrong tag ("Surrey" PERSON) would otherwise become many."""
     forms: dict[str, list[tuple[tuple[str, ...], _Cluster]]] = defaultdict(list)
     surnames: dict[str, set[int]] = defaultdict(set)
     for cl in clusters:
@@ -594,7 +598,9 @@ def _search_forms(clusters: Sequence[_Cluster]) -> dict[str, list[tuple[tuple[st
                 if len(m.words) > 1:
                     surnames[m.words[-1]].add(id(cl))
     for cl in clusters:
-        seqs = {tuple(m.words) for m in cl.members}
+        if cl.type == "person" and cl.votes["person"] < PROPAGATION_MIN_VOTES and all(len(m.words) == 1 for m in cl.members):
+            continue
+        seqs = {tuple(t.text for t in doc[m.start : m.end]) for m in cl.members}
         if cl.type == "person":
             seqs |= {(m.words[-1],) for m in cl.members if len(surnames[m.words[-1]]) == 1}
         for seq in seqs:
@@ -621,7 +627,7 @@ def _next_is_name(doc: Any, j: int) -> bool:
 
 def propagate(doc: Any, clusters: Sequence[_Cluster], taken: set[int]) -> None:
     """Add untagged occurrences of the article's resolved names to their clusters."""
-    forms = _search_forms(clusters)
+    forms = _search_forms(doc, clusters)
     i = 0
     while i < len(doc):
         tok = doc[i]
