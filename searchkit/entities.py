@@ -158,13 +158,18 @@ def _is_junk(c: _Candidate) -> bool:
 def _trim_span(doc: Any, start: int, end: int, facet: str, votes: Counter[str]) -> tuple[int, int]:
     """Drop leading determiners/titles and trailing possessives/punctuation from a span."""
     rules = name_rules()
-    while end - start > 1 and (doc[end - 1].text in _POSSESSIVE_TOKENS or doc[end - 1].is_punct):
-        end -= 1
+    while end - start > 1 and (
+        doc[end - 1].text in _POSSESSIVE_TOKENS or doc[end - 1].is_punct or doc[end - 1].lower_ in _ACRONYM_SKIP
+    ):
+        end -= 1  # "Lukashenko ’s", "Representatives of"
     while end - start > 1 and (
         doc[start].is_punct or doc[start].lower_ in rules.determiners or doc[start].lower_.endswith(rules.modifier_suffixes)
     ):
         start += 1
     words = [t.text for t in doc[start:end]]
+    if len(words) > 2 and name_key(words[0]) in gazetteer().demonyms and name_key(words[1]) in given_names():
+        start += 1  # "Australian Rodney Eyles"
+        words = words[1:]
     n = title_prefix_length(words)
     if n:
         stripped = {w.rstrip(".").casefold() for w in words[:n]}
@@ -214,6 +219,8 @@ def _shouted(doc: Any, c: _Candidate) -> bool:
     toks = doc[c.start : c.end]
     if not all(t.is_upper or not t.is_alpha for t in toks) or not _caps_context(doc, c.start, c.end):
         return False
+    if len(toks) == 1 and len(toks[0]) <= 4:
+        return False  # an acronym ("NFL", "IRA") is written in capitals anyway
     return c.key not in gazetteer().facet
 
 
@@ -253,7 +260,8 @@ def _breaks_name(doc: Any, k: int, facet: str) -> bool:
     a number, a lowercase word inside a person's name ("Gillespie st Kaluwitharana"), or the
     start of an all-caps word after normal case ("Deborah Charles RANGOON", a dateline)."""
     tok = doc[k]
-    if tok.is_space or tok.like_num or tok.text in _SPAN_BREAKS:
+    numeric = any(ch.isdigit() for ch in tok.text) and not any(ch.isalpha() for ch in tok.text)
+    if tok.is_space or numeric or tok.text in _SPAN_BREAKS:
         return True
     if facet == "person" and tok.is_lower and tok.is_alpha and tok.lower_ not in name_rules().name_particles:
         return True
