@@ -23,7 +23,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -215,6 +215,7 @@ def _fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+@lru_cache(maxsize=1 << 16)  # pure and called for every capitalised word of an article
 def name_key(text: str) -> str:
     """The comparison key of a name: case-, accent-, dot- and hyphen-insensitive.
 

@@ -138,7 +138,7 @@ def _is_sentence_start(doc: Any, i: int) -> bool:
 
 def _make_candidate(doc: Any, start: int, end: int) -> _Candidate:
     end_char = doc[end - 1].idx + len(doc[end - 1].text)
-    text = doc.text[doc[start].idx : end_char]
+    text = doc[start:end].text  # (doc.text would rebuild the whole text on every call)
     bare = strip_possessive(text)  # a pre-tokenised "Clinton's" is one token
     end_char -= len(text) - len(bare)
     form = display_form(bare)
@@ -682,9 +682,10 @@ def _canonical_name(cl: _Cluster) -> str:
 def _article_entities(doc: Any, clusters: Sequence[_Cluster]) -> ArticleEntities:
     mentions = []
     entities = []
+    full_text = doc.text
     for cl in clusters:
         name, facet = _canonical_name(cl), cl.type
-        texts = [doc.text[m.start_char : m.end_char] for m in cl.members]
+        texts = [full_text[m.start_char : m.end_char] for m in cl.members]
         for m, text in zip(cl.members, texts):
             mentions.append(Mention(m.start_char, m.end_char, text, name, facet))
         aliases = tuple(sorted(set(texts) - {name}))
