@@ -7,6 +7,7 @@ live in ``fixtures/entities/news_cases.json``.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +21,7 @@ from searchkit.records import FACETS
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "corpus" / "sofrep-belarus-border.txt"
+GOLDEN = Path(__file__).parent / "fixtures" / "entities" / "seed_entities.json"
 CASES = json.loads((Path(__file__).parent / "fixtures" / "entities" / "news_cases.json").read_text("utf-8"))["cases"]
 BOILERPLATE = (
     "US Troops, F-35s, And Apaches Sent To The Baltics To Counter Russian Army",
@@ -73,6 +75,15 @@ SEED_EXPECTED = {
 @pytest.mark.parametrize("facet", sorted(SEED_EXPECTED))
 def test_seed_facets_hold_the_canonical_entities(seed: ArticleEntities, facet: str) -> None:
     assert SEED_EXPECTED[facet] <= facets(seed)[facet]
+
+
+def test_seed_entities_match_the_golden_file(seed: ArticleEntities) -> None:
+    """The whole entity set of the seed, reviewed by hand. After a deliberate change, rewrite
+    it with SEARCHKIT_REFRESH_GOLDEN=1 and review the diff."""
+    got = [e.to_dict() for e in seed.entities]
+    if os.environ.get("SEARCHKIT_REFRESH_GOLDEN"):
+        GOLDEN.write_text(json.dumps(got, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    assert got == json.loads(GOLDEN.read_text("utf-8"))
 
 
 def test_seed_has_one_value_for_lukashenko(seed: ArticleEntities) -> None:
