@@ -69,6 +69,7 @@ class NameRules:
     modifier_suffixes: tuple[str, ...]  # "Ontario-based Magna": a leading word to drop
     group_words: frozenset[str]  # religious, political and ethnic groups that no demonym list has
     place_word_endings: tuple[str, ...]  # "Nottinghamshire", "Ekaterinburg": one-word toponyms
+    corporate_suffixes: frozenset[str]  # "Tesla Inc." is "Tesla": dropped from name keys
 
 
 @cache
@@ -89,6 +90,7 @@ def name_rules() -> NameRules:
         modifier_suffixes=tuple(raw["leading_modifier_suffixes"]),
         group_words=frozenset(raw["group_words"]),
         place_word_endings=tuple(raw["place_word_endings"]),
+        corporate_suffixes=frozenset(raw["corporate_suffixes"]),
     )
 
 
@@ -220,11 +222,14 @@ def name_key(text: str) -> str:
     """The comparison key of a name: case-, accent-, dot- and hyphen-insensitive.
 
     ``name_key("the U.S.")`` == ``name_key("US")`` == ``"us"``; ``name_key("Paweł")`` ==
-    ``"pawel"``; ``name_key("Lukashenko’s")`` == ``"lukashenko"``.
+    ``"pawel"``; ``name_key("Lukashenko’s")`` == ``"lukashenko"``; ``name_key("Tesla, Inc.")``
+    == ``"tesla"``.
     """
     form = display_form(text.translate(_APOSTROPHES))
-    form = _KEY_SPACE.sub(" ", _KEY_DROP.sub("", _fold(form)))
-    return " ".join(form.casefold().split())
+    words = _KEY_SPACE.sub(" ", _KEY_DROP.sub("", _fold(form))).casefold().split()
+    if len(words) > 1 and words[-1] in name_rules().corporate_suffixes:
+        words = words[:-1]
+    return " ".join(words)
 
 
 def strip_title(text: str) -> str:

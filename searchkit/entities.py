@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -523,25 +523,47 @@ def _retally(cl: _Cluster) -> None:
     cl.votes = sum((m.votes for m in cl.members), Counter()) + _evidence(cl)
 
 
+def _people_by_word(people: Sequence[_Cluster], surname_only: bool) -> dict[str, list[_Cluster]]:
+    """People of the article by the last word of their full names, or by any of its words."""
+    found: dict[str, list[_Cluster]] = defaultdict(list)
+    for p in people:
+        for m in p.members:
+            if len(m.words) > 1:
+                for word in m.words[-1:] if surname_only else m.words:
+                    key = name_key(word)
+                    if p not in found[key]:
+                        found[key].append(p)
+    return found
+
+
+def _link_targets(cl: _Cluster, by_surname: Mapping[str, list[_Cluster]], by_word: Mapping[str, list[_Cluster]]) -> list[_Cluster]:
+    """The people a one-word name may refer to: by surname ("Lukashenko"); failing that, a
+    person-typed word found in exactly one full name ("Lula" for "Luiz Inacio Lula da Silva",
+    "Xi" for "Xi Jinping": not every name puts the family name last)."""
+    keys = {m.key for m in cl.members}
+    if len(keys) != 1 or any(len(m.words) != 1 for m in cl.members):
+        return []
+    key = next(iter(keys))
+    if key in by_surname:
+        return by_surname[key]
+    anywhere = by_word.get(key, [])
+    if len(anywhere) == 1 and cl.type == "person" and key not in gazetteer().facet:
+        return anywhere
+    return []
+
+
 def _link_surnames(clusters: list[_Cluster]) -> list[_Cluster]:
     """A one-word name that is the last word of a person's full name joins that person; with
     several such people in the article, each mention goes to the nearest one before it."""
     gaz = gazetteer()
     people = [cl for cl in clusters if cl.type == "person" and len(cl.longest_words) > 1]
-    by_surname: dict[str, list[_Cluster]] = defaultdict(list)
-    for p in people:
-        for m in p.members:
-            if len(m.words) > 1:
-                surname = name_key(m.words[-1])
-                if p not in by_surname[surname]:
-                    by_surname[surname].append(p)
+    by_surname, by_word = _people_by_word(people, True), _people_by_word(people, False)
     kept = []
     linked: set[int] = set()
     for cl in clusters:
         keys = {m.key for m in cl.members}
-        target = by_surname.get(next(iter(keys)), []) if len(keys) == 1 else []
-        single = all(len(m.words) == 1 for m in cl.members)
-        if not (single and target) or cl in target:
+        target = _link_targets(cl, by_surname, by_word)
+        if not target or cl in target:
             kept.append(cl)
             continue
         # "Jordan" the country stays a country unless the model read this mention as a person
