@@ -284,39 +284,41 @@ def _link_surnames(uf: _UnionFind, values: Mapping[str, int], keys: Mapping[str,
     """Join each bare surname to the full name it dominantly refers to (see DOMINANCE)."""
     groups: dict[str, list[str]] = defaultdict(list)
     for v in values:
-        groups[uf.find(v)].append(v)
+        groups[uf.find("v:" + v)].append(v)
     by_surname: dict[str, set[str]] = defaultdict(set)
     for root, members in groups.items():
         for v in members:
             parts = keys[v].split()
             if len(parts) > 1:
                 by_surname[parts[-1]].add(root)
-    for v, count in values.items():
+    for v in values:
         parts = keys[v].split()
         if len(parts) != 1 or parts[0] not in by_surname:
             continue
-        candidates = {r for r in by_surname[parts[0]] if r != uf.find(v)}
+        candidates = {r for r in by_surname[parts[0]] if r != uf.find("v:" + v)}
         if not candidates:
             continue
         weight = {r: sum(values[m] for m in groups[r]) for r in candidates}
         best = max(weight, key=lambda r: (weight[r], r))
         if weight[best] >= DOMINANCE * sum(weight.values()):
-            uf.union(v, best)
+            uf.union("v:" + v, best)
 
 
 def _group_facet(facet: str, values: Mapping[str, int]) -> list[_Group]:
     gaz = gazetteer()
     keys = {v: name_key(v) for v in values}
-    uf = _UnionFind()
+    uf = _UnionFind()  # nodes: "v:" stored value, "key:" name key, "gaz:" gazetteer group
     for v, k in keys.items():
-        uf.union(v, "key:" + k)
+        uf.find("v:" + v)
+        if k:
+            uf.union("v:" + v, "key:" + k)
         if k in gaz.alias_group:
-            uf.union(v, "gaz:" + gaz.alias_group[k])
+            uf.union("v:" + v, "gaz:" + gaz.alias_group[k])
     if facet == "person":
         _link_surnames(uf, values, keys)
     members: dict[str, dict[str, int]] = defaultdict(dict)
     for v, c in values.items():
-        members[uf.find(v)][v] = c
+        members[uf.find("v:" + v)][v] = c
     alias_keys: dict[str, set[str]] = defaultdict(set)
     for k, g in gaz.alias_group.items():
         alias_keys[g].add(k)
