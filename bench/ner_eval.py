@@ -30,7 +30,8 @@ How it is scored:
   Union", exactly the offsets ingest stores. Its character span is mapped back to the given
   tokens (a trailing possessive inside one token keeps that token).
 * Words per second: gold tokens divided by the wall time of ``nlp.pipe`` over all
-  documents (plus resolution for searchkit), model load excluded, one process, batch 16.
+  documents (plus resolution for searchkit), model load excluded, one process, batch 16,
+  best of two passes.
 
 A second table times ingest's real call, ``extract_many(texts)`` on plain strings (the same
 documents joined as text), for the v1 placeholder extractor and for searchkit: that is the
@@ -232,8 +233,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     extractor = EntityExtractor(args.model)
     extractor.nlp  # load outside the timing
 
-    raw_pred, raw_time = raw_spans(raw_nlp, docs)
-    stage_pred, stage_time = stage_spans(extractor, docs)
+    # Best of two passes each, interleaved: a shared machine's load hits both systems alike.
+    (raw_pred, raw_time), (stage_pred, stage_time) = raw_spans(raw_nlp, docs), stage_spans(extractor, docs)
+    raw_time = min(raw_time, raw_spans(raw_nlp, docs)[1])
+    stage_time = min(stage_time, stage_spans(extractor, docs)[1])
     results = {
         "raw": {**score(raw_pred, gold), "words_per_s": round(words / raw_time)},
         "searchkit": {**score(stage_pred, gold), "words_per_s": round(words / stage_time)},
