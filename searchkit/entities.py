@@ -277,16 +277,18 @@ def _breaks_name(doc: Any, k: int, facet: str) -> bool:
 
 
 def _split_span(doc: Any, start: int, end: int, facet: str) -> list[tuple[int, int]]:
-    """Cut a model span where no single name can continue; drop the breaking tokens."""
+    """Cut a model span where no single name can continue; drop the breaking tokens, but
+    keep an all-caps word that starts a new part."""
     parts = []
     s = start
     for k in range(start, end):
-        if _breaks_name(doc, k, facet) and k > start:
-            if k > s:
-                parts.append((s, k))
-            s = k + 1 if not (doc[k].is_upper and doc[k].is_alpha) else k
-        elif _breaks_name(doc, k, facet):
-            s = k + 1
+        if k == start or not _breaks_name(doc, k, facet):
+            if k == start and _breaks_name(doc, k, facet) and not doc[k].is_upper:
+                s = k + 1
+            continue
+        if k > s:
+            parts.append((s, k))
+        s = k if doc[k].is_upper and doc[k].is_alpha else k + 1
     if end > s:
         parts.append((s, end))
     return parts
