@@ -166,9 +166,9 @@ def _trim_span(doc: Any, start: int, end: int, facet: str, votes: Counter[str]) 
     """Drop leading determiners/titles and trailing possessives/punctuation from a span."""
     rules = name_rules()
     while end - start > 1 and (
-        doc[end - 1].text in _POSSESSIVE_TOKENS or doc[end - 1].is_punct or doc[end - 1].lower_ in _CONNECTORS
+        doc[end - 1].text in _POSSESSIVE_TOKENS or doc[end - 1].is_punct or doc[end - 1].is_lower
     ):
-        end -= 1  # "Lukashenko ’s", "Representatives of"
+        end -= 1  # "Lukashenko ’s", "Representatives of", "Interfax news agency"
     while end - start > 1 and (
         doc[start].is_punct or doc[start].lower_ in rules.determiners or doc[start].lower_.endswith(rules.modifier_suffixes)
     ):
@@ -224,9 +224,12 @@ def _shouted(doc: Any, c: _Candidate) -> bool:
     shouted lines almost at random ("MITCHELL DEFEATS", "CLUB FINED"). Names of the article
     body still reach the headline through propagation, which matches all-caps forms."""
     toks = doc[c.start : c.end]
-    if not all(t.is_upper or not t.is_alpha for t in toks) or not _caps_context(doc, c.start, c.end):
+    if not all(t.is_upper or not t.is_alpha for t in toks):
         return False
-    if len(toks) == 1 and len(toks[0]) <= 4:
+    several = sum(t.is_alpha for t in toks) > 1  # "W L PCT GB": a table header
+    if not several and not _caps_context(doc, c.start, c.end):
+        return False
+    if not several and len(toks[0]) <= 4:
         return False  # an acronym ("NFL", "IRA") is written in capitals anyway
     return c.key not in gazetteer().facet
 
@@ -366,7 +369,7 @@ def pattern_candidates(doc: Any, taken: set[int]) -> list[_Candidate]:
             last = name_key(words[-1]) if words else ""
             if words and last not in rules.org_suffixes | rules.place_suffixes and name_key(" ".join(words)) not in gaz.facet:
                 found = (j, "person")
-        if found is None and _is_name_word(tok):
+        if found is None and _is_name_word(tok) and tok.lower_ not in rules.determiners:
             j = _name_run(doc, i, taken, max_words=5)
             if j - i >= 2 and doc[j - 1].lower_.rstrip(".") in rules.org_suffixes:
                 found = (j, "org")
