@@ -11,7 +11,8 @@ What is compared, on the same documents and the same tokens:
   GPE/LOC → LOC; other labels (NORP included) are not predictions.
 * **searchkit** — :class:`searchkit.entities.EntityExtractor` (NER-only pipeline plus
   article-level resolution). Its mentions are scored by type: person → PER, org → ORG,
-  place → LOC; ``group`` (demonyms, NORP) has no CoNLL type and is not scored.
+  place → LOC (searchkit's place facet takes the model's GPE, LOC and FAC: airports,
+  stadiums, bridges); ``group`` (demonyms, NORP) has no CoNLL type and is not scored.
 
 How it is scored:
 

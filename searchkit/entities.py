@@ -8,6 +8,7 @@ Interface (used by ingest):
 
 ``ArticleEntities.mentions`` are offsets into ``text`` with the canonical name and facet type
 (``person``/``org``/``place``/``group``); ``ArticleEntities.entities`` is the article's set.
+Labels map to facets as PERSON → person, ORG → org, GPE/LOC/FAC → place, NORP → group.
 
 The small model alone is noisy: it tags "Tikhanovskaya" ORG and "Navalny" GPE, keeps
 "Lukashenko" and "Alexander Lukashenko" apart, and misses later mentions of a name it found
