@@ -13,6 +13,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from searchkit.aliases import EntityTable
 from searchkit.entities import ArticleEntities, EntityExtractor, split_long_text
@@ -193,6 +195,24 @@ def test_split_long_text_is_lossless(limit: int) -> None:
     pieces = split_long_text(text, limit)
     assert "".join(pieces) == text
     assert all(len(p) <= limit for p in pieces)
+
+
+WORDS = ["Lukashenko", "Lukashenko’s", "Mr.", "President", "Alexander", "the", "E.U.", "U.S.", "Belarus'", "said",
+         "Minsk", "Reuters", "and", "of", "NATO", "PARIS", "-", ",", ".", "“", "”", "(", ")", "Dr", "van", "der", "Berg",
+         "Inc.", "3,000", "July", "x", "É", "\n", "\n\n", "  ", "Smith", "Jr.", "O'Neill", "McGrath", "Anne-Marie"]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(WORDS), max_size=40))
+def test_any_text_gives_consistent_offsets(extractor: EntityExtractor, words: list[str]) -> None:
+    text = " ".join(words)
+    result = extractor.extract(text)
+    for m in result.mentions:
+        assert text[m.start : m.end] == m.text and m.text.strip() == m.text and m.type in FACETS
+    assert sum(e.count for e in result.entities) == len(result.mentions)
+    assert len({(e.name, e.type) for e in result.entities}) == len(result.entities)
+    spans = sorted((m.start, m.end) for m in result.mentions)
+    assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:])), "mentions overlap"
 
 
 def test_missing_model_is_a_model_error() -> None:
