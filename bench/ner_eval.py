@@ -21,9 +21,12 @@ How it is scored:
 * Exact span match, as conlleval: a prediction is right when its first and last tokens and
   its type equal a gold span's. Spans come from the IOB1 tags (``I-X`` inside, ``B-X`` only
   to split two adjacent spans of one type).
-* The given tokens are fed as a spaCy ``Doc`` (``Doc(vocab, words, spaces)``): nothing is
-  re-tokenised. Tokens are joined by one space; a newline token separates sentences, the
-  way a clean article's line breaks reach the model. Each ``-DOCSTART-`` document is one
+* The given tokens are fed as a spaCy ``Doc`` (``Doc(vocab, words, spaces, sent_starts)``):
+  nothing is re-tokenised, and the file's sentence boundaries are given too. Tokens are
+  joined by one space; a newline token separates sentences, the way a clean article's line
+  breaks reach the model. (With the sentences as one line and no boundaries the raw model
+  scores 0.630 micro F1; with the file's boundaries and no newline tokens 0.637, the
+  reference figure.) Each ``-DOCSTART-`` document is one
   article, so article-level resolution (surname links, type votes, propagation) applies
   within it and never across documents.
 * A searchkit mention is scored by its own span, i.e. *after* canonicalisation trimmed it:
@@ -133,19 +136,22 @@ def make_doc(vocab: Any, d: Document) -> tuple[Any, list[int]]:
 
     words: list[str] = []
     spaces: list[bool] = []
+    starts: list[bool] = []
     index: list[int] = []
     pos = 0
     for s, n in enumerate(d.sentence_lengths):
         if s:
             words.append("\n")
             spaces.append(False)
+            starts.append(False)
             index.append(-1)
         for k in range(n):
             words.append(d.tokens[pos])
             spaces.append(k < n - 1)
+            starts.append(k == 0)
             index.append(pos)
             pos += 1
-    return Doc(vocab, words=words, spaces=spaces), index
+    return Doc(vocab, words=words, spaces=spaces, sent_starts=starts), index
 
 
 def token_span(doc: Any, index: Sequence[int], start_char: int, end_char: int) -> tuple[int, int] | None:
