@@ -136,7 +136,7 @@ def make_doc(vocab: Any, d: Document) -> tuple[Any, list[int]]:
 
     words: list[str] = []
     spaces: list[bool] = []
-    starts: list[bool] = []
+    starts: list[bool | int | None] = []
     index: list[int] = []
     pos = 0
     for s, n in enumerate(d.sentence_lengths):
@@ -244,7 +244,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     (raw_pred, raw_time), (stage_pred, stage_time) = raw_spans(raw_nlp, docs), stage_spans(extractor, docs)
     raw_time = min(raw_time, raw_spans(raw_nlp, docs)[1])
     stage_time = min(stage_time, stage_spans(extractor, docs)[1])
-    results = {
+    results: dict[str, Any] = {
         "raw": {**score(raw_pred, gold), "words_per_s": round(words / raw_time)},
         "searchkit": {**score(stage_pred, gold), "words_per_s": round(words / stage_time)},
     }

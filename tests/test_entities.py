@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -141,7 +142,7 @@ def test_passage_facet_values_come_from_offsets(seed: ArticleEntities, seed_text
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
-def test_news_case(case: dict, case_results: dict[str, ArticleEntities]) -> None:
+def test_news_case(case: dict[str, Any], case_results: dict[str, ArticleEntities]) -> None:
     result = case_results[case["id"]]
     got = facets(result)
     for facet, names in case.get("expect", {}).items():
