@@ -257,6 +257,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"{args.conll_file.name}: {len(docs)} documents, {words} tokens, {len(gold)} gold PER/ORG/LOC spans "
           "(MISC ignored); exact-span P/R/F1")
     print(f"{'system':<11}" + "".join(f"{t:>20}" for t in (*TYPES, "micro")) + f"{'words/s':>10}")
+    print(f"{'':<11}" + f"{'P':>6} {'R':>6} {'F1':>6}" * (len(TYPES) + 1))
     for name, r in results.items():
         cells = "".join(f"{r[t]['p']:>6.3f} {r[t]['r']:>6.3f} {r[t]['f1']:>6.3f}" for t in (*TYPES, "micro"))
         print(f"{name:<11}{cells}{r['words_per_s']:>10}")
