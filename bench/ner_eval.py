@@ -11,7 +11,8 @@ What is compared, on the same documents and the same tokens:
   GPE/LOC → LOC; other labels (NORP included) are not predictions.
 * **searchkit** — :class:`searchkit.entities.EntityExtractor` (NER-only pipeline plus
   article-level resolution). Its mentions are scored by type: person → PER, org → ORG,
-  place → LOC; ``group`` (demonyms, NORP) has no CoNLL type and is not scored.
+  place → LOC (searchkit's place facet takes the model's GPE, LOC and FAC: airports,
+  stadiums, bridges); ``group`` (demonyms, NORP) has no CoNLL type and is not scored.
 
 How it is scored:
 
@@ -20,9 +21,12 @@ How it is scored:
 * Exact span match, as conlleval: a prediction is right when its first and last tokens and
   its type equal a gold span's. Spans come from the IOB1 tags (``I-X`` inside, ``B-X`` only
   to split two adjacent spans of one type).
-* The given tokens are fed as a spaCy ``Doc`` (``Doc(vocab, words, spaces)``): nothing is
-  re-tokenised. Tokens are joined by one space; a newline token separates sentences, the
-  way a clean article's line breaks reach the model. Each ``-DOCSTART-`` document is one
+* The given tokens are fed as a spaCy ``Doc`` (``Doc(vocab, words, spaces, sent_starts)``):
+  nothing is re-tokenised, and the file's sentence boundaries are given too. Tokens are
+  joined by one space; a newline token separates sentences, the way a clean article's line
+  breaks reach the model. (With the sentences as one line and no boundaries the raw model
+  scores 0.630 micro F1; with the file's boundaries and no newline tokens 0.637, the
+  reference figure.) Each ``-DOCSTART-`` document is one
   article, so article-level resolution (surname links, type votes, propagation) applies
   within it and never across documents.
 * A searchkit mention is scored by its own span, i.e. *after* canonicalisation trimmed it:
@@ -30,7 +34,8 @@ How it is scored:
   Union", exactly the offsets ingest stores. Its character span is mapped back to the given
   tokens (a trailing possessive inside one token keeps that token).
 * Words per second: gold tokens divided by the wall time of ``nlp.pipe`` over all
-  documents (plus resolution for searchkit), model load excluded, one process, batch 16.
+  documents (plus resolution for searchkit), model load excluded, one process, batch 16,
+  best of two passes.
 
 A second table times ingest's real call, ``extract_many(texts)`` on plain strings (the same
 documents joined as text), for the v1 placeholder extractor and for searchkit: that is the
@@ -131,19 +136,22 @@ def make_doc(vocab: Any, d: Document) -> tuple[Any, list[int]]:
 
     words: list[str] = []
     spaces: list[bool] = []
+    starts: list[bool | int | None] = []
     index: list[int] = []
     pos = 0
     for s, n in enumerate(d.sentence_lengths):
         if s:
             words.append("\n")
             spaces.append(False)
+            starts.append(False)
             index.append(-1)
         for k in range(n):
             words.append(d.tokens[pos])
             spaces.append(k < n - 1)
+            starts.append(k == 0)
             index.append(pos)
             pos += 1
-    return Doc(vocab, words=words, spaces=spaces), index
+    return Doc(vocab, words=words, spaces=spaces, sent_starts=starts), index
 
 
 def token_span(doc: Any, index: Sequence[int], start_char: int, end_char: int) -> tuple[int, int] | None:
@@ -232,9 +240,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     extractor = EntityExtractor(args.model)
     extractor.nlp  # load outside the timing
 
-    raw_pred, raw_time = raw_spans(raw_nlp, docs)
-    stage_pred, stage_time = stage_spans(extractor, docs)
-    results = {
+    # Best of two passes each, interleaved: a shared machine's load hits both systems alike.
+    (raw_pred, raw_time), (stage_pred, stage_time) = raw_spans(raw_nlp, docs), stage_spans(extractor, docs)
+    raw_time = min(raw_time, raw_spans(raw_nlp, docs)[1])
+    stage_time = min(stage_time, stage_spans(extractor, docs)[1])
+    results: dict[str, Any] = {
         "raw": {**score(raw_pred, gold), "words_per_s": round(words / raw_time)},
         "searchkit": {**score(stage_pred, gold), "words_per_s": round(words / stage_time)},
     }
@@ -247,6 +257,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"{args.conll_file.name}: {len(docs)} documents, {words} tokens, {len(gold)} gold PER/ORG/LOC spans "
           "(MISC ignored); exact-span P/R/F1")
     print(f"{'system':<11}" + "".join(f"{t:>20}" for t in (*TYPES, "micro")) + f"{'words/s':>10}")
+    print(f"{'':<11}" + f"{'P':>6} {'R':>6} {'F1':>6}" * (len(TYPES) + 1))
     for name, r in results.items():
         cells = "".join(f"{r[t]['p']:>6.3f} {r[t]['r']:>6.3f} {r[t]['f1']:>6.3f}" for t in (*TYPES, "micro"))
         print(f"{name:<11}{cells}{r['words_per_s']:>10}")

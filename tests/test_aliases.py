@@ -43,7 +43,8 @@ def table() -> EntityTable:
 @pytest.mark.parametrize(
     ("a", "b"),
     [("E.U.", "EU"), ("the U.S.", "us"), ("Lukashenko’s", "Lukashenko"), ("Belarus'", "belarus"),
-     ("Paweł Jabłoński", "Pawel Jablonski"), ("al-Qaeda", "Al Qaeda"), ("U.S.A", "USA")],
+     ("Paweł Jabłoński", "Pawel Jablonski"), ("al-Qaeda", "Al Qaeda"), ("U.S.A", "USA"),
+     ("Tesla, Inc.", "Tesla")],
 )
 def test_name_key_ignores_case_dots_possessives_accents(a: str, b: str) -> None:
     assert name_key(a) == name_key(b)
