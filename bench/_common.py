@@ -156,10 +156,25 @@ def percentile(values: list[float], p: float) -> float:
     return s[i]
 
 
-def peak_rss_mb(children: bool = False) -> float:
-    """Peak resident set size of this process (or of its largest waited-for child), MiB."""
-    who = resource.RUSAGE_CHILDREN if children else resource.RUSAGE_SELF
-    return resource.getrusage(who).ru_maxrss / 1024  # Linux reports KiB
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process, MiB.
+
+    Read from ``VmHWM`` rather than ``getrusage``: a forked-and-exec'd child inherits its
+    parent's ``ru_maxrss``, which would charge the driver's memory to every engine."""
+    try:
+        for line in open("/proc/self/status", encoding="ascii"):
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def children_peak_rss_mb() -> float:
+    """Largest peak RSS among waited-for children (worker processes), MiB. Inherited
+    ``ru_maxrss`` makes this an upper bound: a worker forked from a big parent reports at
+    least the parent's size at fork time."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
 def dir_size(path: Path | str) -> int:

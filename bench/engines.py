@@ -290,4 +290,22 @@ class WhooshEngine(Engine):
         self._ix.close()
 
 
+def make_engine(name: str) -> Engine:
+    """A peer by name; ``whoosh-p2`` is plain Whoosh indexing with 2 processes (multisegment)."""
+    if name == "whoosh-p2":
+        e = WhooshEngine(procs=2, multisegment=True)
+        e.name = "whoosh-p2"
+        return e
+    return PEERS[name]()
+
+
+def cold_query(name: str, path: str, terms: list[str]) -> None:
+    """What a minimal CLI on each peer does in a fresh process: open, one query, print."""
+    engine = make_engine(name)
+    engine.open(Path(path))
+    for doc_id, score, snippet in engine.search(terms, 10, highlight=True):
+        print(doc_id, round(score, 3), snippet)
+    engine.close()
+
+
 PEERS = {"bm25s": Bm25sEngine, "tantivy": TantivyEngine, "fts5": Fts5Engine, "whoosh": WhooshEngine}
