@@ -1,0 +1,476 @@
+"""Search: query parsing, entity/site/date filters, ranking, highlights, facets.
+
+This module is the query path: it imports Whoosh and searchkit's own light modules only —
+never spaCy, bs4 or lxml — so that ``searchkit search`` starts fast.
+
+Ranking is BM25F over passage text and title (title boosted). Entity filters match the
+passage's own entities by default (``in_article=True`` widens them to the article's set);
+a filter value is expanded through the index-wide entity table, so any alias, any case
+and a bare surname all work.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as windex
+from whoosh import query as Q
+from whoosh.qparser import AndGroup, FuzzyTermPlugin, MultifieldParser, OrGroup
+from whoosh.scoring import BM25F
+
+from .aliases import EntityTable
+from .errors import NotFound, QuerySyntax, SearchkitError
+from .records import FACETS, Article, Entity, Highlight, Hit, Passage, SearchResult
+from .schema import ENTITY_TABLE, SEARCH_FIELDS, article_facet, check_index_dir
+
+MAX_LIMIT = 10_000
+"""Largest page of hits returned; bigger requests are clamped."""
+MAX_QUERY_CHARS = 2_000
+PER_ARTICLE = 2
+"""Passages shown per article unless collapsing is turned off."""
+OR_COORDINATION = 0.9
+"""OrGroup.factory scale: documents matching more of the terms score higher."""
+BM25_B = 0.75
+BM25_K1 = 1.2
+
+FilterValue = str | Sequence[str] | None
+
+
+@dataclass(frozen=True)
+class IndexStats:
+    path: str
+    articles: int
+    passages: int
+    size_bytes: int
+    segments: int
+    generation: int
+    schema_version: int
+    sites: tuple[tuple[str, int], ...]
+    first_date: str | None
+    last_date: str | None
+    entities: dict[str, int] = field(default_factory=dict)  # facet -> distinct canonical entities
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path, "articles": self.articles, "passages": self.passages,
+            "size_bytes": self.size_bytes, "segments": self.segments, "generation": self.generation,
+            "schema_version": self.schema_version,
+            "sites": [{"site": s, "articles": n} for s, n in self.sites],
+            "first_date": self.first_date, "last_date": self.last_date, "entities": self.entities,
+        }
+
+
+def open_index(path: str | os.PathLike[str] | None = None) -> SearchIndex:
+    """Open an index for searching (read-only; works on a read-only folder too).
+
+    Example::
+
+        with searchkit.open_index("index") as idx:
+            for hit in idx.search("border closure", person="lukashenko").hits:
+                print(hit.rank, hit.title, hit.text[:80])
+    """
+    return SearchIndex(path if path is not None else os.environ.get("SEARCHKIT_INDEX", "index"))
+
+
+class SearchIndex:
+    """A searchkit index opened for reading. Use as a context manager or call ``close()``."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = check_index_dir(path)
+        try:
+            self._ix = windex.open_dir(str(self.path), readonly=True)
+        except Exception as e:  # noqa: BLE001 - whoosh raises many types for a damaged index
+            raise SearchkitError(f"cannot open the index at {self.path}: {_one_line(e)}",
+                                 hint="rebuild it: searchkit ingest --rebuild PATH") from e
+        self._searcher = self._ix.searcher(weighting=BM25F(B=BM25_B, K1=BM25_K1))
+        self._table: EntityTable | None = None
+
+    # -- lifecycle --------------------------------------------------------------------------
+    def close(self) -> None:
+        self._searcher.close()
+
+    def __enter__(self) -> SearchIndex:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def refresh(self) -> None:
+        """See the latest commit of a concurrent ingest."""
+        new = self._searcher.refresh()
+        if new is not self._searcher:
+            self._searcher = new
+            self._table = None
+
+    # -- entity table -----------------------------------------------------------------------
+    @property
+    def entity_table(self) -> EntityTable:
+        if self._table is None:
+            self._table = self._load_table()
+        return self._table
+
+    def _load_table(self) -> EntityTable:
+        path = self.path / ENTITY_TABLE
+        try:
+            payload = json.loads(path.read_text(encoding="utf-8"))
+            if payload.get("generation") == self._ix.latest_generation():
+                return EntityTable.from_json(payload["table"])
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+        # Missing or stale (an ingest was killed after its commit): rebuild in memory.
+        from .indexer import facet_value_counts
+
+        return EntityTable.build(facet_value_counts(self._searcher.reader()))
+
+    # -- query building ---------------------------------------------------------------------
+    def parse_query(self, text: str, operator: str = "and") -> Q.Query:
+        """Parse Whoosh query syntax (AND/OR/NOT, "phrases", field:value, wildcards, fuzzy~)."""
+        text = text.strip()
+        if len(text) > MAX_QUERY_CHARS:
+            raise QuerySyntax(f"query is {len(text):,} characters long; the limit is {MAX_QUERY_CHARS:,}")
+        if not text or text == "*":
+            return Q.Every()
+        _check_syntax(text, self._ix.schema)
+        if operator not in ("and", "or"):
+            raise QuerySyntax(f"operator must be 'and' or 'or', not {operator!r}")
+        group = AndGroup if operator == "and" else OrGroup.factory(OR_COORDINATION)
+        parser = MultifieldParser(list(SEARCH_FIELDS), self._ix.schema, group=group)
+        parser.add_plugin(FuzzyTermPlugin())
+        try:
+            q = parser.parse(text)
+        except Exception as e:  # noqa: BLE001 - the parser raises assorted errors on odd input
+            raise QuerySyntax(f"cannot parse the query: {_one_line(e)}") from e
+        if q is Q.NullQuery or isinstance(q, type(Q.NullQuery)):
+            raise QuerySyntax("the query has no searchable words (only stop words or punctuation?)")
+        return q
+
+    def _filters(self, *, person: FilterValue, org: FilterValue, place: FilterValue, group: FilterValue,
+                 site: FilterValue, since: str | None, until: str | None, in_article: bool) -> list[Q.Query]:
+        out: list[Q.Query] = []
+        for facet, values in zip(FACETS, (person, org, place, group)):
+            for value in _as_list(values):
+                stored = self.entity_table.expand(facet, value)
+                fieldname = article_facet(facet) if in_article else facet
+                out.append(Q.Or([Q.Term(fieldname, v) for v in sorted(stored)]) if stored else Q.NullQuery)
+        sites = _as_list(site)
+        if sites:
+            out.append(Q.Or([Q.Term("site", s.strip().lower()) for s in sites]))
+        if since or until:
+            start = parse_date_bound(since, end=False) if since else None
+            end = parse_date_bound(until, end=True) if until else None
+            if start and end and start > end:
+                raise QuerySyntax(f"--since {since} is after --until {until}")
+            out.append(Q.DateRange("date", start, end))
+        return out
+
+    # -- searching --------------------------------------------------------------------------
+    def search(
+        self,
+        query: str = "",
+        *,
+        limit: int = 10,
+        operator: str = "and",
+        person: FilterValue = None,
+        org: FilterValue = None,
+        place: FilterValue = None,
+        group: FilterValue = None,
+        site: FilterValue = None,
+        since: str | None = None,
+        until: str | None = None,
+        in_article: bool = False,
+        collapse: bool = True,
+        highlight: bool = True,
+        facets: bool = False,
+    ) -> SearchResult:
+        """Ranked passages for ``query`` (Whoosh syntax), filtered and highlighted.
+
+        Filters take one value or a list (all must match). ``collapse`` keeps at most
+        ``PER_ARTICLE`` passages per article; ``facets`` adds entity counts over all matches.
+        """
+        t0 = time.perf_counter()
+        limit = max(1, min(int(limit), MAX_LIMIT))
+        q = self.parse_query(query, operator)
+        filters = self._filters(person=person, org=org, place=place, group=group, site=site,
+                                since=since, until=until, in_article=in_article)
+        if any(f is Q.NullQuery for f in filters):
+            return SearchResult(query, 0, (), {f: () for f in FACETS} if facets else None, None,
+                                (time.perf_counter() - t0) * 1000)
+        filter_q = Q.And(filters) if filters else None
+        mask = Q.Term("kind", "article") if _may_match_articles(q) else None
+        kwargs: dict[str, Any] = dict(limit=limit, filter=filter_q, mask=mask)
+        if collapse:
+            kwargs.update(collapse="article_id", collapse_limit=PER_ARTICLE)
+        try:
+            results = self._searcher.search(q, **kwargs)
+            total = len(results)
+            term_set = _highlight_terms(q, self._searcher.reader()) if highlight else set()
+            hits = tuple(self._hit(i + 1, results.score(i) or 0.0, results.docnum(i), term_set)
+                         for i in range(results.scored_length()))
+            facet_counts = self._facet_counts(q, filter_q, mask) if facets else None
+        except SearchkitError:
+            raise
+        except Exception as e:  # noqa: BLE001 - keep whoosh internals away from the user
+            raise QuerySyntax(f"cannot run the query: {_one_line(e)}") from e
+        suggestion = None
+        if not hits and query.strip() and not isinstance(q, Q.Every):
+            suggestion = self._suggest(q, query)
+        return SearchResult(query, total, hits, facet_counts, suggestion, (time.perf_counter() - t0) * 1000)
+
+    def _hit(self, rank: int, score: float, docnum: int, terms: set[str]) -> Hit:
+        f = self._searcher.stored_fields(docnum)
+        text = f.get("text", "")
+        date = f.get("date")
+        return Hit(
+            rank=rank, score=float(score), passage_id=f["passage_id"], article_id=f["article_id"],
+            ordinal=int(f.get("ordinal", 0)), text=text,
+            highlights=tuple(highlight_spans(self._ix.schema, text, terms)) if terms else (),
+            title=f.get("title"), site=f.get("site"), date=date.isoformat() if isinstance(date, datetime) else None,
+            url=f.get("url"), path=f.get("path", ""), entities=self._stored_entities(f),
+        )
+
+    def _stored_entities(self, f: dict[str, Any]) -> dict[str, tuple[str, ...]]:
+        out: dict[str, tuple[str, ...]] = {}
+        for facet in FACETS:
+            if f.get(facet):
+                names = dict.fromkeys(self.entity_table.canonical(facet, v) for v in f[facet].split(",") if v)
+                out[facet] = tuple(names)
+        return out
+
+    def _facet_counts(self, q: Q.Query, filter_q: Q.Query | None, mask: Q.Query | None
+                      ) -> dict[str, tuple[tuple[str, int], ...]]:
+        """Entity counts (passages per canonical entity) over every passage that matches."""
+        docs = self._searcher.search(q, limit=None, scored=False, filter=filter_q, mask=mask).docs()
+        reader = self._searcher.reader()
+        table = self.entity_table
+        out: dict[str, tuple[tuple[str, int], ...]] = {}
+        for facet in FACETS:
+            counts: Counter[str] = Counter()
+            if reader.has_column(facet):
+                column = reader.column_reader(facet)
+                for d in docs:
+                    value = column[d]
+                    if value:  # passages with no value in this facet have none: skip
+                        counts.update({table.canonical(facet, v) for v in value.split(",") if v})
+            out[facet] = tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:20])
+        return out
+
+    def _suggest(self, q: Q.Query, text: str) -> str | None:
+        try:
+            corrected = self._searcher.correct_query(q, text, prefix=1, maxdist=2)
+        except Exception:  # noqa: BLE001 - a suggestion is a nicety, never an error
+            return None
+        if corrected.query != q and corrected.string.strip() and corrected.string != text:
+            return corrected.string
+        return None
+
+    # -- other views ------------------------------------------------------------------------
+    def similar(self, passage_id: str, *, limit: int = 10) -> SearchResult:
+        """Passages like the given one (more-like-this over its most distinctive terms)."""
+        t0 = time.perf_counter()
+        docnum = self._searcher.document_number(passage_id=passage_id)
+        if docnum is None:
+            raise NotFound(f"no passage {passage_id!r} in the index",
+                           hint="passage ids look like 0f1c63c6d0de:4 (article id, colon, ordinal)")
+        limit = max(1, min(int(limit), MAX_LIMIT))
+        article_id = self._searcher.stored_fields(docnum)["article_id"]
+        # Other articles' passages only: the rest of the same article is one `show` away.
+        same = self._searcher.search(Q.Term("article_id", article_id), limit=None, scored=False).docs()
+        results = self._searcher.more_like(docnum, "text", top=limit + len(same), numterms=12)
+        docnums = [(results.docnum(i), results.score(i) or 0.0) for i in range(results.scored_length())]
+        docnums = [(d, sc) for d, sc in docnums if d not in same][:limit]
+        hits = tuple(self._hit(i + 1, sc, d, set()) for i, (d, sc) in enumerate(docnums))
+        return SearchResult(f"similar:{passage_id}", len(hits), hits, None, None,
+                            (time.perf_counter() - t0) * 1000)
+
+    def article(self, article_id: str) -> Article:
+        """The article with this id (a unique prefix of at least 6 characters also works)."""
+        aid = self._resolve_article_id(article_id)
+        from .indexer import load_record
+
+        record_doc = None
+        passages: list[Passage] = []
+        for f in self._searcher.documents(article_id=aid):
+            if f.get("record"):
+                record_doc = f
+            elif "passage_id" in f:
+                passages.append(Passage(aid, int(f["ordinal"]), int(f["start"]), int(f["end"]), f.get("text", ""),
+                                        self._stored_entities(f)))
+        if record_doc is None:
+            raise NotFound(f"no article {article_id!r} in the index")
+        rec = json.loads(record_doc["record"])
+        md, removed, ents = load_record(rec)
+        passages.sort(key=lambda p: p.ordinal)
+        text = "\n\n".join(p.text for p in passages)
+        return Article(aid, rec["source_id"], rec["path"], rec["content_hash"], text, md, removed, ents,
+                       tuple(passages))
+
+    def _resolve_article_id(self, article_id: str) -> str:
+        article_id = article_id.strip().split(":")[0]
+        if not re.fullmatch(r"[0-9a-f]{6,12}", article_id):
+            raise NotFound(f"{article_id!r} is not an article id", hint="ids are 12 hex digits; see search output")
+        if self._searcher.document_number(article_id=article_id) is not None:
+            return article_id
+        matches = [t.decode() if isinstance(t, bytes) else t
+                   for t in self._searcher.reader().expand_prefix("article_id", article_id)]
+        if len(matches) == 1:
+            return matches[0]
+        if len(matches) > 1:
+            raise NotFound(f"article id prefix {article_id!r} is ambiguous ({len(matches)} articles)")
+        raise NotFound(f"no article {article_id!r} in the index")
+
+    def entities(self, facet: str | None = None, top: int | None = None) -> list[Entity]:
+        """Canonical entities with passage counts and aliases, most frequent first."""
+        if facet is not None and facet not in FACETS:
+            raise QuerySyntax(f"unknown entity type {facet!r}; use one of {', '.join(FACETS)}")
+        rows = self.entity_table.entities(facet)
+        return rows[:top] if top else rows
+
+    def stats(self) -> IndexStats:
+        s = self._searcher
+        article_docs = s.search(Q.Term("kind", "article"), limit=None, scored=False)
+        articles = len(article_docs)
+        sites: Counter[str] = Counter()
+        dates: list[datetime] = []
+        for docnum in article_docs.docs():
+            f = s.stored_fields(docnum)
+            if f.get("site"):
+                sites[f["site"]] += 1
+            if isinstance(f.get("date"), datetime):
+                dates.append(f["date"])
+        size = sum(p.stat().st_size for p in self.path.iterdir() if p.is_file())
+        table = self.entity_table
+        return IndexStats(
+            path=str(self.path), articles=articles, passages=s.doc_count() - articles, size_bytes=size,
+            segments=len(s.reader().leaf_readers()) if hasattr(s.reader(), "leaf_readers") else 1,
+            generation=self._ix.latest_generation(), schema_version=_schema_version(self.path),
+            sites=tuple(sites.most_common(10)),
+            first_date=min(dates).date().isoformat() if dates else None,
+            last_date=max(dates).date().isoformat() if dates else None,
+            entities={f: len(table.entities(f)) for f in FACETS},
+        )
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+_FIELD_REF = re.compile(r"(?<![\w\"])([A-Za-z_][A-Za-z0-9_]*):(?=[^\s])")
+
+
+def _check_syntax(text: str, schema: Any) -> None:
+    """Catch the mistakes Whoosh's lenient parser would silently turn into odd queries."""
+    if text.count('"') % 2:
+        raise QuerySyntax('unbalanced double quote in the query', hint='close the phrase: "border closure"')
+    depth = 0
+    in_quote = False
+    for ch in text:
+        if ch == '"':
+            in_quote = not in_quote
+        elif not in_quote and ch == "(":
+            depth += 1
+        elif not in_quote and ch == ")":
+            depth -= 1
+            if depth < 0:
+                break
+    if depth != 0:
+        raise QuerySyntax("unbalanced parentheses in the query")
+    for m in _FIELD_REF.finditer(re.sub(r'"[^"]*"', " ", text)):
+        name = m.group(1)
+        if name not in schema or name in ("kind", "record", "start", "end"):
+            fields_ = ", ".join(["text", "title", "site", "date", "article_id", "passage_id", *FACETS])
+            raise QuerySyntax(f"unknown field {name!r} in the query (fields: {fields_})",
+                              hint=f'to search the word, quote it: "{name}:"')
+    stripped = text.strip()
+    if re.fullmatch(r"(AND|OR|NOT|ANDNOT|ANDMAYBE|\s)+", stripped) or re.search(r"(^|\s)(AND|OR)\s*$", stripped):
+        raise QuerySyntax("the query ends with an operator or has no words")
+
+
+def _may_match_articles(q: Q.Query) -> bool:
+    """Article records have no text or title: only queries on other fields can match them."""
+    if isinstance(q, Q.Every):
+        return True
+    return any(fname not in SEARCH_FIELDS for fname, _ in _terms_of(q))
+
+
+def _terms_of(q: Q.Query) -> list[tuple[str, Any]]:
+    try:
+        return list(q.iter_all_terms())
+    except Exception:  # noqa: BLE001
+        return [("?", None)]
+
+
+def _highlight_terms(q: Q.Query, reader: Any) -> set[str]:
+    """The indexed (stemmed) text terms that the query matched, wildcards expanded."""
+    terms: set[str] = set()
+    try:
+        pairs = q.existing_terms(reader, phrases=True, expand=True)
+    except Exception:  # noqa: BLE001 - some query types cannot list terms; highlight less, not fail
+        pairs = set(_terms_of(q))
+    for fname, value in pairs:
+        if fname in SEARCH_FIELDS and value is not None:
+            terms.add(value.decode("utf-8") if isinstance(value, bytes) else str(value))
+    return terms
+
+
+def highlight_spans(schema: Any, text: str, terms: set[str]) -> list[Highlight]:
+    """Character spans of ``text`` whose analysed token is one of ``terms``."""
+    analyzer = schema["text"].analyzer
+    spans: list[Highlight] = []
+    for tok in analyzer(text, chars=True, removestops=True):
+        if tok.text in terms:
+            spans.append(Highlight(tok.startchar, tok.endchar))
+    return spans
+
+
+def parse_date_bound(value: str, *, end: bool) -> datetime:
+    """``2020``, ``2020-09`` or ``2020-09-17`` (or a full ISO timestamp) → the start of that
+    period, or its last instant when ``end``."""
+    v = value.strip()
+    try:
+        if re.fullmatch(r"\d{4}", v):
+            start = datetime(int(v), 1, 1)
+            nxt = datetime(int(v) + 1, 1, 1)
+        elif re.fullmatch(r"\d{4}-\d{2}", v):
+            y, m = map(int, v.split("-"))
+            start = datetime(y, m, 1)
+            nxt = datetime(y + (m == 12), m % 12 + 1, 1)
+        else:
+            start = datetime.fromisoformat(v.replace("Z", "+00:00")).replace(tzinfo=None)
+            nxt = start + timedelta(days=1) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", v) else start
+    except ValueError as e:
+        raise QuerySyntax(f"{value!r} is not a date", hint="use YYYY, YYYY-MM or YYYY-MM-DD") from e
+    if end and nxt != start:
+        return nxt - timedelta(microseconds=1)
+    return start
+
+
+def _as_list(values: FilterValue) -> list[str]:
+    if values is None:
+        return []
+    if isinstance(values, str):
+        values = [values]
+    out = [v for v in values if v and v.strip()]
+    for v in out:
+        if len(v) > 200:
+            raise QuerySyntax("a filter value is longer than 200 characters")
+    return out
+
+
+def _schema_version(path: Path) -> int:
+    from .schema import MARKER
+
+    try:
+        return int(json.loads((path / MARKER).read_text(encoding="utf-8"))["schema_version"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return -1
+
+
+def _one_line(e: BaseException) -> str:
+    return " ".join(str(e).split())[:300] or type(e).__name__
