@@ -3,7 +3,8 @@
 Each engine indexes records ``{"id", "title", "text"}`` (plus, for the speed benchmark,
 ``"entities"``: a list of ``"type=Name"`` strings used as an exact-match filter) and answers
 a query given as a list of already-normalised terms (see ``_common.query_terms``), as an OR
-of the terms, or as a phrase. These are bench-only extras, not runtime dependencies.
+(the ranking benchmark) or an AND (the speed benchmark, like searchkit's default) of the
+terms, or as a phrase. These are bench-only extras, not runtime dependencies.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ class Engine:
         raise NotImplementedError
 
     def search(self, terms: list[str], limit: int = 10, *, phrase: bool = False,
-               entity: str | None = None, highlight: bool = False) -> Result:
+               entity: str | None = None, highlight: bool = False, operator: str = "or") -> Result:
         raise NotImplementedError
 
     def close(self) -> None:
@@ -70,7 +71,7 @@ class Bm25sEngine(Engine):
         pass
 
     def search(self, terms: list[str], limit: int = 10, *, phrase: bool = False,
-               entity: str | None = None, highlight: bool = False) -> Result:
+               entity: str | None = None, highlight: bool = False, operator: str = "or") -> Result:
         import bm25s
 
         q = bm25s.tokenize([" ".join(terms)], stopwords="en", stemmer=self._stemmer,
@@ -125,13 +126,14 @@ class TantivyEngine(Engine):
         self._searcher = self._index.searcher()
         self._snippets: dict[str, Any] = {}
 
-    def _query(self, terms: list[str], phrase: bool, entity: str | None) -> Any:
+    def _query(self, terms: list[str], phrase: bool, entity: str | None, operator: str = "or") -> Any:
         import tantivy
 
         if phrase:
             text = '"' + " ".join(terms) + '"'
         else:
-            text = " ".join(f'"{t}"' for t in terms)
+            must = "+" if operator == "and" else ""
+            text = " ".join(f'{must}"{t}"' for t in terms)
         q = self._index.parse_query(text, ["title", "text"])
         if entity:
             f = tantivy.Query.term_query(self._index.schema, "entities", entity)
@@ -139,12 +141,12 @@ class TantivyEngine(Engine):
         return q
 
     def search(self, terms: list[str], limit: int = 10, *, phrase: bool = False,
-               entity: str | None = None, highlight: bool = False) -> Result:
+               entity: str | None = None, highlight: bool = False, operator: str = "or") -> Result:
         import tantivy
 
         if not terms:
             return []
-        q = self._query(terms, phrase, entity)
+        q = self._query(terms, phrase, entity, operator)
         hits = self._searcher.search(q, limit).hits
         gen = tantivy.SnippetGenerator.create(self._searcher, q, self._index.schema, "text") if highlight else None
         out: Result = []
@@ -186,13 +188,14 @@ class Fts5Engine(Engine):
         self._db = sqlite3.connect(path / "fts.db")
 
     def search(self, terms: list[str], limit: int = 10, *, phrase: bool = False,
-               entity: str | None = None, highlight: bool = False) -> Result:
+               entity: str | None = None, highlight: bool = False, operator: str = "or") -> Result:
         if not terms:
             return []
         if phrase:
             match = '{title text}: "' + " ".join(terms) + '"'
         else:
-            match = "{title text}: (" + " OR ".join(f'"{t}"' for t in terms) + ")"
+            joiner = " AND " if operator == "and" else " OR "
+            match = "{title text}: (" + joiner.join(f'"{t}"' for t in terms) + ")"
         if entity:
             match = f'({match}) AND entities: "{_fts_entity_token(entity)}"'
         cols = "id, bm25(docs)" + (", highlight(docs, 2, '<b>', '</b>')" if highlight else ", NULL")
@@ -257,7 +260,7 @@ class WhooshEngine(Engine):
         self._ix = index.open_dir(str(path))
         self._searcher = self._ix.searcher(weighting=scoring.BM25F(B=self.b, K1=self.k1))
 
-    def _query(self, terms: list[str], phrase: bool, entity: str | None) -> Any:
+    def _query(self, terms: list[str], phrase: bool, entity: str | None, operator: str = "or") -> Any:
         from whoosh import query as Q
 
         ana = self._ix.schema["text"].analyzer
@@ -266,6 +269,8 @@ class WhooshEngine(Engine):
             return None
         if phrase:
             q: Any = Q.Or([Q.Phrase("title", stems, boost=self.title_boost), Q.Phrase("text", stems)])
+        elif operator == "and":
+            q = Q.And([Q.Or([Q.Term("title", s, boost=self.title_boost), Q.Term("text", s)]) for s in stems])
         else:
             q = Q.Or([Q.Term("title", s, boost=self.title_boost) for s in stems] +
                      [Q.Term("text", s) for s in stems])
@@ -274,8 +279,8 @@ class WhooshEngine(Engine):
         return q
 
     def search(self, terms: list[str], limit: int = 10, *, phrase: bool = False,
-               entity: str | None = None, highlight: bool = False) -> Result:
-        q = self._query(terms, phrase, entity)
+               entity: str | None = None, highlight: bool = False, operator: str = "or") -> Result:
+        q = self._query(terms, phrase, entity, operator)
         if q is None:
             return []
         results = self._searcher.search(q, limit=limit, terms=highlight)
@@ -303,7 +308,7 @@ def cold_query(name: str, path: str, terms: list[str]) -> None:
     """What a minimal CLI on each peer does in a fresh process: open, one query, print."""
     engine = make_engine(name)
     engine.open(Path(path))
-    for doc_id, score, snippet in engine.search(terms, 10, highlight=True):
+    for doc_id, score, snippet in engine.search(terms, 10, highlight=True, operator="and"):
         print(doc_id, round(score, 3), snippet)
     engine.close()
 

@@ -42,6 +42,7 @@ class Config:
     agg: str = "max"  # "max" | "max+<w>" (plus w x the other passages' text-only scores)
     coord_pow: float = 0.0  # score * (matched distinct stems / stems) ** p
     qtf: bool = True  # repeated query terms count again (Whoosh's Or of repeated Terms does)
+    k3: float | None = None  # with qtf: weight qtf*(k3+1)/(qtf+k3) (BM25 query saturation); None = linear
     stop: str = "whoosh"  # index+query stoplist: "whoosh" (default analyzer) | "none"
     minsize: int = 2
     stemmer: str = "porter"  # whoosh.lang: "porter" (StemmingAnalyzer's default) | "porter2"
@@ -91,7 +92,14 @@ def unit_scores(prep: Prepared, cfg: Config, stems: list[str]) -> tuple[dict[int
     score: dict[int, float] = defaultdict(float)
     text_score: dict[int, float] = defaultdict(float)
     matched: dict[int, set[str]] = defaultdict(set)
-    for t in stems:
+    counts = Counter(stems)
+    for t, qtf in counts.items():
+        if not cfg.qtf:
+            qw = 1.0
+        elif cfg.k3 is None:
+            qw = float(qtf)
+        else:
+            qw = qtf * (cfg.k3 + 1) / (qtf + cfg.k3)
         for f in ("title", "text"):
             plist = prep.post[f].get(t)
             if not plist:
@@ -105,7 +113,7 @@ def unit_scores(prep: Prepared, cfg: Config, stems: list[str]) -> tuple[dict[int
             for u, tf in plist:
                 tfw = tf * boost
                 fl = lengths[u] * boost
-                s = weight * idf * tfw * (cfg.k1 + 1) / (tfw + cfg.k1 * (1 - b + b * fl / avg[f]))
+                s = qw * weight * idf * tfw * (cfg.k1 + 1) / (tfw + cfg.k1 * (1 - b + b * fl / avg[f]))
                 score[u] += s
                 if f == "text":
                     text_score[u] += s
@@ -117,8 +125,6 @@ def run(coll: Collection, prep: Prepared, cfg: Config, doc_prep: Prepared | None
     out: dict[str, list[str]] = {}
     for qid in coll.judged_queries:
         stems = [t.text for t in prep.ana(" ".join(query_terms(coll.queries[qid])))]
-        if not cfg.qtf:
-            stems = list(dict.fromkeys(stems))
         distinct = set(stems)
         score, text_score, matched = unit_scores(prep, cfg, stems)
         per: dict[str, list[tuple[float, float]]] = defaultdict(list)

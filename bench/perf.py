@@ -11,7 +11,8 @@ Per scale it measures, each engine in its own subprocess (so peak RSS is per eng
 * index-only passages/s on the very passages searchkit produced, for every engine;
 * index size against the clean text size; peak RSS;
 * warm query latency, median and p95, over a fixed set of 200 queries (two-word, rare word,
-  phrase, word + entity filter), with highlights;
+  phrase, word + entity filter), with highlights, all words required (searchkit's default;
+  the peers get the same AND);
 * cold wall time of a fresh process that opens the index and runs one query (median of 10):
   ``searchkit search`` for searchkit, a minimal script for the peers;
 * searchkit ``--facets`` over a broad query.
@@ -224,7 +225,7 @@ def query_worker(spec: dict[str, Any]) -> dict[str, Any]:
 
         def one(q: dict[str, Any]) -> int:
             return len(engine.search(q["terms"], 10, phrase=q["kind"] == "phrase",
-                                     entity=q.get("entity"), highlight=highlight))
+                                     entity=q.get("entity"), highlight=highlight, operator="and"))
     for q in queries:
         one(q)
     times: dict[str, list[float]] = {k: [] for k in QUERY_KINDS}

@@ -59,13 +59,26 @@ class SearchkitEngine(Engine):
 
     def open(self, path: Path) -> None:
         import searchkit
+        from whoosh import index as windex
 
         self._idx = searchkit.open_index(str(path / "index"))
+        # Hits carry the article id (a hash of the source id ``path#<id>``, or ``path#L<line>``
+        # for a line without an id), not the JSONL ``id``; map it back through the source ids
+        # stored in the index.
+        self._article_to_id: dict[str, str] = {}
+        ids = set(self._line_to_id.values())
+        ix = windex.open_dir(str(path / "index"), readonly=True)
+        with ix.searcher() as s:
+            for f in s.all_stored_fields():
+                if "source_id" in f and "article_id" in f:
+                    tail = f["source_id"].rsplit("#", 1)[1]
+                    doc_id = tail if tail in ids else self._line_to_id.get(int(tail[1:])) if tail[1:].isdigit() else None
+                    if doc_id is not None:
+                        self._article_to_id[f["article_id"]] = doc_id
+        ix.close()
 
     def doc_id(self, hit: Any) -> str:
-        """Map a hit back to the collection's doc id (article id is ``path#L<line>``)."""
-        line = int(str(hit.article_id).rsplit("#L", 1)[1])
-        return self._line_to_id[line]
+        return self._article_to_id[hit.article_id]
 
     def search(self, terms: list[str], limit: int = 10, **_: Any) -> list[tuple[str, float, None]]:
         if not terms:
