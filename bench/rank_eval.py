@@ -34,14 +34,38 @@ DEPTH = 100  # documents ranked per query (MAP@100)
 
 
 class SearchkitEngine(Engine):
-    """searchkit through its public API: ingest a JSONL file, search with ``operator="or"``."""
+    """searchkit through its public API: ingest a JSONL file, search with ``operator="or"``.
+
+    ``variant`` names a set of ranking changes from ``ranking_variants.VARIANTS``, patched
+    in for this engine's ingest and search only (measurement, not runtime code)."""
 
     name = "searchkit"
+    _built: dict[tuple[str, bool, bool], Path] = {}  # (collection, porter2, hybrid) -> folder
 
-    def __init__(self, **search_options: Any) -> None:
+    def __init__(self, variant: str = "as-is", **search_options: Any) -> None:
+        from ranking_variants import VARIANTS
+
+        self.variant = variant
+        self.knobs = VARIANTS[variant]
         self.search_options = search_options
+        if variant != "as-is":
+            self.name = f"searchkit[{variant}]"
 
     def build(self, records: Any, path: Path) -> int:
+        from ranking_variants import applied
+
+        records = list(records)
+        key = (path.name.split("-")[0], self.knobs.get("stemmer") == "porter2", bool(self.knobs.get("hybrid")))
+        if key in self._built:  # same index shape: reuse it, only the query side differs
+            self._line_to_id = {n: r["id"] for n, r in enumerate(records, start=1)}
+            self._path = self._built[key]
+            return len(records)
+        with applied(self.knobs):
+            n = self._ingest(records, path)
+        self._built[key] = self._path = path
+        return n
+
+    def _ingest(self, records: Any, path: Path) -> int:
         use_repo_searchkit()
         import searchkit
 
@@ -59,8 +83,12 @@ class SearchkitEngine(Engine):
 
     def open(self, path: Path) -> None:
         import searchkit
+        from ranking_variants import applied
         from whoosh import index as windex
 
+        path = self._path
+        self._patches = applied(self.knobs)
+        self._patches.__enter__()
         self._idx = searchkit.open_index(str(path / "index"))
         # Hits carry the article id (a hash of the source id ``path#<id>``, or ``path#L<line>``
         # for a line without an id), not the JSONL ``id``; map it back through the source ids
@@ -94,11 +122,14 @@ class SearchkitEngine(Engine):
 
     def close(self) -> None:
         self._idx.close()
+        self._patches.__exit__(None, None, None)
 
 
 def make_engine(name: str) -> Engine:
     if name == "searchkit":
         return SearchkitEngine()
+    if name.startswith("searchkit[") and name.endswith("]"):
+        return SearchkitEngine(name[len("searchkit["):-1])
     return PEERS[name]()
 
 
@@ -121,7 +152,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("collections", nargs="*", type=Path,
                     default=[DEFAULT_DATA / "ir" / c for c in ("cranfield", "cisi", "med")])
     ap.add_argument("--engines", default="searchkit,bm25s,tantivy,fts5,whoosh",
-                    help="comma-separated, from: searchkit, " + ", ".join(PEERS))
+                    help="comma-separated, from: searchkit, searchkit[VARIANT] (see ranking_variants.py), "
+                    + ", ".join(PEERS))
     ap.add_argument("--runs", type=Path, help="also write per-query rankings here (JSON)")
     args = ap.parse_args(argv)
 
