@@ -2,20 +2,26 @@
 
 Usage::
 
-    python bench/clean_eval.py [PAGES_DIR] [--only searchkit] [--check-baselines] [--pages N]
+    python bench/clean_eval.py [PAGES_DIR] [--only NAME ...] [--check-baselines] [--pages N] [--worst N]
 
 ``PAGES_DIR`` defaults to ``../shared/data/cleaner-bench`` relative to the repo root and is
 laid out as ``html/<id>.html.gz`` plus ``ground-truth.json`` (``{id: {"articleBody",
 "url"}}``). A folder laid out like ``readability-pages`` (``<name>/source.html`` and
 ``<name>/expected.txt``) is recognised too; its expected text is Readability.js output,
-so it is a softer check.
+not human truth, so it is a softer check. A folder holding several such folders (e.g.
+``../shared/data``) scores each of them.
 
 Metric (the article-extraction-benchmark's own): tokens are ``\\w+`` runs (case kept),
 compared as multisets of 4-token shingles; per-page precision and recall are averaged over
 pages, and F1 is the harmonic mean of the two averages. ``--check-baselines`` scores the
-reference outputs in ``baseline-output/`` so the scorer can be checked against the
+reference outputs in ``baseline-output/`` first, to check this scorer against the
 published dev-split table.
 
+Rows: ``searchkit`` cleans each page on its own (what ``clean_html`` does); ``searchkit+site``
+first learns every page of the folder and then drops paragraphs repeated on two pages of
+one site (:mod:`searchkit.repeats`, opt-in; the learning pass is not timed); trafilatura
+(``include_comments=False``) and readability-lxml run on the same pages in the same
+process, interleaved page by page, so the timings compare on a shared machine.
 The last line printed is one JSON object with every figure, for scripts.
 trafilatura and readability-lxml are bench-only extras (``pip install .[bench]``).
 """
@@ -123,8 +129,20 @@ def readability_extract(html: str, url: str | None) -> str:
     return tree.text_content()
 
 
+def searchkit_site_runner(pages: list[tuple[str, str, str | None, str]]) -> Extractor:
+    """searchkit with repeated-block detection: a first pass learns every page of the
+    folder, the timed second pass cleans each page with that knowledge."""
+    from searchkit.cleaner import RepeatedBlocks, clean_html
+
+    repeats = RepeatedBlocks()
+    for page_id, html, url, _expected in pages:
+        repeats.learn(clean_html(html, url=url), page=page_id)
+    return lambda html, url: clean_html(html, url=url, repeats=repeats).text
+
+
 EXTRACTORS: dict[str, Extractor] = {
     "searchkit": searchkit_extract,
+    "searchkit+site": searchkit_extract,  # replaced by searchkit_site_runner(pages) at run time
     "trafilatura": trafilatura_extract,
     "readability-lxml": readability_extract,
 }
@@ -133,7 +151,7 @@ EXTRACTORS: dict[str, Extractor] = {
 def version_of(name: str) -> str:
     from importlib.metadata import PackageNotFoundError, version
 
-    if name == "searchkit":
+    if name.startswith("searchkit"):
         return "repo"  # always the checkout this script sits in, whatever is installed
     try:
         return version(name)
@@ -141,25 +159,43 @@ def version_of(name: str) -> str:
         return "repo"
 
 
-def run_extractor(extract: Extractor, pages: list[tuple[str, str, str | None, str]]) -> tuple[dict[str, float], dict[str, str], int]:
-    outputs: dict[str, str] = {}
-    timings: list[float] = []
-    errors = 0
+def run_extractors(
+    extractors: dict[str, Extractor], pages: list[tuple[str, str, str | None, str]]
+) -> dict[str, tuple[dict[str, float], dict[str, str]]]:
+    """Run every extractor on every page, interleaved page by page.
+
+    Interleaving makes the timings comparable on a shared, noisy machine: a load spike
+    slows every extractor on the same page instead of one extractor's whole run. Each
+    extractor gets one untimed warm-up call first (imports, caches, compiled rules).
+    """
+    outputs: dict[str, dict[str, str]] = {name: {} for name in extractors}
+    timings: dict[str, list[float]] = {name: [] for name in extractors}
+    errors: dict[str, int] = {name: 0 for name in extractors}
+    if pages:
+        for extract in extractors.values():
+            try:
+                extract(pages[0][1], pages[0][2])
+            except Exception:  # the timed run reports it
+                pass
     for page_id, html, url, _expected in pages:
-        start = time.perf_counter()
-        try:
-            outputs[page_id] = extract(html, url)
-        except Exception as error:  # a bench counts failures instead of stopping
-            print(f"  {page_id[:12]}: {type(error).__name__}: {error}", file=sys.stderr)
-            outputs[page_id] = ""
-            errors += 1
-        timings.append((time.perf_counter() - start) * 1000)
-    figures = aggregate([(expected, outputs[page_id]) for page_id, _h, _u, expected in pages])
-    timings.sort()
-    figures["median_ms"] = statistics.median(timings)
-    figures["p95_ms"] = timings[min(len(timings) - 1, int(round(0.95 * (len(timings) - 1))))]
-    figures["errors"] = errors
-    return figures, outputs, errors
+        for name, extract in extractors.items():
+            start = time.perf_counter()
+            try:
+                outputs[name][page_id] = extract(html, url)
+            except Exception as error:  # a bench counts failures instead of stopping
+                print(f"  {name} {page_id[:12]}: {type(error).__name__}: {error}", file=sys.stderr)
+                outputs[name][page_id] = ""
+                errors[name] += 1
+            timings[name].append((time.perf_counter() - start) * 1000)
+    results = {}
+    for name in extractors:
+        figures = aggregate([(expected, outputs[name][page_id]) for page_id, _h, _u, expected in pages])
+        times = sorted(timings[name])
+        figures["median_ms"] = statistics.median(times) if times else 0.0
+        figures["p95_ms"] = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))] if times else 0.0
+        figures["errors"] = errors[name]
+        results[name] = (figures, outputs[name])
+    return results
 
 
 def check_baselines(folder: Path) -> None:
@@ -174,9 +210,51 @@ def check_baselines(folder: Path) -> None:
         print(f"{path.stem:<18}{f['f1']:>7.3f}{f['precision']:>7.3f}{f['recall']:>7.3f}{f['accuracy']:>7.3f}")
 
 
+def is_bench_folder(folder: Path) -> bool:
+    return (folder / "ground-truth.json").exists() or any((p / "source.html").exists() for p in folder.iterdir() if p.is_dir())
+
+
+def score_folder(folder: Path, names: list[str], limit: int = 0, worst: int = 0) -> dict[str, object]:
+    """Run every extractor on one folder, print its table, return its summary."""
+    pages = load_pages(folder)
+    if limit:
+        pages = pages[:limit]
+    results: dict[str, dict[str, float]] = {}
+    print(f"{folder.name}: {len(pages)} pages, 4-gram shingles, macro P/R, F1 of the means")
+    header = f"{'extractor':<18}{'version':>9}{'P':>7}{'R':>7}{'F1':>7}{'F1<0.5':>8}{'med ms':>8}{'p95 ms':>8}{'errors':>7}"
+    rows = []
+    extractors = {name: searchkit_site_runner(pages) if name == "searchkit+site" else EXTRACTORS[name] for name in names}
+    for name, (figures, outputs) in run_extractors(extractors, pages).items():
+        figures["version"] = version_of(name)  # type: ignore[assignment]
+        results[name] = figures
+        rows.append(
+            f"{name:<18}{figures['version']:>9}{figures['precision']:>7.3f}{figures['recall']:>7.3f}{figures['f1']:>7.3f}"
+            f"{figures['low_f1_pages']:>8d}{figures['median_ms']:>8.1f}{figures['p95_ms']:>8.1f}{figures['errors']:>7d}"
+        )
+        if name == "searchkit" and worst:
+            scored = []
+            for page_id, _h, url, expected in pages:
+                p, r = page_scores(expected, outputs[page_id])
+                pp, rr = p or 0.0, r or 0.0
+                scored.append((2 * pp * rr / (pp + rr) if pp + rr else 0.0, pp, rr, page_id, url))
+            for f1, pp, rr, page_id, url in sorted(scored)[:worst]:
+                print(f"  worst {f1:.3f} P {pp:.3f} R {rr:.3f} {page_id[:16]} {url}", file=sys.stderr)
+    print(header)
+    print("\n".join(rows))
+    return {
+        "pages_dir": folder.name,
+        "pages": len(pages),
+        "extractors": {
+            name: {k: (round(v, 4) if isinstance(v, float) else v) for k, v in figures.items()}
+            for name, figures in results.items()
+        },
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("pages_dir", nargs="?", default=str(REPO.parent / "shared" / "data" / "cleaner-bench"))
+    parser.add_argument("pages_dir", nargs="?", default=str(REPO.parent / "shared" / "data" / "cleaner-bench"),
+                        help="a benchmark folder, or a folder of them (e.g. ../shared/data: every one is scored)")
     parser.add_argument("--only", action="append", choices=sorted(EXTRACTORS), help="run only these extractors")
     parser.add_argument("--check-baselines", action="store_true", help="score baseline-output/ first")
     parser.add_argument("--pages", type=int, default=0, help="score only the first N pages")
@@ -187,43 +265,21 @@ def main(argv: list[str] | None = None) -> int:
     if not folder.is_dir():
         print(f"error: no benchmark folder at {folder}", file=sys.stderr)
         return 2
-    if args.check_baselines and (folder / "baseline-output").is_dir():
-        check_baselines(folder)
+    folders = [folder] if is_bench_folder(folder) else sorted(p for p in folder.iterdir() if p.is_dir() and is_bench_folder(p))
+    if not folders:
+        print(f"error: {folder} holds no ground-truth.json and no <name>/source.html pages", file=sys.stderr)
+        return 2
+    summaries = []
+    for bench in folders:
+        if args.check_baselines and (bench / "baseline-output").is_dir():
+            check_baselines(bench)
+            print()
+        summaries.append(score_folder(bench, args.only or list(EXTRACTORS), args.pages, args.worst))
         print()
-    pages = load_pages(folder)
-    if args.pages:
-        pages = pages[: args.pages]
-    results: dict[str, dict[str, float]] = {}
-    print(f"{folder.name}: {len(pages)} pages, 4-gram shingles, macro P/R, F1 of the means")
-    header = f"{'extractor':<18}{'version':>9}{'P':>7}{'R':>7}{'F1':>7}{'F1<0.5':>8}{'med ms':>8}{'p95 ms':>8}{'errors':>7}"
-    rows = []
-    for name in args.only or list(EXTRACTORS):
-        figures, outputs, _errors = run_extractor(EXTRACTORS[name], pages)
-        figures["version"] = version_of(name)  # type: ignore[assignment]
-        results[name] = figures
-        rows.append(
-            f"{name:<18}{figures['version']:>9}{figures['precision']:>7.3f}{figures['recall']:>7.3f}{figures['f1']:>7.3f}"
-            f"{figures['low_f1_pages']:>8d}{figures['median_ms']:>8.1f}{figures['p95_ms']:>8.1f}{figures['errors']:>7d}"
-        )
-        if name == "searchkit" and args.worst:
-            scored = []
-            for page_id, _h, url, expected in pages:
-                p, r = page_scores(expected, outputs[page_id])
-                pp, rr = p or 0.0, r or 0.0
-                scored.append((2 * pp * rr / (pp + rr) if pp + rr else 0.0, pp, rr, page_id, url))
-            for f1, pp, rr, page_id, url in sorted(scored)[: args.worst]:
-                print(f"  worst {f1:.3f} P {pp:.3f} R {rr:.3f} {page_id[:16]} {url}", file=sys.stderr)
-    print(header)
-    print("\n".join(rows))
-    summary = {
-        "pages_dir": folder.name,
-        "pages": len(pages),
-        "extractors": {
-            name: {k: (round(v, 4) if isinstance(v, float) else v) for k, v in figures.items()}
-            for name, figures in results.items()
-        },
-    }
-    print(json.dumps(summary, sort_keys=True))
+    if len(summaries) == 1:
+        print(json.dumps(summaries[0], sort_keys=True))
+    else:
+        print(json.dumps({"benchmarks": {s["pages_dir"]: s for s in summaries}}, sort_keys=True))
     return 0
 
 

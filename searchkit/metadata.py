@@ -30,7 +30,7 @@ _ARTICLE_TYPES = re.compile(r"(Article|BlogPosting|Report|Posting|LiveBlog)$", r
 _SPACE = re.compile(r"\s+")
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TEXT_DATE_FORMATS = (
-    "%B %d, %Y", "%b %d, %Y", "%b. %d, %Y", "%d %B %Y", "%d %b %Y", "%Y/%m/%d", "%d/%m/%Y",
+    "%B %d, %Y", "%b %d, %Y", "%b. %d, %Y", "%B %d %Y", "%b %d %Y", "%d %B %Y", "%d %b %Y", "%Y/%m/%d", "%d/%m/%Y",
     "%Y%m%d", "%B %d, %Y %I:%M %p", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M",
 )
 
@@ -72,6 +72,7 @@ def normalise_date(value: str | None) -> str | None:
             parsed = None
     if parsed is None:
         cleaned = re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", text)
+        cleaned = re.sub(r"\bSept\b", "Sep", cleaned, flags=re.I)
         cleaned = re.sub(r"^(mon|tue|wed|thu|fri|sat|sun)[a-z]*,?\s+", "", cleaned, flags=re.I)
         cleaned = re.sub(r"\s*(UTC|GMT|[A-Z]{2,4}T)$", "", cleaned)
         for fmt in _TEXT_DATE_FORMATS:
@@ -160,6 +161,30 @@ def _title_tag(tree: lxml_html.HtmlElement) -> str | None:
     return None
 
 
+_BY = re.compile(r"^(by|par|por|von|di|door)\s+", re.I)
+_BYLINE_CLASS = re.compile(r"(^|[\s_-])(byline|author|authors|author-name|contributor)([\s_-]|$)", re.I)
+
+
+def _byline_in_page(tree: lxml_html.HtmlElement) -> str | None:
+    """The author named in the page body: ``rel=author``, ``itemprop=author`` or a short
+    element whose class is "byline"/"author" ("By Jane Doe" gives "Jane Doe")."""
+    candidates = list(tree.iterfind(".//*[@rel='author']")) + list(tree.iterfind(".//*[@itemprop='author']"))
+    if not candidates:
+        candidates = [
+            el for el in tree.iter("a", "span", "div", "p", "address")
+            if _BYLINE_CLASS.search(el.get("class") or "")
+        ][:20]
+    for element in candidates:
+        named = element.find(".//*[@itemprop='name']")
+        source = named if named is not None else element
+        content = source.get("content") or ""
+        text = content if content and "://" not in content else source.text_content()
+        text = _BY.sub("", _SPACE.sub(" ", text or "").strip())
+        if 1 <= len(text.split()) <= 6 and not any(ch.isdigit() for ch in text) and not {"@", "/"} & set(text):
+            return text
+    return None
+
+
 def extract_page_facts(tree: lxml_html.HtmlElement, url: str | None = None) -> PageFacts:
     """Read the page's own metadata and JSON-LD ``articleBody`` (without the caller's meta)."""
     articles = _json_ld_articles(tree)
@@ -176,6 +201,9 @@ def extract_page_facts(tree: lxml_html.HtmlElement, url: str | None = None) -> P
         time_value = time_el.get("datetime")
         if time_value:
             break
+    for element in tree.iterfind(".//*[@itemprop='datePublished']"):
+        time_value = element.get("content") or element.get("datetime") or time_value
+        break
 
     date = None
     for candidate in (
@@ -194,6 +222,8 @@ def extract_page_facts(tree: lxml_html.HtmlElement, url: str | None = None) -> P
                          metas.get("parsely-author"), metas.get("sailthru.author"))
     if not author and meta_author and not meta_author.startswith("http"):
         author = meta_author
+    if not author:
+        author = _byline_in_page(tree)
 
     lang = None
     for element in (tree, *tree.iter("body")):

@@ -9,9 +9,14 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from lxml import html as lxml_html
 
-from searchkit.cleaner import clean_html, clean_source, clean_text, load_rules, strip_boilerplate
+from searchkit.cleaner import RepeatedBlocks, clean_html, clean_source, clean_text, load_rules, strip_boilerplate
 from searchkit.metadata import normalise_date
+from searchkit.errors import SearchkitError
+from searchkit.htmlbody import boilerplate_mark
 from searchkit.records import Cleaned, Source
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -157,7 +162,7 @@ def test_custom_rules_file(tmp_path: Path) -> None:
     path.write_text(
         '[[block]]\nid = "podcast-plug"\nreason = "a podcast plug"\nmax_words = 12\n'
         "patterns = ['^listen to our podcast\\b']\n[html]\nsilent_tags = []\ncontainer_tags = []\n"
-        "negative_words = []\npositive_words = []\n",
+        "negative_words = []\nnegative_stems = []\nbody_names = []\n",
         encoding="utf-8",
     )
     kept, removed = strip_boilerplate(["Listen to our podcast on any app", "Real news."], load_rules(str(path)))
@@ -240,7 +245,9 @@ def test_plain_text_title_is_not_guessed() -> None:
         ("2020-09-17", "2020-09-17"),
         ("Thu, 17 Sep 2020 18:03:00 GMT", "2020-09-17T18:03:00+00:00"),
         ("September 17, 2020", "2020-09-17"),
-        ("Sept 17th 2020", None),
+        ("Sept 17th 2020", "2020-09-17"),
+        ("Thursday, September 17, 2020", "2020-09-17"),
+        ("1850-01-01", None),
         ("17 September 2020", "2020-09-17"),
         ("not a date", None),
         ("", None),
@@ -324,8 +331,9 @@ def test_hundred_thousand_nested_divs() -> None:
     assert isinstance(cleaned, Cleaned)
 
 
-def test_deep_but_legal_nesting_keeps_text() -> None:
-    html = "<html><body>" + "<div>" * 200 + as_html(ARTICLE) + "</div>" * 200 + "</body></html>"
+@pytest.mark.parametrize("depth", [200, 300, 1500])
+def test_deep_but_legal_nesting_keeps_text(depth: int) -> None:
+    html = "<html><body>" + "<div>" * depth + as_html(ARTICLE) + "</div>" * depth + "</body></html>"
     assert clean_html(html).paragraphs == ARTICLE
 
 
@@ -351,3 +359,184 @@ def test_to_dict_is_json_ready() -> None:
     cleaned = clean_text(SEED.read_text(encoding="utf-8"))
     data = json.loads(json.dumps(cleaned.to_dict()))
     assert [r["rule"] for r in data["removed"]] == ["orphan-headline", "read-next", "support-appeal"]
+
+
+# --- repeated blocks across pages of a site -----------------------------------------------
+
+
+def test_repeated_blocks_across_pages_of_one_site() -> None:
+    plug = "Get the Harbor Post in print every month, twelve issues for the price of ten."
+    other = ["Fishermen said the new dock fees would double their costs, and the harbor master disagreed."]
+    first = PAGE.format(body=as_html(ARTICLE + [plug]))
+    second = PAGE.format(body=as_html(other + [plug]))
+    third = PAGE.format(body=as_html(ARTICLE))
+    repeats = RepeatedBlocks()
+    repeats.learn(clean_html(first, url="https://www.harborpost.example/a"))
+    repeats.learn(clean_html(second, url="https://harborpost.example/b"))
+    repeats.learn(clean_html(third, url="https://other.example/c"))
+    cleaned = clean_html(first, url="https://harborpost.example/a", repeats=repeats)
+    assert cleaned.paragraphs == ARTICLE
+    assert [r.rule for r in cleaned.removed if r.text == plug] == ["repeated-block"]
+    # the article paragraphs appear on another site only: not site furniture
+    assert clean_html(third, url="https://other.example/c", repeats=repeats).paragraphs == ARTICLE
+    # the same page learnt twice does not make its own paragraphs repeated
+    again = RepeatedBlocks()
+    again.learn(clean_html(third, url="https://other.example/c"))
+    again.learn(clean_html(third, url="https://other.example/c"))
+    assert clean_html(third, url="https://other.example/c", repeats=again).paragraphs == ARTICLE
+
+
+def test_repeated_blocks_in_text_use_meta_url() -> None:
+    repeats = RepeatedBlocks()
+    plug = "The Valley Voice prints a weekly crossword on page twelve of every edition."
+    for n in range(2):
+        repeats.learn(clean_text(f"{ARTICLE[n]}\n\n{plug}", meta={"url": f"https://v.example/{n}"}))
+    cleaned = clean_text("\n\n".join(ARTICLE[2:] + [plug]), meta={"url": "https://v.example/9"}, repeats=repeats)
+    assert cleaned.paragraphs == ARTICLE[2:]
+    assert cleaned.removed[-1].rule == "repeated-block"
+
+
+def test_inline_marks_keep_sentences_whole() -> None:
+    body = (
+        '<p><span class="dateline">CAIRO —</span> Gunmen opened fire on visitors at the museum on Wednesday, '
+        "officials said, in the deadliest attack in a decade.</p>"
+        '<p>The attackers wore uniforms<span class="sr-only" style="display:none"> (opens in a new window)</span> '
+        "and stormed the building in the afternoon, witnesses said.</p>"
+    ) + as_html(ARTICLE)
+    cleaned = clean_html(PAGE.format(body=body))
+    assert cleaned.paragraphs[:2] == [
+        "CAIRO — Gunmen opened fire on visitors at the museum on Wednesday, officials said, in the deadliest attack in a decade.",
+        "The attackers wore uniforms and stormed the building in the afternoon, witnesses said.",
+    ]
+    assert any(r.rule == "hidden-element" and "new window" in r.text for r in cleaned.removed)
+
+
+def test_list_article_falls_back_to_named_container() -> None:
+    items = "".join(f"<li>Round {n}: {day} March – Harbor Circuit</li>" for n, day in enumerate(range(3, 30, 3), 1))
+    sidebar = as_html(["Click the photo to read our columns about racing, motorbikes and the people behind them."] * 2)
+    page = f"""<html><body><div class="layout"><div class="post entry-content"><h1>Race calendar</h1>
+    <ul>{items}</ul></div><div class="widgets">{sidebar}</div></div></body></html>"""
+    cleaned = clean_html(page)
+    assert cleaned.paragraphs[0] == "Round 1: 3 March – Harbor Circuit"
+    assert len(cleaned.paragraphs) == 9
+
+
+@pytest.mark.parametrize(
+    ("markup", "author"),
+    [
+        ('<a rel="author" href="/staff/jo">Jo Reed</a>', "Jo Reed"),
+        ('<span itemprop="author" itemscope><span itemprop="name">Ana Sousa</span></span>', "Ana Sousa"),
+        ('<div class="article-byline">By Sam Park</div>', "Sam Park"),
+        ('<span itemprop="author" content="https://plus.example/+Someone">Erin Quinn</span>', "Erin Quinn"),
+        ('<div class="byline">Updated 5 March 2024</div>', None),
+    ],
+)
+def test_author_from_page_body_when_head_has_none(markup: str, author: str | None) -> None:
+    page = f"<html><head><title>Dock fees rise</title></head><body>{markup}<article>{as_html(ARTICLE)}</article></body></html>"
+    cleaned = clean_html(page)
+    assert cleaned.metadata.author == author
+    assert cleaned.paragraphs == ARTICLE
+
+
+def test_date_from_itemprop_date_published() -> None:
+    page = (f'<html><body><span itemprop="datePublished" content="2019-11-18T09:00:00Z">Nov 18</span>'
+            f"<article>{as_html(ARTICLE)}</article></body></html>")
+    assert clean_html(page).metadata.date == "2019-11-18T09:00:00+00:00"
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "[[block]]\nid = 'x'\nreason = 'y'\npatterns = ['(unclosed']\n",
+        "[[block]]\nid = 'x'\npatterns = ['a']\n",
+        "this is = not [toml",
+    ],
+)
+def test_bad_rules_file_is_one_clear_error(tmp_path: Path, content: str) -> None:
+    path = tmp_path / "rules.toml"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(SearchkitError, match="rules"):
+        load_rules(str(path))
+
+
+# --- properties ----------------------------------------------------------------------------
+
+_PARAGRAPH = st.one_of(
+    st.sampled_from([c["text"] for c in BOILERPLATE] + MUST_KEEP["sentences"] + ARTICLE),
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=80),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_PARAGRAPH, max_size=12))
+def test_clean_text_only_drops_whole_paragraphs(paragraphs: list[str]) -> None:
+    text = "\n\n".join(paragraphs)
+    cleaned = clean_text(text)
+    expected = [re.sub(r"\s+", " ", p).strip() for p in re.split(r"\n[ \t\r\f\v]*\n", text.replace("\r\n", "\n"))]
+    expected = [p for p in expected if p]
+    removed = [r.text for r in cleaned.removed]
+    # every input paragraph is either kept (unchanged, in order) or recorded as removed
+    assert sorted(cleaned.paragraphs + removed) == sorted(expected)
+    it = iter(expected)
+    assert all(any(p == q for q in it) for p in cleaned.paragraphs)
+    assert all(r.rule and r.reason for r in cleaned.removed)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("<>/=\"' abcdivpspan&#;!-\n")), max_size=300))
+def test_clean_html_never_raises_on_tag_soup(html: str) -> None:
+    cleaned = clean_html(html)
+    assert "\n\n\n" not in cleaned.text
+    assert all(p == p.strip() and "\n" not in p for p in cleaned.paragraphs)
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ('<form id="aspnetForm" action="/story">', "</form>"),  # ASP.NET wraps the whole page in a form
+        ('<div id="ad-portal" class="has-sidebar">', "</div>"),  # a wrapper named like an ad slot
+        ('<div class="theiaStickySidebar">', "</div>"),  # a layout column named "sidebar"
+    ],
+)
+def test_article_inside_a_boilerplate_looking_wrapper(before: str, after: str) -> None:
+    page = f"""<html><body>{before}
+    <nav><a href="/">Home</a> <a href="/news">News</a> <a href="/sport">Sport</a></nav>
+    <div class="story">{as_html(ARTICLE)}</div>
+    <div class="share-bar"><a href="#">Share on Facebook</a> <a href="#">Tweet</a></div>
+    <aside class="related"><p>Fishermen worry about new dock fees as the season begins, and prices rise.</p></aside>
+    {after}</body></html>"""
+    cleaned = clean_html(page)
+    assert cleaned.paragraphs == ARTICLE
+
+
+def test_run_together_class_names() -> None:
+    comment = "I have lived by the harbor for forty years and this wall is the best news we have had, thank you."
+    page = f"""<html><body><article>{as_html(ARTICLE)}
+    <ol class="commentlist"><li><p>{comment}</p></li><li><p>{comment}</p></li></ol>
+    <div class="socialshare"><p>Share this story with your friends and neighbours today.</p></div>
+    </article></body></html>"""
+    cleaned = clean_html(page)
+    assert cleaned.paragraphs == ARTICLE
+    assert [r.rule for r in cleaned.removed] == ["boilerplate-container"] * 3
+    # a name that merely contains a stem-like word ("commentary") is not boilerplate
+    commentary = f'<html><body><div class="commentary-body">{as_html(ARTICLE)}</div></body></html>'
+    assert clean_html(commentary).paragraphs == ARTICLE
+    assert boilerplate_mark(lxml_html.fromstring('<div class="commentary-body"></div>'), load_rules().html) is None
+
+
+def test_embedded_post_in_a_social_wrapper_is_kept() -> None:
+    tweet = "The new flood wall is finally happening and the harbor will never look the same again."
+    body = as_html(ARTICLE[:2]) + (
+        f'<div class="social-media-embed"><blockquote class="twitter-tweet"><p>{tweet}</p></blockquote></div>'
+        '<div class="social-share"><a href="#">Share</a> <a href="#">Tweet</a></div>'
+    ) + as_html(ARTICLE[2:])
+    cleaned = clean_html(PAGE.format(body=body))
+    assert cleaned.paragraphs == ARTICLE[:2] + [tweet] + ARTICLE[2:]
+
+
+def test_orphan_headline_in_html_next_to_a_read_next_link() -> None:
+    headline = "US Troops, F-35s, And Apaches Sent To The Baltics To Counter Russian Army"
+    body = as_html(ARTICLE[:2]) + f'<p>{headline}</p><p>Read Next: <a href="/baltics">{headline}</a></p>' + as_html(ARTICLE[2:])
+    cleaned = clean_html(PAGE.format(body=body))
+    assert cleaned.paragraphs == ARTICLE
+    assert [r.rule for r in cleaned.removed if headline in r.text] == ["orphan-headline", "read-next"]
