@@ -33,6 +33,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "idf+qtf+k1+porter2": {"idf": "bm25", "k3": 5.0, "k1": 1.5, "stemmer": "porter2"},
     "tuned": {"idf": "bm25", "k3": 5.0, "k1": 1.5, "stemmer": "porter2", "hybrid": 1.0},
     "tuned-no-porter2": {"idf": "bm25", "k3": 5.0, "k1": 1.5, "hybrid": 1.0},
+    "tuned-linear-qtf": {"idf": "bm25", "k3": 1e9, "k1": 1.5, "stemmer": "porter2", "hybrid": 1.0},
 }
 
 
