@@ -379,7 +379,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("data", nargs="?", type=Path, default=DEFAULT_DATA)
-    ap.add_argument("--scale", default="1,4,16", help="BBC replication factors (default 1,4,16)")
+    ap.add_argument("--scale", default="1,4,16", help="BBC replication factors (default 1,4,16; '' for none)")
     ap.add_argument("--reuters", action="store_true", help="also the Reuters-21578 corpus (dated articles)")
     ap.add_argument("--reuters-limit", type=int, default=5000, help="first N Reuters articles (of 19,779)")
     ap.add_argument("--engines", default="searchkit,whoosh,whoosh-p2,tantivy,fts5")
@@ -422,7 +422,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print(machine_line(), flush=True)
     results: dict[str, Any] = {"machine": machine_line(), "corpora": {}}
-    queries: list[dict[str, Any]] | None = None
+    query_sets: dict[str, tuple[list[dict[str, Any]], str]] = {}
     for label, corpus in corpora:
         key = label.replace(" ", "-")
         res: dict[str, Any] = results["corpora"].setdefault(label, {})
@@ -464,10 +464,11 @@ def main(argv: list[str] | None = None) -> int:
         records = list(read_jsonl(passages_file))
         res["passages"] = len(records)
         res["clean_text_mb"] = sum(len(r["text"].encode()) for r in records) / 2**20
-        if queries is None:  # built once, from the first (smallest) corpus: the same 200 everywhere
-            queries = build_queries(records, args.queries, args.seed)
-            facets_word = broad_word(records)
-            (work / "queries.json").write_text(json.dumps(queries, indent=0))
+        family = "bbc" if label.startswith("bbc") else key
+        if family not in query_sets:  # built from the first (smallest) scale: the same 200 at every scale
+            query_sets[family] = (build_queries(records, args.queries, args.seed), broad_word(records))
+            (work / f"queries-{family}.json").write_text(json.dumps(query_sets[family][0], indent=0))
+        queries, facets_word = query_sets[family]
         res["facets_query"] = facets_word
         # --- index-only builds ---------------------------------------------------------------
         for e in engines:
@@ -492,7 +493,8 @@ def main(argv: list[str] | None = None) -> int:
                        by_kind_p50_ms=r["by_kind_p50_ms"], empty=r["empty"])
             if "facets_p50_ms" in r:
                 row["facets_p50_ms"] = r["facets_p50_ms"]
-            row["cold_ms"] = cold_wall(e, idx_path, queries[0]["terms"], args.cold_repeat)
+            cold_terms = next(q["terms"] for q in queries if q["kind"] == "two-word")
+            row["cold_ms"] = cold_wall(e, idx_path, cold_terms, args.cold_repeat)
             print(f"# {label}: {e}: p50 {r['p50_ms']:.2f} ms, p95 {r['p95_ms']:.2f} ms, cold {row['cold_ms']:.0f} ms",
                   flush=True)
         print_tables(label, res, engines)
