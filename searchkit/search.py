@@ -12,6 +12,7 @@ and a bare surname all work.
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import time
@@ -37,10 +38,24 @@ MAX_LIMIT = 10_000
 MAX_QUERY_CHARS = 2_000
 PER_ARTICLE = 2
 """Passages shown per article unless collapsing is turned off."""
-OR_COORDINATION = 0.9
-"""OrGroup.factory scale: documents matching more of the terms score higher."""
 BM25_B = 0.75
-BM25_K1 = 1.2
+BM25_K1 = 1.5
+QUERY_K3 = 5.0
+"""Saturation of repeated query words: a word said twice weighs 2*6/7, not 1 (nor 2)."""
+
+
+class RobertsonBM25F(BM25F):
+    """BM25F with Robertson–Spärck Jones idf, ``log(1 + (N - n + .5) / (n + .5))``.
+
+    Whoosh's own idf differs in how it treats common terms; this one was chosen on
+    Cranfield and checked on CISI and MED (bench/README.md, "Ranking results").
+    """
+
+    def idf(self, searcher: Any, fieldname: str, text: Any) -> float:
+        parent = searcher.get_parent()
+        n = parent.doc_frequency(fieldname, text)
+        big_n = parent.doc_count_all()
+        return math.log(1 + (big_n - n + 0.5) / (n + 0.5))
 
 FilterValue = str | Sequence[str] | None
 
@@ -91,7 +106,7 @@ class SearchIndex:
         except Exception as e:  # noqa: BLE001 - whoosh raises many types for a damaged index
             raise SearchkitError(f"cannot open the index at {self.path}: {_one_line(e)}",
                                  hint="rebuild it: searchkit ingest --rebuild PATH") from e
-        self._searcher = self._ix.searcher(weighting=BM25F(B=BM25_B, K1=BM25_K1))
+        self._searcher = self._ix.searcher(weighting=RobertsonBM25F(B=BM25_B, K1=BM25_K1))
         self._table: EntityTable | None = None
 
     # -- lifecycle --------------------------------------------------------------------------
@@ -142,7 +157,9 @@ class SearchIndex:
         _check_syntax(text, self._ix.schema)
         if operator not in ("and", "or"):
             raise QuerySyntax(f"operator must be 'and' or 'or', not {operator!r}")
-        group = AndGroup if operator == "and" else OrGroup.factory(OR_COORDINATION)
+        # A plain OrGroup: BM25 already ranks passages with more of the words higher, and
+        # OrGroup.factory's coordination made long OR queries 3.7x slower for no gain.
+        group = AndGroup if operator == "and" else OrGroup
         parser = MultifieldParser(list(SEARCH_FIELDS), self._ix.schema, group=group)
         parser.add_plugin(FuzzyTermPlugin())
         try:
@@ -151,7 +168,7 @@ class SearchIndex:
             raise QuerySyntax(f"cannot parse the query: {_one_line(e)}") from e
         if q is Q.NullQuery or isinstance(q, type(Q.NullQuery)):
             raise QuerySyntax("the query has no searchable words (only stop words or punctuation?)")
-        return q
+        return _weight_repeated_words(q, text, self._ix.schema)
 
     def _filters(self, *, person: FilterValue, org: FilterValue, place: FilterValue, group: FilterValue,
                  site: FilterValue, since: str | None, until: str | None, in_article: bool) -> list[Q.Query]:
@@ -390,6 +407,23 @@ def _check_syntax(text: str, schema: Any) -> None:
     stripped = text.strip()
     if re.fullmatch(r"(AND|OR|NOT|ANDNOT|ANDMAYBE|\s)+", stripped) or re.search(r"(^|\s)(AND|OR)\s*$", stripped):
         raise QuerySyntax("the query ends with an operator or has no words")
+
+
+def _weight_repeated_words(q: Q.Query, text: str, schema: Any) -> Q.Query:
+    """Whoosh's parser keeps one leaf per distinct word; give repeated words (common in
+    long natural-language queries) back a saturating weight, as BM25's k3 term does."""
+    counts = Counter(t.text for t in schema["text"].analyzer(text))
+    if not counts or max(counts.values()) < 2:
+        return q
+    for leaf in q.leaves():
+        if getattr(leaf, "fieldname", None) not in SEARCH_FIELDS:
+            continue
+        value = getattr(leaf, "text", None)
+        value = value.decode("utf-8") if isinstance(value, bytes) else value
+        qtf = counts.get(value, 0)
+        if qtf > 1:
+            leaf.boost *= qtf * (QUERY_K3 + 1) / (qtf + QUERY_K3)
+    return q
 
 
 def _may_match_articles(q: Q.Query) -> bool:
