@@ -156,7 +156,8 @@ def print_cleaned(console: Console, cleaned: Cleaned, *, removed: bool) -> None:
 
 def print_article(console: Console, article: Article, *, removed: bool, show_text: bool = True) -> None:
     md = article.metadata
-    console.print(Text(one_line(md.title, 200) or "(untitled)", style="bold cyan"))
+    console.print(Text(one_line(md.title, 200) or one_line(os.path.basename(article.path)) or "(untitled)",
+                       style="bold cyan"))
     for k, v in (("id", article.article_id), ("site", md.site), ("date", md.date), ("author", md.author),
                  ("url", md.url), ("path", article.path), ("passages", str(len(article.passages)))):
         if v:

@@ -325,10 +325,22 @@ class SearchIndex:
             raise NotFound(f"no article {article_id!r} in the index")
         rec = json.loads(record_doc["record"])
         md, removed, ents = load_record(rec)
+        ents = self._canonical_entities(ents)
         passages.sort(key=lambda p: p.ordinal)
         text = "\n\n".join(p.text for p in passages)
         return Article(aid, rec["source_id"], rec["path"], rec["content_hash"], text, md, removed, ents,
                        tuple(passages))
+
+    def _canonical_entities(self, ents: tuple[Entity, ...]) -> tuple[Entity, ...]:
+        """Article-local names → the index-wide canonical names that search shows."""
+        merged: dict[tuple[str, str], Entity] = {}
+        for e in ents:
+            name = self.entity_table.canonical(e.type, e.name)
+            prev = merged.get((name, e.type))
+            aliases = tuple(dict.fromkeys((*(prev.aliases if prev else ()), *e.aliases, e.name)))
+            merged[(name, e.type)] = Entity(name, e.type, e.count + (prev.count if prev else 0),
+                                            tuple(a for a in aliases if a != name))
+        return tuple(sorted(merged.values(), key=lambda e: -e.count))
 
     def _resolve_article_id(self, article_id: str) -> str:
         article_id = article_id.strip().split(":")[0]
