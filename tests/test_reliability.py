@@ -1,0 +1,223 @@
+"""Killed, interrupted and concurrent ingests (issue 6): nothing committed is lost, nothing
+uncommitted is half-written, a re-run finishes the job, and no user ever sees a traceback."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from reliability_support import (
+    child_env,
+    has_commit,
+    kill,
+    one_line_error,
+    processes_with_env,
+    run_cli,
+    start_library_ingest,
+    stats,
+    wait_for,
+    write_corpus,
+)
+
+KILLS = 12
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("corpus")
+    assert write_corpus(folder) == 300
+    return folder
+
+
+@pytest.fixture(scope="module")
+def clean_run(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, float]:
+    """A clean, unkilled ingest: the counts every killed-and-resumed ingest must reach, and how
+    long the writing part takes (to spread the kills over it)."""
+    index = tmp_path_factory.mktemp("clean") / "index"
+    started = time.monotonic()
+    proc = start_library_ingest(corpus, index)
+    assert wait_for(lambda: has_commit(index), 60)
+    created = time.monotonic()
+    out, err = proc.communicate(timeout=300)
+    finished = time.monotonic()
+    assert proc.returncode == 0, err
+    _, articles, passages = out.split()
+    st = stats(index)
+    assert (st["articles"], st["passages"]) == (int(articles), int(passages))
+    assert st["articles"] == 300
+    return {"articles": st["articles"], "passages": st["passages"], "writing": finished - created,
+            "total": finished - started}
+
+
+def _check_usable(index: Path, total: int) -> int:
+    """After a kill: the index opens, stats and search work; returns the committed articles."""
+    st = stats(index)
+    assert 0 <= st["articles"] <= total
+    found = run_cli(["search", "talks", "--index", index, "--json", "--limit", "3"])
+    assert found.returncode in (0, 1), found.stderr
+    assert "Traceback" not in found.stderr
+    result = json.loads(found.stdout)
+    assert (result["total"] > 0) == (st["articles"] > 0)
+    return int(st["articles"])
+
+
+@pytest.mark.slow
+def test_sigkill_at_varied_points_then_rerun_matches_clean_ingest(
+        corpus: Path, clean_run: dict[str, float], tmp_path: Path) -> None:
+    total = int(clean_run["articles"])
+    partial = 0
+    for i in range(KILLS):
+        index = tmp_path / f"index-{i}"
+        tag = uuid.uuid4().hex
+        env = child_env(SEARCHKIT_TEST_TAG=tag)
+        # Odd rounds: two workers, and a second kill of the resumed ingest before the re-run.
+        workers = 1 + i % 2
+        rounds = 2 if i % 2 else 1
+        for r in range(rounds):
+            proc = start_library_ingest(corpus, index, workers=workers, env=env)
+            if r == 0:
+                assert wait_for(lambda: has_commit(index) or proc.poll() is not None, 60)
+            delay = clean_run["writing"] * ((i + 0.5) / KILLS) * (0.5 if r else 1.0)
+            time.sleep(delay)
+            kill(proc, signal.SIGKILL)
+            # The workers die with their parent: nothing is left holding CPU, memory or the lock.
+            assert wait_for(lambda: not processes_with_env(tag), 15), processes_with_env(tag)
+            committed = _check_usable(index, total)
+        partial += 0 < committed < total
+        # --wait 0: the lock of the killed ingest must be free at once.
+        rerun = run_cli(["ingest", corpus, "--index", index, "--workers", "1", "--wait", "0", "--json"])
+        assert rerun.returncode == 0, rerun.stderr
+        report = json.loads(rerun.stdout)
+        assert (report["articles"], report["passages"]) == (clean_run["articles"], clean_run["passages"]), i
+        assert report["new"] + report["unchanged"] == total
+        st = stats(index)
+        assert (st["articles"], st["passages"]) == (clean_run["articles"], clean_run["passages"])
+    # The kills must really have landed mid-ingest, not all before or after the work.
+    assert partial >= KILLS // 3, partial
+
+
+def test_sigint_stops_cleanly_and_says_what_was_committed(corpus: Path, clean_run: dict[str, float],
+                                                          tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    proc = start_library_ingest(corpus, index, commit_every=20)
+    assert wait_for(lambda: has_commit(index), 60)
+    # Interrupt once at least one batch is committed.
+    assert wait_for(lambda: proc.poll() is not None or _committed(index) > 0, 120)
+    os.kill(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, (out, err)
+    assert "Traceback" not in err
+    message = err.strip()
+    assert message.startswith("interrupted: "), message
+    committed = int(message.split()[1])
+    st = stats(index)
+    assert committed == st["articles"] > 0
+    assert f"(the index holds {st['articles']})" in message
+    assert "run the same ingest again" in message
+    rerun = run_cli(["ingest", corpus, "--index", index, "--workers", "1", "--json"])
+    assert rerun.returncode == 0, rerun.stderr
+    assert json.loads(rerun.stdout)["articles"] == clean_run["articles"]
+
+
+def _committed(index: Path) -> int:
+    proc = run_cli(["stats", "--index", index, "--json"])
+    return json.loads(proc.stdout)["articles"] if proc.returncode == 0 else 0
+
+
+@pytest.mark.parametrize("sig,word", [(signal.SIGINT, "interrupted"), (signal.SIGTERM, "terminated (SIGTERM)")])
+def test_cli_ingest_stops_on_signal_with_one_message(corpus: Path, tmp_path: Path, sig: int, word: str) -> None:
+    index = tmp_path / "index"
+    tag = uuid.uuid4().hex
+    proc = subprocess.Popen([sys.executable, "-m", "searchkit", "ingest", str(corpus), "--index", str(index),
+                             "--workers", "2", "--quiet"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=child_env(SEARCHKIT_TEST_TAG=tag))
+    assert wait_for(lambda: has_commit(index), 60)
+    time.sleep(0.5)
+    os.kill(proc.pid, sig)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    last = err.strip().splitlines()[-1]
+    assert last.startswith(f"searchkit: error: {word}: "), err
+    assert "were committed" in last
+    assert wait_for(lambda: not processes_with_env(tag), 15)
+    stats(index)  # still opens
+
+
+# --- concurrency ----------------------------------------------------------------------------------
+
+
+def test_second_ingest_waits_then_exits_2_naming_the_holder(corpus: Path, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    first = start_library_ingest(corpus, index, commit_every=50)
+    try:
+        assert wait_for(lambda: b'"pid"' in _read(index / "ingest.lock"), 60)
+        started = time.monotonic()
+        second = run_cli(["ingest", corpus, "--index", index, "--wait", "1.5"])
+        waited = time.monotonic() - started
+        if first.poll() is not None:
+            pytest.fail("the first ingest finished before the second gave up; make the corpus bigger")
+        assert second.returncode == 2
+        line = one_line_error(second.stderr)
+        assert f"pid {first.pid}" in line
+        assert "LockError" not in line
+        assert waited >= 1.5
+    finally:
+        kill(first)
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return b""
+
+
+def test_stale_lock_file_of_a_dead_process_is_cleared(corpus: Path, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    index.mkdir()
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    (index / "ingest.lock").write_text(json.dumps({"pid": int(dead.stdout), "host": "elsewhere",
+                                                   "started": "2020-01-01T00:00:00"}))
+    (index / "MAIN_WRITELOCK").write_text("")  # Whoosh's own lock file, left behind as well
+    proc = run_cli(["ingest", corpus / "batch-0.jsonl", "--index", index, "--wait", "0", "--json"])
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["new"] == 80
+    holder = json.loads((index / "ingest.lock").read_text())
+    assert holder["pid"] != int(dead.stdout)
+
+
+def test_searches_during_ingest_see_the_last_commit(corpus: Path, clean_run: dict[str, float],
+                                                    tmp_path: Path) -> None:
+    import searchkit
+
+    index = tmp_path / "index"
+    proc = start_library_ingest(corpus, index, commit_every=10)
+    seen: list[int] = []
+    try:
+        assert wait_for(lambda: has_commit(index), 60)
+        while proc.poll() is None:
+            with searchkit.open_index(index) as idx:
+                st = idx.stats()
+                result = idx.search("talks", limit=5)
+            assert result.total >= 0
+            seen.append(st.articles)
+            if len(seen) % 20 == 0:  # now and then through the CLI as well
+                cli = run_cli(["search", "talks", "--index", index, "--json"])
+                assert cli.returncode in (0, 1), cli.stderr
+        assert proc.returncode == 0, proc.stderr.read() if proc.stderr else ""
+    finally:
+        kill(proc)
+    assert seen == sorted(seen), "a search saw fewer articles than an earlier one"
+    assert len(set(seen)) > 2, seen  # it saw several commits, not just the start and the end
+    # Every count is a committed state: whole batches of 10 (the last commit may be smaller).
+    assert all(n % 10 == 0 or n == clean_run["articles"] for n in seen), seen
