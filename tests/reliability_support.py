@@ -147,3 +147,20 @@ def kill(proc: subprocess.Popen[str], sig: int = signal.SIGKILL) -> None:
 
 
 SGR = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _drop_file_permission_override() -> None:
+    """In the child, before exec: drop CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH from the
+    capability bounding set, so that even root obeys file modes (chmod 000 really bites)."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    for cap in (1, 2):  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH
+        if libc.prctl(24, cap, 0, 0, 0) != 0:  # PR_CAPBSET_DROP
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP) failed")
+
+
+def obeying_file_modes() -> dict[str, Any]:
+    """``subprocess`` arguments that make a child honour permissions: root (tests and CI run
+    as root) loses its override capabilities; another user needs nothing."""
+    return {"preexec_fn": _drop_file_permission_override} if os.geteuid() == 0 else {}
