@@ -338,7 +338,7 @@ def _utf16_without_bom(data: bytes) -> str | None:
 
 _SPACE = re.compile(r"[ \t\f\v\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
 _INVISIBLE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")  # C0 and C1 controls; C1 in text means a mis-decoded page
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
