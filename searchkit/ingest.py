@@ -474,6 +474,7 @@ def ingest(
     index_dir = Path(index)
     if index_dir.exists() and not index_dir.is_dir():
         raise NotAnIndex(f"{index_dir} is a file, not an index folder")
+    _refuse_foreign_folder(index_dir)  # before the lock file: never write into someone's folder
     try:
         index_dir.mkdir(parents=True, exist_ok=True)
     except OSError as e:
@@ -503,6 +504,21 @@ def ingest(
             raise
     run.report.seconds = time.perf_counter() - started
     return run.report
+
+
+def _refuse_foreign_folder(index_dir: Path) -> None:
+    from .schema import LOCK, MARKER, check_index_dir
+
+    if not index_dir.is_dir() or (index_dir / MARKER).exists():
+        return
+    try:
+        # Whoosh's lock and segment files without a table of contents are our own leftovers.
+        foreign = any(c.name not in ("README.md", LOCK) and not c.name.startswith(("_MAIN_", "MAIN_"))
+                      for c in index_dir.iterdir()) or any(index_dir.glob("_MAIN_*.toc"))
+    except OSError:
+        return  # unreadable: the checks that follow say so
+    if foreign:
+        check_index_dir(index_dir)  # raises NotAnIndex with a clear message
 
 
 class _IngestRun:
