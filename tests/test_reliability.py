@@ -199,29 +199,52 @@ def test_stale_lock_file_of_a_dead_process_is_cleared(corpus: Path, tmp_path: Pa
 
 def test_searches_during_ingest_see_the_last_commit(corpus: Path, clean_run: dict[str, float],
                                                     tmp_path: Path) -> None:
-    import searchkit
+    from searchkit.search import open_index
 
     index = tmp_path / "index"
     proc = start_library_ingest(corpus, index, commit_every=10)
-    seen: list[int] = []
+    seen: list[int] = []  # passages visible to each search
     try:
         assert wait_for(lambda: has_commit(index), 60)
         while proc.poll() is None:
-            with searchkit.open_index(index) as idx:
-                st = idx.stats()
-                result = idx.search("talks", limit=5)
-            assert result.total >= 0
-            seen.append(st.articles)
+            with open_index(index) as idx:
+                seen.append(idx.search("", limit=1, collapse=False).total)
+                idx.search("talks", limit=5)
             if len(seen) % 20 == 0:  # now and then through the CLI as well
                 cli = run_cli(["search", "talks", "--index", index, "--json"])
                 assert cli.returncode in (0, 1), cli.stderr
         assert proc.returncode == 0, proc.stderr.read() if proc.stderr else ""
     finally:
         kill(proc)
-    assert seen == sorted(seen), "a search saw fewer articles than an earlier one"
+    assert seen == sorted(seen), "a search saw fewer passages than an earlier one"
     assert len(set(seen)) > 2, seen  # it saw several commits, not just the start and the end
-    # Every count is a committed state: whole batches of 10 (the last commit may be smaller).
-    assert all(n % 10 == 0 or n == clean_run["articles"] for n in seen), seen
+    # Every count is a committed state: whole batches of 10 articles of 2 passages each.
+    assert clean_run["passages"] == 2 * clean_run["articles"]
+    assert all(n % 20 == 0 for n in seen), seen
+
+
+@pytest.mark.xfail(strict=True, reason="IndexStats.size_bytes stats files a concurrent commit may just have "
+                                       "deleted (seen in test_searches_during_ingest_see_the_last_commit); fixed "
+                                       "by the search.py patch in the reliability report")
+def test_stats_survives_a_file_removed_by_a_concurrent_commit(corpus: Path, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from searchkit.search import open_index
+
+    index = tmp_path / "index"
+    proc = run_cli(["ingest", corpus / "batch-2.jsonl", "--index", index, "--workers", "1"])
+    assert proc.returncode == 0, proc.stderr
+    ghost = index / "MAIN_removedbycommit.seg"  # listed, then deleted before its stat
+    real_iterdir, real_is_file = Path.iterdir, Path.is_file
+
+    def iterdir(self: Path):  # type: ignore[no-untyped-def]
+        yield from real_iterdir(self)
+        if self == index:
+            yield ghost
+
+    monkeypatch.setattr(Path, "iterdir", iterdir)
+    monkeypatch.setattr(Path, "is_file", lambda self: self == ghost or real_is_file(self))
+    with open_index(index) as idx:
+        assert idx.stats().articles == 80
 
 
 # --- index hygiene -------------------------------------------------------------------------------
