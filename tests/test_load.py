@@ -60,9 +60,7 @@ def build_bad_folder(root: Path) -> dict[str, Path]:
     p["whitespace"] = f / "blank.txt"
     p["whitespace"].write_bytes(b" \n\t\r\n \xc2\xa0 \n")
     p["huge"] = f / "huge.txt"
-    line = (GOOD_TEXT + "\n").encode()
-    with open(p["huge"], "wb") as fh:
-        fh.write(line * (HUNDRED_MB // len(line) + 1))
+    _write_huge(p["huge"])
     p["deep"] = f / "deep.html"
     p["deep"].write_text("<html><body>" + "<div>" * 100_000 + "<p>Too deep to read.</p>" + "</div>" * 100_000 +
                          "</body></html>", encoding="utf-8")
@@ -208,28 +206,41 @@ def test_bad_run_summary_is_readable(bad_run: dict[str, Any]) -> None:
 
 # --- faults that need their own run -------------------------------------------------------------
 
-RSS_PROBE = """
+INGEST_REPORTING_RSS = """
 import json, resource, sys
 from searchkit.ingest import ingest
 report = ingest(sys.argv[1:-1], index=sys.argv[-1], workers=1)
 print(json.dumps({"self_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                  "workers_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
                   "failed": report.failed, "new": report.new}))
+"""
+# Linux carries a process's peak RSS across fork and exec, so an ingest started straight from
+# pytest (hundreds of MB) would report pytest's peak. A small launcher starts it instead.
+LAUNCHER = """
+import resource, subprocess, sys
+proc = subprocess.run([sys.executable, "-c", sys.argv[1], *sys.argv[2:]], capture_output=True, text=True)
+sys.stderr.write(proc.stderr)
+print(proc.stdout.strip()[:-1] + f', "children_kb": {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}}}')
+sys.exit(proc.returncode)
 """
 
 
 def _peak_rss(paths: list[Path], index: Path) -> dict[str, Any]:
-    """Run an ingest in a child; return the peak RSS of the ingesting process itself (which
-    reads the files) and of its workers (RUSAGE_CHILDREN of the probe, in KiB)."""
-    import resource
-
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    proc = subprocess.run([sys.executable, "-c", RSS_PROBE, *map(str, paths), str(index)],
+    """Peak RSS (KiB) of an ingest: of the ingesting process itself, which reads the files
+    (``self_kb``), of its worker (``workers_kb``), and of all of them (``children_kb``:
+    ``RUSAGE_CHILDREN`` of the launcher)."""
+    proc = subprocess.run([sys.executable, "-c", LAUNCHER, INGEST_REPORTING_RSS, *map(str, paths), str(index)],
                           capture_output=True, text=True, env=child_env(), timeout=300)
     assert proc.returncode == 0, proc.stderr
-    out = json.loads(proc.stdout)
-    out["children_kb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    out["children_kb_before"] = before
-    return out
+    return json.loads(proc.stdout)
+
+
+def _write_huge(path: Path) -> None:
+    line = (GOOD_TEXT + "\n").encode()
+    chunk = line * (2**20 // len(line))  # about 1 MB at a time: the test itself stays small
+    with open(path, "wb") as fh:
+        while fh.tell() < HUNDRED_MB:
+            fh.write(chunk[: HUNDRED_MB - fh.tell()])
 
 
 def test_huge_file_and_gzip_bomb_keep_memory_bounded(tmp_path: Path) -> None:
@@ -237,17 +248,15 @@ def test_huge_file_and_gzip_bomb_keep_memory_bounded(tmp_path: Path) -> None:
     good.write_text(GOOD_TEXT, encoding="utf-8")
     baseline = _peak_rss([good], tmp_path / "index-a")
     huge = tmp_path / "huge.txt"
-    line = (GOOD_TEXT + "\n").encode()
-    with open(huge, "wb") as fh:
-        fh.write(line * (HUNDRED_MB // len(line) + 1))
+    _write_huge(huge)
     bomb = tmp_path / "bomb.txt.gz"
     _gzip_bomb(bomb)
     loaded = _peak_rss([good, huge, bomb], tmp_path / "index-b")
     assert loaded["new"] == 1 and len(loaded["failed"]) == 2
     growth_mb = (loaded["self_kb"] - baseline["self_kb"]) / 1024
     print(f"peak RSS of the ingesting process: {baseline['self_kb'] / 1024:.0f} MB with one small file, "
-          f"{loaded['self_kb'] / 1024:.0f} MB with a 100 MB file and a 1 GB gzip bomb as well "
-          f"(workers peak {loaded['children_kb'] / 1024:.0f} MB)")
+          f"{loaded['self_kb'] / 1024:.0f} MB with a 100 MB file and a 1 GB gzip bomb as well; its worker "
+          f"(spaCy): {loaded['workers_kb'] / 1024:.0f} MB; all processes: {loaded['children_kb'] / 1024:.0f} MB")
     assert growth_mb < 16, f"reading the bad files grew the peak RSS by {growth_mb:.0f} MB"
 
 

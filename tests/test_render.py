@@ -4,6 +4,7 @@ for any input; colour is off when stdout is not a terminal or NO_COLOR is set.""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import os
@@ -13,7 +14,6 @@ import select
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import example, given, settings
@@ -115,8 +115,7 @@ def test_markup_and_emoji_codes_stay_literal() -> None:
 def test_highlights_stay_on_their_words_after_escapes_are_removed() -> None:
     text = "\x1b[31m\x1b]0;x\x07border closure today"
     start = text.index("border")
-    rendered = hit_text(_hit(text).__class__(**{**_hit(text).__dict__,
-                                                 "highlights": (Highlight(start, start + 6),)}))
+    rendered = hit_text(dataclasses.replace(_hit(text), highlights=(Highlight(start, start + 6),)))
     assert rendered.plain == "??border closure today"
     (span,) = rendered.spans
     assert rendered.plain[span.start:span.end] == "border"
