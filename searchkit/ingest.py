@@ -730,7 +730,12 @@ class _WorkerPool:
                                    initializer=_worker_init, initargs=(self.model, os.getpid()))
 
     def submit(self, batch: Batch) -> tuple[Future[Any], ProcessPoolExecutor]:
-        return self.executor.submit(_worker_run, [s for s, _ in batch]), self.executor
+        executor = self.executor
+        try:
+            return executor.submit(_worker_run, [s for s, _ in batch]), executor
+        except BrokenProcessPool:  # a worker died since the last submit: start afresh
+            self._restart(executor)
+            return self.executor.submit(_worker_run, [s for s, _ in batch]), self.executor
 
     def collect(self, future: Future[Any], executor: ProcessPoolExecutor, batch: Batch) -> Iterator[Built]:
         try:
@@ -743,9 +748,9 @@ class _WorkerPool:
         yield from zip(results, (stamp for _, stamp in batch))
 
     def _run_alone(self, source: Source) -> Article | tuple[str, str]:
-        executor = self.executor
+        future, executor = self.submit([(source, FileStamp("", 0))])
         try:
-            return executor.submit(_worker_run, [source]).result()[0]
+            return future.result()[0]
         except BrokenProcessPool:
             self._restart(executor)
             return source.source_id, "crashed the worker process (a parser bug or out of memory); skipped"

@@ -154,6 +154,39 @@ def test_cli_ingest_stops_on_signal_with_one_message(corpus: Path, tmp_path: Pat
     stats(index)  # still opens
 
 
+def _workers_of(pid: int) -> list[int]:
+    """Pids of the spawned worker processes of ``pid`` (not its resource tracker)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            cmdline = (entry / "cmdline").read_bytes()
+        except (OSError, ValueError, IndexError):
+            continue
+        if ppid == pid and b"spawn_main" in cmdline:
+            found.append(int(entry.name))
+    return found
+
+
+def test_a_worker_killed_mid_run_loses_nothing(corpus: Path, clean_run: dict[str, float], tmp_path: Path) -> None:
+    """What the OOM killer (or a parser crashing on a page) does to a worker: the pool is
+    restarted, the batches in flight are redone, and the ingest finishes complete."""
+    index = tmp_path / "index"
+    proc = start_library_ingest(corpus, index, workers=2, commit_every=20)
+    try:
+        assert wait_for(lambda: proc.poll() is not None or _committed(index) > 0, 120)
+        workers = _workers_of(proc.pid)
+        assert workers, "no worker found to kill"
+        os.kill(workers[0], signal.SIGKILL)
+        out, err = proc.communicate(timeout=300)
+    finally:
+        kill(proc)
+    assert proc.returncode == 0, err
+    assert out.split() == ["done", str(clean_run["articles"]), str(clean_run["passages"])]
+
+
 # --- concurrency ----------------------------------------------------------------------------------
 
 
