@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -237,12 +238,20 @@ def test_searches_during_ingest_see_the_last_commit(corpus: Path, clean_run: dic
     index = tmp_path / "index"
     proc = start_library_ingest(corpus, index, commit_every=10)
     seen: list[int] = []  # passages visible to each search
+    races = 0
     try:
         assert wait_for(lambda: has_commit(index), 60)
         while proc.poll() is None:
-            with open_index(index) as idx:
-                seen.append(idx.search("", limit=1, collapse=False).total)
-                idx.search("talks", limit=5)
+            try:
+                with open_index(index) as idx:
+                    seen.append(idx.search("", limit=1, collapse=False).total)
+                    idx.search("talks", limit=5)
+            except FileNotFoundError as e:
+                # The known race of search.py (FileIndex.schema re-reads a table of contents a
+                # commit may just have deleted): pinned down by the strict xfail test below;
+                # remove this tolerance when the search.py patch lands.
+                assert e.filename and re.search(r"_MAIN_\d+\.toc$", e.filename), e
+                races += 1
             if len(seen) % 20 == 0:  # now and then through the CLI as well
                 cli = run_cli(["search", "talks", "--index", index, "--json"])
                 assert cli.returncode in (0, 1), cli.stderr
@@ -254,6 +263,26 @@ def test_searches_during_ingest_see_the_last_commit(corpus: Path, clean_run: dic
     # Every count is a committed state: whole batches of 10 articles of 2 passages each.
     assert clean_run["passages"] == 2 * clean_run["articles"]
     assert all(n % 20 == 0 for n in seen), seen
+    assert races < len(seen), (races, len(seen))
+
+
+@pytest.mark.xfail(strict=True, reason="SearchIndex reads FileIndex.schema, which re-reads the newest table of "
+                                       "contents on each search; a concurrent commit may have deleted it. Fixed "
+                                       "by the search.py patch in the reliability report (schema from the searcher)")
+def test_search_does_not_reread_a_table_of_contents_a_commit_removed(corpus: Path, tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from whoosh.index import TOC
+
+    from searchkit.search import open_index
+
+    index = tmp_path / "index"
+    proc = run_cli(["ingest", corpus / "batch-2.jsonl", "--index", index, "--workers", "1"])
+    assert proc.returncode == 0, proc.stderr
+    with open_index(index) as idx:
+        # From now on the newest generation is one whose file a commit has already replaced.
+        real = TOC._latest_generation
+        monkeypatch.setattr(TOC, "_latest_generation", classmethod(lambda cls, *a: real(*a) + 1))
+        assert idx.search("talks", limit=3).total > 0
 
 
 @pytest.mark.xfail(strict=True, reason="IndexStats.size_bytes stats files a concurrent commit may just have "
