@@ -241,7 +241,9 @@ def test_searches_during_ingest_see_the_last_commit(corpus: Path, clean_run: dic
     races = 0
     try:
         assert wait_for(lambda: has_commit(index), 60)
+        deadline = time.monotonic() + 300
         while proc.poll() is None:
+            assert time.monotonic() < deadline, "the ingest did not finish in 5 minutes"
             try:
                 with open_index(index) as idx:
                     seen.append(idx.search("", limit=1, collapse=False).total)
