@@ -33,7 +33,7 @@ from .errors import (
 from .records import FACETS, Article, Cleaned, Entity, Hit, Metadata, Passage, Removal, SearchResult, Source
 
 if TYPE_CHECKING:
-    from .ingest import IngestReport
+    from .indexer import IngestReport
     from .search import SearchIndex
 
 __version__ = "0.1.0"
@@ -53,7 +53,7 @@ def clean(source: str | os.PathLike[str] | Source, *, html: bool | None = None, 
     the document itself as a ``str`` (HTML is detected unless ``html`` says). A JSONL file
     gives its first article.
     """
-    from . import clean as clean_stage
+    from . import cleaner as clean_stage
     from .load import normalise_text, read_file, sniff_kind
 
     if isinstance(source, Source):
@@ -70,8 +70,8 @@ def clean(source: str | os.PathLike[str] | Source, *, html: bool | None = None, 
 
 
 def ingest(paths: Any, index: str | os.PathLike[str] = "index", **options: Any) -> IngestReport:
-    """Build or update the index at ``index`` from files and folders; see :func:`searchkit.ingest.ingest`."""
-    from .ingest import ingest as run
+    """Build or update the index at ``index`` from files and folders; see :func:`searchkit.indexer.ingest`."""
+    from .indexer import ingest as run
 
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]

@@ -93,8 +93,8 @@ def ingest(
 
     Example:  searchkit ingest corpus/ --index index --workers 2
     """
-    from .ingest import Interrupted
-    from .ingest import ingest as run
+    from .indexer import Interrupted
+    from .indexer import ingest as run
     from .render import dumps
 
     with errors_handled():
@@ -137,7 +137,7 @@ def _progress(enabled: bool) -> Iterator[object]:
 
 
 def _print_ingest(report: object, index: Path) -> None:
-    from .ingest import IngestReport
+    from .indexer import IngestReport
 
     assert isinstance(report, IngestReport)
     line = Text(f"{report.new} new, {report.updated} updated, {report.unchanged} unchanged")
@@ -242,7 +242,7 @@ def clean(
 
     Example:  searchkit clean corpus/sofrep-belarus-border.txt --removed
     """
-    from . import clean as clean_api
+    from searchkit import clean as clean_api
     from .render import dumps, print_cleaned
 
     with errors_handled():

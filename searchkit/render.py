@@ -51,6 +51,15 @@ def _surrogate_repr(m: re.Match[str]) -> str:
     return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else "\ufffd"
 
 
+def display_path(path: str) -> str:
+    """A path relative to the current folder when it lies below it, else as stored."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return path
+    return path if rel.startswith("..") else rel
+
+
 def one_line(text: str | None, width: int = 100) -> str:
     s = " ".join(inert(text).split())
     return s if len(s) <= width else s[: width - 1] + "…"
@@ -90,6 +99,14 @@ def hit_text(hit: Hit, style: str = "bold yellow") -> Text:
     return t
 
 
+def print_indented(console: Console, text: Text, indent: int = 4) -> None:
+    """Wrap ``text`` to the console width less ``indent`` and print it indented, with no
+    trailing spaces (so piped output stays clean)."""
+    for line in text.wrap(console, max(20, console.width - indent)):
+        line.rstrip()
+        console.print(Text(" " * indent) + line, soft_wrap=True)
+
+
 def print_result(console: Console, result: SearchResult, *, show_entities: bool = True) -> None:
     for hit in result.hits:
         head = Text(f"{hit.rank:>2}. ", style="bold")
@@ -99,15 +116,12 @@ def print_result(console: Console, result: SearchResult, *, show_entities: bool 
             head.append("  " + " · ".join(meta), style="green")
         head.append(f"  [{hit.score:.2f}]", style="dim")
         console.print(head)
-        console.print(Text(f"    {hit.passage_id}  {inert(hit.path)}", style="dim"), soft_wrap=True)
-        body = Text("    ")
-        body.append_text(hit_text(hit))
-        console.print(body)
+        print_indented(console, Text(f"{hit.passage_id}  {inert(display_path(hit.path))}", style="dim"))
+        print_indented(console, hit_text(hit))
         if show_entities and hit.entities:
-            ents = Text("    ", style="dim")
-            ents.append("; ".join(f"{f}: {', '.join(inert(n) for n in names)}"
+            ents = Text("; ".join(f"{f}: {', '.join(inert(n) for n in names)}"
                                   for f, names in hit.entities.items() if names), style="magenta")
-            console.print(ents)
+            print_indented(console, ents)
         console.print()
     if result.facets is not None:
         print_facets(console, result.facets)

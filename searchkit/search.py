@@ -127,7 +127,7 @@ class SearchIndex:
         except (OSError, ValueError, KeyError, TypeError):
             pass
         # Missing or stale (an ingest was killed after its commit): rebuild in memory.
-        from .ingest import facet_value_counts
+        from .indexer import facet_value_counts
 
         return EntityTable.build(facet_value_counts(self._searcher.reader()))
 
@@ -281,17 +281,20 @@ class SearchIndex:
             raise NotFound(f"no passage {passage_id!r} in the index",
                            hint="passage ids look like 0f1c63c6d0de:4 (article id, colon, ordinal)")
         limit = max(1, min(int(limit), MAX_LIMIT))
-        results = self._searcher.more_like(docnum, "text", top=limit, numterms=12,
-                                           mask=Q.Term("kind", "article"))
-        hits = tuple(self._hit(i + 1, results.score(i) or 0.0, results.docnum(i), set())
-                     for i in range(results.scored_length()))
+        article_id = self._searcher.stored_fields(docnum)["article_id"]
+        # Other articles' passages only: the rest of the same article is one `show` away.
+        same = self._searcher.search(Q.Term("article_id", article_id), limit=None, scored=False).docs()
+        results = self._searcher.more_like(docnum, "text", top=limit + len(same), numterms=12)
+        docnums = [(results.docnum(i), results.score(i) or 0.0) for i in range(results.scored_length())]
+        docnums = [(d, sc) for d, sc in docnums if d not in same][:limit]
+        hits = tuple(self._hit(i + 1, sc, d, set()) for i, (d, sc) in enumerate(docnums))
         return SearchResult(f"similar:{passage_id}", len(hits), hits, None, None,
                             (time.perf_counter() - t0) * 1000)
 
     def article(self, article_id: str) -> Article:
         """The article with this id (a unique prefix of at least 6 characters also works)."""
         aid = self._resolve_article_id(article_id)
-        from .ingest import load_record
+        from .indexer import load_record
 
         record_doc = None
         passages: list[Passage] = []

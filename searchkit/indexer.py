@@ -102,7 +102,7 @@ def article_id_for(source_id: str) -> str:
 
 def build_articles(sources: list[Source], extractor: Any) -> list[Article | tuple[str, str]]:
     """Clean, split and tag a batch of sources. A failure is ``(where, reason)``, never raised."""
-    from .clean import clean_source
+    from .cleaner import clean_source
     from .load import normalise_text
     from .passages import attach_entities, split_passages
 

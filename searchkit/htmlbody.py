@@ -1,0 +1,458 @@
+"""Find the article body of an HTML page and cut it into paragraph blocks.
+
+The chain, one concern per function (as in trafilatura's ``htmlprocessing``):
+
+1. :func:`parse_html` — ``lxml.html`` straight, not BeautifulSoup. bs4 builds its own
+   Python tree on top of the parser, which costs several times the parse itself on 200 KB
+   news pages; lxml gives the same tree in C, and the whole cleaner then runs faster than
+   trafilatura. ``huge_tree`` raises libxml2's depth limit from 256 to about 2,000, so a
+   real page nested 300 deep keeps its text, while a hostile page of 100,000 nested
+   ``<div>`` is still truncated by the parser, never a crash; every tree walk below is
+   iterative, so Python's recursion limit is never involved.
+2. :func:`drop_silent_elements` — remove what never shows prose (scripts, styles, form
+   controls).
+3. :func:`page_blocks` — flatten the tree into text blocks (one per paragraph-level
+   element) with their link density, owning element and the boilerplate containers they
+   sit in (:func:`boilerplate_mark`: ``<nav>``/``<aside>``/``<footer>``..., hidden
+   elements, class or id words such as "share", "related", "newsletter").
+4. :func:`locate_body` — choose the element whose subtree holds the most article-like
+   prose (long, punctuated, few links) net of link lists and boilerplate; JSON-LD
+   ``articleBody`` steers the choice when present; :func:`named_container` is the fallback
+   for pages with too little prose. Found by structure and statistics, never by site name.
+5. :func:`split_blocks` — blocks outside the body, or inside a boilerplate container
+   within it, become :class:`Removal` records with their reason.
+
+Text rules (read-next lines, appeals, credits ...) run afterwards, in :mod:`searchkit.cleaner`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from lxml import etree
+from lxml import html as lxml_html
+
+from .records import Removal
+
+BLOCK_TAGS = frozenset(
+    "address article aside blockquote body br center dd details dialog div dl dt fieldset figcaption figure "
+    "footer form h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section summary table tbody tfoot "
+    "thead tr ul".split()
+)
+"""Elements that start a new block of text (``br`` too: many sites separate paragraphs by it).
+A table row is one block; its cells are separated by a space."""
+CELL_TAGS = frozenset(("td", "th"))
+
+WEAK_BODY = 300
+"""Below this score the page has too little prose to trust the scores (see named_container)."""
+MIN_NAMED_CHARS = 100
+LONE_PARAGRAPH = 300
+LONE_WEIGHT = 0.3
+"""A prose block shorter than LONE_PARAGRAPH with no prose sibling weighs LONE_WEIGHT."""
+HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
+_SPACE = re.compile(r"\s+")
+_WORD = re.compile(r"\w+")
+_CLASS_SPLIT = re.compile(r"[\s_\-:.]+|(?<=[a-z])(?=[A-Z])")
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_SENTENCE_END = re.compile(r"[.!?…。！？\"”’»)]\s*$|[.!?]\s|[。！？]")
+
+
+@dataclass(frozen=True)
+class HtmlRules:
+    """The structural part of the rules (``[html]`` in ``clean_rules.toml``)."""
+
+    silent_tags: frozenset[str]
+    container_tags: frozenset[str]
+    negative_words: frozenset[str]
+    negative_stems: frozenset[str]
+    body_names: frozenset[str]
+
+
+@dataclass
+class Block:
+    """One paragraph-level run of text, with the element it came from."""
+
+    text: str
+    link_chars: int
+    owner: etree._Element
+    tag: str
+    marks: tuple[etree._Element, ...] = ()
+
+    @property
+    def link_density(self) -> float:
+        return self.link_chars / max(len(self.text), 1)
+
+
+def normalise_space(text: str) -> str:
+    """Runs of whitespace (newlines included) become one space; ends are trimmed."""
+    return _SPACE.sub(" ", text).strip()
+
+
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\u0e00-\u0e7f\uf900-\ufaff]")
+
+
+def word_count(text: str) -> int:
+    """Words in ``text``; for scripts written without spaces (Chinese, Japanese, Thai) two
+    characters count as a word, so a long CJK paragraph is not mistaken for a short line."""
+    unspaced = len(_UNSPACED.findall(text))
+    return text.count(" ") + 1 + unspaced // 2
+
+
+def parse_html(html: str) -> lxml_html.HtmlElement | None:
+    """Parse a page with lxml; ``None`` for an empty or unparseable page (never raises)."""
+    if not html or not html.strip():
+        return None
+    # lxml refuses str input that carries an XML encoding declaration; bytes are always fine.
+    data = html.encode("utf-8", "replace")
+    parser = lxml_html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, huge_tree=True)
+    try:
+        tree = lxml_html.document_fromstring(data, parser=parser)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError):
+        return None
+    return tree if isinstance(tree, lxml_html.HtmlElement) else None
+
+
+_MODIFIERS = frozenset("has with w no without and enable enabled show is".split())
+
+
+def class_words(element: etree._Element) -> set[str]:
+    """Lower-cased words of an element's class and id ('share-bar' -> {'share', 'bar'}).
+
+    A word right after a layout modifier is left out: "has-sidebar", "with-comments" or
+    "no-ads" describe the page layout around the story, not a boilerplate container.
+    """
+    raw = f"{element.get('class') or ''} {element.get('id') or ''}"
+    if not raw.strip():
+        return set()
+    words: set[str] = set()
+    for name in raw.split():
+        if "(" in name or "$" in name:
+            continue  # atomic CSS ("Mend(395px)--modalMinWidth") names styles, not roles
+        previous = ""
+        for word in _CLASS_SPLIT.split(name):
+            if word:
+                word = word.lower()
+                if previous not in _MODIFIERS:
+                    words.add(word)
+                    words.add(previous + word)  # "key-points" also reads as "keypoints"
+                previous = word
+    return words
+
+
+def is_hidden(element: etree._Element) -> bool:
+    """Hidden by the page itself: ``hidden``, ``aria-hidden``, inline ``display:none``."""
+    if element.get("hidden") is not None or element.get("aria-hidden") == "true":
+        return True
+    style = element.get("style")
+    return bool(style and _HIDDEN_STYLE.search(style))
+
+
+def drop_silent_elements(root: etree._Element, rules: HtmlRules) -> None:
+    """Remove elements that never show prose (scripts, styles, form controls) in place.
+
+    Nothing is recorded for them: they hold code or widgets, not text a reader would see.
+    """
+    doomed = [el for el in root.iter() if el is not root and (not isinstance(el.tag, str) or el.tag.lower() in rules.silent_tags)]
+    for element in doomed:
+        if element.getparent() is not None:
+            element.drop_tree()
+
+
+def boilerplate_mark(element: etree._Element, rules: HtmlRules) -> tuple[str, str] | None:
+    """(rule, reason) when the element is a boilerplate container by tag, visibility or name.
+
+    A mark is only a presumption: :func:`locate_body` ignores marks on the containers that
+    hold the article (some sites wrap the story in ``<nav>`` or ``<div class="share-...">``).
+    """
+    tag = element.tag.lower() if isinstance(element.tag, str) else ""
+    if tag in ("article", "main") or element.get("itemprop") == "articleBody":
+        return None  # the page says this is the content; a class such as "tag-news" does not undo that
+    if is_hidden(element):
+        return "hidden-element", "hidden by the page (hidden, aria-hidden or display:none)"
+    if tag in rules.container_tags:
+        return "page-furniture", f"inside <{tag}>, which holds navigation, captions or page furniture"
+    words = class_words(element)
+    bad = words & rules.negative_words
+    if not bad and words and rules.negative_stems:
+        # run-together names: "commentlist", "relatedposts", "socialshare"
+        bad = {stem for stem in rules.negative_stems for word in words if stem in word}
+    if bad and not _is_quote_embed(element):
+        return "boilerplate-container", f"inside a container named '{sorted(bad)[0]}' by its class or id"
+    return None
+
+
+def _is_quote_embed(element: etree._Element) -> bool:
+    """A "social-embed" wrapper around a ``<blockquote>``: a quoted post is part of the story."""
+    quote = element.find(".//blockquote")
+    if quote is None:
+        return False
+    inner = len(normalise_space(quote.text_content()))
+    return inner > 0 and inner >= 0.8 * len(normalise_space(element.text_content()))
+
+
+def page_blocks(root: etree._Element, rules: HtmlRules) -> tuple[list[Block], dict[etree._Element, tuple[str, str]]]:
+    """Flatten ``root`` into blocks in document order (iteratively, no recursion).
+
+    Returns the blocks and the boilerplate marks met on the way (element -> rule, reason);
+    each block lists the marked containers it sits in. A hidden *inline* element (or a
+    marked link) is lifted out as its own block, so that the paragraph
+    around it stays one paragraph.
+    """
+    blocks: list[Block] = []
+    marks: dict[etree._Element, tuple[str, str]] = {}
+    buffer: list[str] = []
+    aside: list[str] = []  # text of the marked inline element being lifted out
+    lifted: etree._Element | None = None
+    link_chars = 0
+    aside_link_chars = 0
+    link_depth = 0
+    owners: list[etree._Element] = [root]
+    marked: list[etree._Element] = []
+
+    def flush(owner: etree._Element) -> None:
+        nonlocal link_chars
+        if buffer:
+            text = normalise_space("".join(buffer))
+            if text:
+                tag = owner.tag.lower() if isinstance(owner.tag, str) else ""
+                blocks.append(Block(text, min(link_chars, len(text)), owner, tag, tuple(marked)))
+            buffer.clear()
+        link_chars = 0
+
+    def add(text: str | None) -> None:
+        nonlocal link_chars, aside_link_chars
+        if text:
+            if lifted is not None:
+                aside.append(text)
+                if link_depth:
+                    aside_link_chars += len(text.strip())
+                return
+            buffer.append(text)
+            if link_depth:
+                link_chars += len(text.strip())
+
+    for event, element in etree.iterwalk(root, events=("start", "end")):
+        tag = element.tag.lower() if isinstance(element.tag, str) else ""
+        is_block = tag in BLOCK_TAGS and lifted is None
+        if event == "start":
+            if is_block and element is not root:
+                flush(owners[-1])
+                owners.append(element)
+            mark = boilerplate_mark(element, rules) if element is not root and lifted is None else None
+            if mark is not None and is_block:
+                marks[element] = mark
+                flush(owners[-1])
+                marked.append(element)
+            elif mark is not None and (mark[0] == "hidden-element" or (tag == "a" and mark[0] != "page-furniture")):
+                # Hidden text inside a sentence, or a marked link (a "share" or "ad" link)
+                # is lifted out. A class name on other inline text ("dateline" around
+                # "CAIRO —") does not justify changing the words of a sentence.
+                marks[element] = mark
+                lifted = element
+            if tag == "a":
+                link_depth += 1
+            if tag in CELL_TAGS:
+                add(" ")
+            add(element.text)
+        else:
+            if tag == "a":
+                link_depth -= 1
+            if element is lifted:
+                text = normalise_space("".join(aside))
+                if text:
+                    blocks.append(Block(text, min(aside_link_chars, len(text)), owners[-1], tag, (*marked, element)))
+                aside.clear()
+                aside_link_chars = 0
+                lifted = None
+            if is_block and element is not root:
+                flush(owners.pop())
+            if marked and marked[-1] is element:
+                flush(owners[-1])
+                marked.pop()
+            if element is not root:
+                add(element.tail)
+    flush(owners[-1])
+    return blocks, marks
+
+
+def is_prose(block: Block) -> bool:
+    """Long enough, punctuated like sentences and not mostly links."""
+    if block.link_density >= 0.35:
+        return False
+    words = word_count(block.text)
+    return words >= 25 or words >= 8 and bool(_SENTENCE_END.search(block.text))
+
+
+def block_score(block: Block) -> float:
+    """Evidence that a block is article prose (positive) or navigation (negative)."""
+    length = len(block.text)
+    if block.link_density > 0.5:
+        return -0.5 * length
+    if is_prose(block):
+        commas = block.text.count(",") + block.text.count("，") + block.text.count("、")
+        return length + 20 * min(commas, 5)
+    return -min(length, 40) * 0.1
+
+
+def _ancestors(element: etree._Element, stop: etree._Element | None) -> Iterable[etree._Element]:
+    node: etree._Element | None = element
+    while node is not None:
+        yield node
+        if node is stop:
+            return
+        node = node.getparent()
+
+
+def _tokens(text: str) -> list[str]:
+    return _WORD.findall(text.lower())
+
+
+def wrapper_marks(
+    blocks: list[Block], marks: dict[etree._Element, tuple[str, str]], share: float = 0.5
+) -> set[etree._Element]:
+    """Class-named marks that hold more than ``share`` of the prose of ``blocks``.
+
+    Such a container wraps the story (``<div id="ad-portal">`` around the whole page, a
+    "sticky-sidebar" layout column), so its name says nothing about its content. Marks made
+    by the tag (``<aside>``, ``<nav>``) or by hiding are never voided this way.
+    """
+    prose_in: dict[etree._Element, int] = {}
+    total = 0
+    for block in blocks:
+        if is_prose(block):
+            total += len(block.text)
+            for element in block.marks:
+                if marks[element][0] == "boilerplate-container":
+                    prose_in[element] = prose_in.get(element, 0) + len(block.text)
+    return {element for element, chars in prose_in.items() if chars > share * total}
+
+
+def _best_node(
+    blocks: list[Block], root: etree._Element, ignored: set[etree._Element] | None, reference: Counter[str] | None
+) -> tuple[etree._Element, float]:
+    """Best-scoring element: by JSON-LD text match when ``reference`` is given, else by score.
+
+    Blocks inside a marked container count against it, except for marks in ``ignored``;
+    ``ignored=None`` ignores every mark.
+    """
+    scores: dict[etree._Element, float] = {}
+    matched: dict[etree._Element, int] = {}
+    totals: dict[etree._Element, int] = {}
+    # Story paragraphs come in runs of siblings; a lone short paragraph under its own
+    # parent is usually the summary of a teaser in a list of other stories.
+    prose_siblings: Counter[etree._Element | None] = Counter(b.owner.getparent() for b in blocks if is_prose(b))
+    for block in blocks:
+        boiler = ignored is not None and any(m not in ignored for m in block.marks)
+        score = -0.5 * len(block.text) if boiler else block_score(block)
+        if score > 0 and len(block.text) < LONE_PARAGRAPH and prose_siblings[block.owner.getparent()] < 2:
+            score *= LONE_WEIGHT
+        tokens = _tokens(block.text) if reference is not None and not boiler else []
+        hits = sum(1 for t in tokens if t in reference) if reference is not None else 0
+        for node in _ancestors(block.owner, root):
+            scores[node] = scores.get(node, 0.0) + score
+            if reference is not None:
+                matched[node] = matched.get(node, 0) + hits
+                totals[node] = totals.get(node, 0) + len(tokens)
+    if not scores:
+        return root, 0.0
+    best = max(scores, key=lambda node: scores[node])
+    if reference is not None:
+        # Prefer the element that best matches JSON-LD articleBody, unless that body is a
+        # teaser: then the match sits inside the scored container, which holds far more.
+        size = sum(reference.values())
+        candidate, best_f1 = best, 0.0
+        for node, total in totals.items():
+            if not total:
+                continue
+            precision = matched[node] / total
+            recall = min(matched[node] / size, 1.0)
+            f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+            if f1 > best_f1:
+                candidate, best_f1 = node, f1
+        teaser = size < 0.3 * totals.get(best, 0) and best in set(_ancestors(candidate, root))
+        if best_f1 >= 0.6 and not teaser:
+            return candidate, scores[candidate]
+    return best, scores[best]
+
+
+def locate_body(
+    blocks: list[Block],
+    root: etree._Element,
+    marks: dict[etree._Element, tuple[str, str]],
+    article_body: str = "",
+    rules: HtmlRules | None = None,
+) -> etree._Element:
+    """The element whose subtree is most article-like; guided by JSON-LD text when given.
+
+    Each block adds its score to every ancestor, so an outer wrapper only beats the article
+    container if it adds more prose than link lists and short fragments. Prose inside a
+    boilerplate-marked container counts against its ancestors; but when honouring the marks
+    leaves far less prose than ignoring them, the marks were wrong (the page wraps its
+    story in ``<nav>`` or a "share" div) and the unmarked choice wins.
+    """
+    reference = Counter(_tokens(article_body)) if len(article_body) > 200 else None
+    # Page-wide, only a mark around nearly all the prose is a wrapper: a footer with one
+    # long paragraph can out-weigh a two-paragraph story.
+    marked, marked_score = _best_node(blocks, root, wrapper_marks(blocks, marks, 0.75), reference)
+    unmarked, unmarked_score = _best_node(blocks, root, None, reference)
+    best, score = (marked, marked_score) if marked_score >= 0.3 * unmarked_score else (unmarked, unmarked_score)
+    if score < WEAK_BODY and rules is not None:
+        named = named_container(root, rules)
+        if named is not None:
+            return named
+    return best
+
+
+def named_container(root: etree._Element, rules: HtmlRules) -> etree._Element | None:
+    """The ``<article>``, ``itemprop=articleBody`` or "entry-content"-like element with the
+    most text outside links: the fallback for pages whose article is a list or a table."""
+    best, best_chars = None, MIN_NAMED_CHARS
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue
+        if not (
+            element.tag in ("article", "main")
+            or element.get("itemprop") == "articleBody"
+            or class_words(element) & rules.body_names
+        ):
+            continue
+        text = len(normalise_space(element.text_content()))
+        links = sum(len(normalise_space(a.text_content())) for a in element.iter("a"))
+        if text - links > best_chars:
+            best, best_chars = element, text - links
+    return best
+
+
+def split_blocks(
+    blocks: list[Block], body: etree._Element, marks: dict[etree._Element, tuple[str, str]]
+) -> tuple[list[Block], list[Removal]]:
+    """Blocks of the article body, and a removal for every block outside it or in boilerplate.
+
+    Marks on the body itself or on its ancestors are ignored: they wrap the article. So are
+    marks on a container inside the body that holds most of its prose (a layout class such
+    as "has-sidebar" or "sticky-sidebar" around the story column).
+    """
+    wrapping = set(_ancestors(body, None))
+    inside: list[Block] = []
+    removed: list[Removal] = []
+    for block in blocks:
+        node: etree._Element | None = block.owner
+        while node is not None and node is not body:
+            node = node.getparent()
+        if node is None:
+            removed.append(Removal(block.text, "outside-article", "outside the element that holds the article prose"))
+        else:
+            inside.append(block)
+    void = wrapping | wrapper_marks(inside, marks)
+    kept: list[Block] = []
+    for block in inside:
+        inner = [m for m in block.marks if m not in void]
+        if inner:
+            rule, reason = marks[inner[-1]]
+            removed.append(Removal(block.text, rule, reason))
+        else:
+            kept.append(block)
+    return kept, removed

@@ -1,0 +1,174 @@
+"""The index-wide entity table: filters by any alias, counts grouped by one name."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from searchkit.aliases import DOMINANCE, EntityTable, display_form, name_key, strip_title
+
+ROOT = Path(__file__).resolve().parent.parent
+
+COUNTS = {
+    "person": {
+        "Alexander Lukashenko": 40,
+        "Lukashenko": 12,
+        "Viktor Lukashenko": 2,
+        "Bill Clinton": 10,
+        "Hillary Clinton": 9,
+        "Clinton": 7,
+        "Svetlana Tikhanovskaya": 5,
+        "Tikhanovskaya": 3,
+    },
+    "place": {"US": 30, "United States": 8, "Belarus": 20, "Britain": 4, "United Kingdom": 2, "UK": 1},
+    "org": {"EU": 15, "European Union": 3, "Reuters": 6, "OSCE": 2},
+    "group": {"Belarusian": 4},
+}
+
+
+@pytest.fixture(scope="module")
+def table() -> EntityTable:
+    return EntityTable.build(COUNTS)
+
+
+# --- name keys ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [("E.U.", "EU"), ("the U.S.", "us"), ("Lukashenko’s", "Lukashenko"), ("Belarus'", "belarus"),
+     ("Paweł Jabłoński", "Pawel Jablonski"), ("al-Qaeda", "Al Qaeda"), ("U.S.A", "USA")],
+)
+def test_name_key_ignores_case_dots_possessives_accents(a: str, b: str) -> None:
+    assert name_key(a) == name_key(b)
+
+
+def test_display_form_and_titles() -> None:
+    assert display_form("the E.U.’s") == "EU"
+    assert strip_title("Belarussian President Alexander Lukashenko") == "Alexander Lukashenko"
+    assert strip_title("Polish Deputy Foreign Minister Pawel Jablonski") == "Pawel Jablonski"
+    assert strip_title("Mr. Lukashenko") == "Lukashenko"
+    assert strip_title("Lukashenko") == "Lukashenko"
+
+
+# --- expand: what a filter value matches ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("facet", "value", "expected"),
+    [
+        ("person", "Alexander Lukashenko", {"Alexander Lukashenko", "Lukashenko"}),
+        ("person", "ALEXANDER LUKASHENKO", {"Alexander Lukashenko", "Lukashenko"}),
+        ("person", "Belarussian President Alexander Lukashenko", {"Alexander Lukashenko", "Lukashenko"}),
+        ("person", "Lukashenko’s", {"Alexander Lukashenko", "Lukashenko", "Viktor Lukashenko"}),
+        ("person", "tikhanovskaya", {"Svetlana Tikhanovskaya", "Tikhanovskaya"}),
+        ("person", "Viktor Lukashenko", {"Viktor Lukashenko"}),
+        ("place", "U.S.", {"US", "United States"}),
+        ("place", "United States", {"US", "United States"}),
+        ("place", "America", {"US", "United States"}),
+        ("place", "united states of america", {"US", "United States"}),
+        ("place", "Great Britain", {"Britain", "United Kingdom", "UK"}),
+        ("org", "E.U.", {"EU", "European Union"}),
+        ("org", "european union", {"EU", "European Union"}),
+        ("org", "Organization for Security and Co-operation in Europe", {"OSCE"}),
+        ("group", "belarusian", {"Belarusian"}),
+    ],
+)
+def test_expand_by_alias_case_and_surname(table: EntityTable, facet: str, value: str, expected: set[str]) -> None:
+    assert table.expand(facet, value) == expected
+
+
+def test_expand_unknown_value_matches_nothing(table: EntityTable) -> None:
+    assert table.expand("person", "Angela Merkel") == set()
+    assert table.expand("org", "Belarus") == set()  # facets stay apart
+
+
+def test_surname_filter_finds_every_person_of_that_name(table: EntityTable) -> None:
+    assert table.expand("person", "clinton") == {"Bill Clinton", "Hillary Clinton", "Clinton"}
+
+
+# --- canonical: grouping of facet counts ------------------------------------------------------
+
+
+def test_dominant_full_name_absorbs_the_bare_surname(table: EntityTable) -> None:
+    assert table.canonical("person", "Lukashenko") == "Alexander Lukashenko"
+    assert table.canonical("person", "Tikhanovskaya") == "Svetlana Tikhanovskaya"
+    assert table.canonical("person", "Viktor Lukashenko") == "Viktor Lukashenko"
+
+
+def test_shared_surname_without_a_dominant_person_is_not_merged(table: EntityTable) -> None:
+    assert 10 / 19 < DOMINANCE
+    assert table.canonical("person", "Clinton") == "Clinton"
+    assert table.canonical("person", "Bill Clinton") == "Bill Clinton"
+    assert table.canonical("person", "Hillary Clinton") == "Hillary Clinton"
+
+
+def test_aliases_of_places_and_orgs_share_one_name(table: EntityTable) -> None:
+    assert table.canonical("place", "United States") == table.canonical("place", "US") == "US"
+    assert table.canonical("org", "European Union") == "EU"
+    assert {table.canonical("place", v) for v in ("Britain", "United Kingdom", "UK")} == {"Britain"}
+    assert table.canonical("place", "Atlantis") == "Atlantis"
+
+
+def test_entities_rows_sum_counts_and_list_aliases(table: EntityTable) -> None:
+    rows = table.entities()
+    assert [r.count for r in rows] == sorted((r.count for r in rows), reverse=True)
+    luka = next(r for r in rows if r.name == "Alexander Lukashenko")
+    assert (luka.type, luka.count, luka.aliases) == ("person", 52, ("Lukashenko",))
+    us = next(r for r in rows if r.name == "US")
+    assert (us.type, us.count, us.aliases) == ("place", 38, ("United States",))
+    assert sum(r.count for r in rows) == sum(sum(v.values()) for v in COUNTS.values())
+    assert {r.type for r in table.entities("org")} == {"org"}
+    assert [r.name for r in table.entities("person")].count("Clinton") == 1
+
+
+def test_empty_table() -> None:
+    empty = EntityTable.build({})
+    assert empty.entities() == [] and empty.expand("person", "x") == set()
+    assert EntityTable.from_json(empty.to_json()).entities() == []
+
+
+# --- persistence ------------------------------------------------------------------------------
+
+
+def test_json_round_trip_is_plain_json(table: EntityTable) -> None:
+    restored = EntityTable.from_json(json.loads(json.dumps(table.to_json())))
+    assert restored.entities() == table.entities()
+    assert restored.expand("place", "U.S.") == {"US", "United States"}
+    assert restored.canonical("person", "Lukashenko") == "Alexander Lukashenko"
+
+
+def test_from_json_rejects_another_version(table: EntityTable) -> None:
+    data = table.to_json() | {"version": 999}
+    with pytest.raises(ValueError, match="version"):
+        EntityTable.from_json(data)
+
+
+names = st.text(alphabet=st.sampled_from("abcdeKLMNO .’'-É"), min_size=1, max_size=20).filter(str.strip)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.dictionaries(st.sampled_from(["person", "place", "org"]), st.dictionaries(names, st.integers(1, 50)), max_size=3))
+def test_every_stored_value_expands_to_itself_and_survives_json(counts: dict[str, dict[str, int]]) -> None:
+    table = EntityTable.build(counts)
+    restored = EntityTable.from_json(json.loads(json.dumps(table.to_json())))
+    for facet, values in counts.items():
+        for v in values:
+            if name_key(v):
+                assert v in restored.expand(facet, v)
+            assert restored.canonical(facet, v) == table.canonical(facet, v)
+    assert sum(r.count for r in restored.entities()) == sum(sum(v.values()) for v in counts.values())
+
+
+def test_query_path_does_not_import_spacy() -> None:
+    code = (
+        "import sys, searchkit.aliases as a; t = a.EntityTable.build({'person': {'Lukashenko': 1}});"
+        "t.expand('person', 'lukashenko'); assert 'spacy' not in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)

@@ -1,0 +1,188 @@
+"""The entity stage on real text with the real model: the seed article and hand-written news.
+
+The expected entities are what a reader of each text would list, checked by hand; the cases
+live in ``fixtures/entities/news_cases.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from searchkit.aliases import EntityTable
+from searchkit.entities import ArticleEntities, EntityExtractor
+from searchkit.errors import ModelError
+from searchkit.records import FACETS
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "corpus" / "sofrep-belarus-border.txt"
+CASES = json.loads((Path(__file__).parent / "fixtures" / "entities" / "news_cases.json").read_text("utf-8"))["cases"]
+BOILERPLATE = (
+    "US Troops, F-35s, And Apaches Sent To The Baltics To Counter Russian Army",
+    "Read Next:",
+    "If you enjoyed this article",
+)
+
+
+@pytest.fixture(scope="session")
+def extractor() -> EntityExtractor:
+    return EntityExtractor()
+
+
+@pytest.fixture(scope="session")
+def seed_text() -> str:
+    """The seed's clean text: the article minus its three boilerplate paragraphs."""
+    paragraphs = [p.strip() for p in SEED.read_text("utf-8").split("\n\n") if p.strip()]
+    kept = [p for p in paragraphs if not p.startswith(BOILERPLATE)]
+    assert len(paragraphs) - len(kept) == 3
+    return "\n\n".join(kept)
+
+
+@pytest.fixture(scope="session")
+def seed(extractor: EntityExtractor, seed_text: str) -> ArticleEntities:
+    return extractor.extract(seed_text)
+
+
+@pytest.fixture(scope="session")
+def case_results(extractor: EntityExtractor) -> dict[str, ArticleEntities]:
+    return {c["id"]: r for c, r in zip(CASES, extractor.extract_many(c["text"] for c in CASES))}
+
+
+def facets(result: ArticleEntities) -> dict[str, set[str]]:
+    return {f: {e.name for e in result.entities if e.type == f} for f in FACETS}
+
+
+def all_names(result: ArticleEntities) -> set[str]:
+    return {e.name for e in result.entities}
+
+
+# --- the seed article ------------------------------------------------------------------------
+
+SEED_EXPECTED = {
+    "person": {"Alexander Lukashenko", "Svetlana Tikhanovskaya", "Pawel Jablonski", "Alexander Taraikovsky",
+               "Vyacheslav Volodin", "Alexei Navalny"},
+    "place": {"Belarus", "Lithuania", "Poland", "Ukraine", "Minsk", "Russia"},
+    "org": {"European Parliament", "EU", "Reuters", "Associated Press", "State Duma"},
+}
+
+
+@pytest.mark.parametrize("facet", sorted(SEED_EXPECTED))
+def test_seed_facets_hold_the_canonical_entities(seed: ArticleEntities, facet: str) -> None:
+    assert SEED_EXPECTED[facet] <= facets(seed)[facet]
+
+
+def test_seed_has_one_value_for_lukashenko(seed: ArticleEntities) -> None:
+    names = all_names(seed)
+    assert not {"Lukashenko", "Lukashenko’s", "Lukashenko's", "Mr. Lukashenko"} & names
+    assert not any("President" in n or n.startswith("Belarussian ") for n in names)
+    (lukashenko,) = [e for e in seed.entities if e.name == "Alexander Lukashenko"]
+    assert lukashenko.type == "person"
+    assert lukashenko.count == 12  # counted by hand in the clean text, possessives included
+    assert "Lukashenko" in lukashenko.aliases
+
+
+def test_seed_types_are_resolved_over_the_article(seed: ArticleEntities) -> None:
+    """The model tags some of these ORG or GPE; the article-level vote must not."""
+    types = {e.name: e.type for e in seed.entities}
+    assert types["Svetlana Tikhanovskaya"] == "person"
+    assert types["Alexei Navalny"] == "person"
+    assert types["Belarus"] == "place"
+    assert {m.type for m in seed.mentions if m.text in ("Belarus", "Navalny", "Tikhanovskaya")} <= {"place", "person"}
+    assert {m.name for m in seed.mentions if m.text == "Navalny"} == {"Alexei Navalny"}
+    assert {m.name for m in seed.mentions if m.text == "Tikhanovskaya"} == {"Svetlana Tikhanovskaya"}
+
+
+def test_seed_acronyms_are_undotted(seed: ArticleEntities) -> None:
+    assert {m.name for m in seed.mentions if m.text == "E.U."} == {"EU"}
+    assert {m.name for m in seed.mentions if m.text == "U.S."} == {"US"}
+    assert "E.U." not in all_names(seed) and "U.S." not in all_names(seed)
+
+
+def test_seed_mentions_point_into_the_text(seed: ArticleEntities, seed_text: str) -> None:
+    assert len(seed.mentions) >= 60
+    for m in seed.mentions:
+        assert seed_text[m.start : m.end] == m.text
+        assert m.type in FACETS
+    possessive = [m for m in seed.mentions if seed_text[m.end : m.end + 2] in ("’s", "'s")]
+    assert possessive and all(m.name == "Alexander Lukashenko" or m.name == "Belarus" for m in possessive)
+
+
+def test_seed_counts_match_mentions(seed: ArticleEntities) -> None:
+    for e in seed.entities:
+        assert e.count == sum(1 for m in seed.mentions if m.name == e.name and m.type == e.type)
+
+
+def test_passage_facet_values_come_from_offsets(seed: ArticleEntities, seed_text: str) -> None:
+    start = seed_text.index("Former presidential candidate")
+    end = seed_text.index("\n\n", start)
+    values = seed.facet_values(start, end)
+    assert set(values["person"]) == {"Svetlana Tikhanovskaya", "Alexander Lukashenko"}
+    assert set(values["place"]) == {"Belarus", "Lithuania"}
+
+
+# --- hand-written news texts -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+def test_news_case(case: dict, case_results: dict[str, ArticleEntities]) -> None:
+    result = case_results[case["id"]]
+    got = facets(result)
+    for facet, names in case.get("expect", {}).items():
+        missing = set(names) - got[facet]
+        assert not missing, f"{facet} lacks {missing}; got {got}"
+    present = set(case.get("absent", [])) & all_names(result)
+    assert not present, f"unwanted values {present}"
+    for group in case.get("same_entity", []):
+        names = {m.name for m in result.mentions if m.text in group}
+        assert len(names) == 1 and {m.text for m in result.mentions} >= set(group), (group, result.mentions)
+    for pin in case.get("mentions", []):
+        hits = [m for m in result.mentions if m.text == pin["text"]]
+        assert hits[pin["occurrence"] - 1].name == pin["name"]
+    for m in result.mentions:
+        assert case["text"][m.start : m.end] == m.text
+
+
+def test_news_cases_are_enough() -> None:
+    assert len(CASES) >= 15
+
+
+# --- interface ---------------------------------------------------------------------------------
+
+
+def test_extract_many_keeps_order_and_matches_extract(extractor: EntityExtractor) -> None:
+    texts = [c["text"] for c in CASES[:4]]
+    assert list(extractor.extract_many(iter(texts))) == [extractor.extract(t) for t in texts]
+
+
+def test_empty_and_entityless_text(extractor: EntityExtractor) -> None:
+    assert extractor.extract("") == ArticleEntities((), ())
+    assert extractor.extract("nothing to see here, just lowercase words and 42.").entities == ()
+
+
+def test_missing_model_is_a_model_error() -> None:
+    with pytest.raises(ModelError, match="no_such_model"):
+        EntityExtractor("no_such_model").extract("Alexander Lukashenko")
+
+
+def test_spacy_is_imported_only_when_the_model_is_needed() -> None:
+    code = "import sys, searchkit.entities as e; e.EntityExtractor(); assert 'spacy' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+
+
+def test_alias_table_joins_articles(extractor: EntityExtractor, seed_text: str) -> None:
+    """Ingest's path: per-article canonical values → index counts → one entity per person."""
+    other = "Lukashenko met Putin in Sochi. The E.U. said Lukashenko's election was rigged."
+    counts: dict[str, dict[str, int]] = {}
+    for result in extractor.extract_many([seed_text, other]):
+        for e in result.entities:
+            counts.setdefault(e.type, {}).setdefault(e.name, 0)
+            counts[e.type][e.name] += 1
+    assert "Lukashenko" in counts["person"]  # the second article never names him in full
+    table = EntityTable.build(counts)
+    assert table.canonical("person", "Lukashenko") == "Alexander Lukashenko"
+    assert table.expand("person", "lukashenko") == {"Alexander Lukashenko", "Lukashenko"}
+    assert table.expand("org", "E.U.") == {"EU"}

@@ -1,0 +1,105 @@
+"""Incremental ingest: unchanged files skipped, changed ones replaced, --prune, --rebuild."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+import searchkit
+from searchkit.errors import SchemaMismatch
+
+from .conftest import CORPUS, SEED
+
+
+def _copy_corpus(tmp_path: Path) -> Path:
+    docs = tmp_path / "docs"
+    shutil.copytree(CORPUS, docs)
+    for p in docs.iterdir():
+        p.chmod(0o644)
+    return docs
+
+
+def test_second_run_reports_everything_unchanged_and_changes_nothing(tmp_path: Path) -> None:
+    docs = _copy_corpus(tmp_path)
+    index = tmp_path / "index"
+    first = searchkit.ingest([docs], index=index, workers=1)
+    assert (first.new, first.updated, first.failed) == (6, 0, [])
+    toc_before = sorted(p.name for p in index.iterdir())
+    second = searchkit.ingest([docs], index=index, workers=1)
+    assert (second.new, second.updated, second.unchanged) == (0, 0, 6)
+    assert (second.articles, second.passages) == (first.articles, first.passages)
+    assert sorted(p.name for p in index.iterdir()) == toc_before  # no new commit, no new segment
+
+
+def test_changed_file_is_replaced_not_duplicated(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    seed = docs / "seed.txt"
+    shutil.copy(SEED, seed)
+    seed.chmod(0o644)
+    index = tmp_path / "index"
+    searchkit.ingest([docs], index=index, workers=1)
+    seed.write_text(seed.read_text(encoding="utf-8") + "\n\nA new closing paragraph about the Vilnius talks "
+                    "was added to the article after it was first published.\n", encoding="utf-8")
+    report = searchkit.ingest([docs], index=index, workers=1)
+    assert (report.new, report.updated, report.articles) == (0, 1, 1)
+    with searchkit.open_index(index) as idx:
+        assert len(idx.search("vilnius talks").hits) == 1
+        assert idx.stats().articles == 1
+
+
+def test_jsonl_lines_are_tracked_one_by_one(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    lines = (CORPUS / "baltic-ledger-2020.jsonl").read_text(encoding="utf-8").splitlines()
+    feed = docs / "feed.jsonl"
+    feed.write_text("\n".join(lines[:3]) + "\n", encoding="utf-8")
+    index = tmp_path / "index"
+    assert searchkit.ingest([docs], index=index, workers=1).new == 3
+    edited = json.loads(lines[0])
+    edited["text"] += "\n\nUpdate: ministers postponed the decision to October."
+    feed.write_text("\n".join([json.dumps(edited), lines[1], lines[3]]) + "\n", encoding="utf-8")
+    report = searchkit.ingest([docs], index=index, workers=1)
+    # line 0 changed, line 1 unchanged, line 2 gone, line 3 new
+    assert (report.new, report.updated, report.unchanged, report.articles) == (1, 1, 1, 3)
+    again = searchkit.ingest([docs], index=index, workers=1)
+    assert (again.new, again.updated, again.unchanged) == (0, 0, 3)
+
+
+def test_prune_drops_articles_whose_files_are_gone(tmp_path: Path) -> None:
+    docs = _copy_corpus(tmp_path)
+    index = tmp_path / "index"
+    searchkit.ingest([docs], index=index, workers=1)
+    (docs / "baltic-rail-link.html").unlink()
+    kept = searchkit.ingest([docs], index=index, workers=1)
+    assert kept.articles == 6  # without --prune nothing is dropped
+    pruned = searchkit.ingest([docs], index=index, workers=1, prune=True)
+    assert (pruned.pruned, pruned.articles) == (1, 5)
+    with searchkit.open_index(index) as idx:
+        assert idx.search("kaunas").hits == ()
+
+
+def test_two_workers_give_the_same_index_as_one(tmp_path: Path) -> None:
+    one = searchkit.ingest([CORPUS], index=tmp_path / "one", workers=1)
+    two = searchkit.ingest([CORPUS], index=tmp_path / "two", workers=2)
+    assert (one.articles, one.passages) == (two.articles, two.passages)
+    with searchkit.open_index(tmp_path / "one") as a, searchkit.open_index(tmp_path / "two") as b:
+        assert [h.passage_id for h in a.search("border").hits] == [h.passage_id for h in b.search("border").hits]
+
+
+def test_rebuild_starts_over_and_schema_mismatch_says_rebuild(tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    searchkit.ingest([SEED], index=index, workers=1)
+    marker = index / "searchkit.json"
+    marker.write_text(json.dumps({"schema_version": 0}), encoding="utf-8")
+    with pytest.raises(SchemaMismatch, match="schema version 0"):
+        searchkit.open_index(index)
+    with pytest.raises(SchemaMismatch):
+        searchkit.ingest([SEED], index=index, workers=1)
+    report = searchkit.ingest([SEED], index=index, workers=1, rebuild=True)
+    assert (report.new, report.articles) == (1, 1)
+    with searchkit.open_index(index) as idx:
+        assert idx.stats().articles == 1
