@@ -102,7 +102,7 @@ def has_commit(index: Path) -> bool:
 
 LIBRARY_INGEST = """
 import sys
-from searchkit.ingest import Interrupted, ingest
+from searchkit.indexer import Interrupted, ingest
 try:
     r = ingest([sys.argv[1]], index=sys.argv[2], workers=int(sys.argv[3]),
                          commit_every=int(sys.argv[4]), wait=float(sys.argv[5]) if len(sys.argv) > 5 else 5.0)

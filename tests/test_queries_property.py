@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from reliability_support import one_line_error, run_cli, write_corpus
+from .reliability_support import one_line_error, run_cli, write_corpus
 
 
 @pytest.fixture(scope="module")

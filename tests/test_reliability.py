@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from reliability_support import (
+from .reliability_support import (
     child_env,
     has_commit,
     kill,
@@ -430,12 +430,9 @@ def test_damaged_index_gives_one_line(small_index: Path, tmp_path: Path) -> None
     assert "internal error" not in line
 
 
-@pytest.mark.xfail(strict=True, reason="searchkit.ingest and searchkit.clean are replaced by their submodules once "
-                                       "those are imported (after the first call); fixed by the __init__.py patch "
-                                       "in the reliability report")
 def test_package_functions_survive_a_second_call() -> None:
     proc = subprocess.run([sys.executable, "-c",
-                           "import searchkit, searchkit.ingest, searchkit.clean\n"
+                           "import searchkit, searchkit.indexer, searchkit.cleaner\n"
                            "assert callable(searchkit.ingest) and callable(searchkit.clean)"],
                           capture_output=True, text=True, env=child_env())
     assert proc.returncode == 0, proc.stderr

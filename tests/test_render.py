@@ -34,7 +34,7 @@ from searchkit.render import (
     result_jsonl,
 )
 
-from reliability_support import SGR, child_env, run_cli
+from .reliability_support import SGR, child_env, run_cli
 
 HOSTILE = [
     "\x1b[2J\x1b[H",  # clear the screen
