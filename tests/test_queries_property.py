@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import io
 import json
+import re
+import subprocess
 import sys
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
@@ -52,15 +54,21 @@ token = st.one_of(
     st.sampled_from(WORDS),
     st.sampled_from(SYNTAX),
     st.builds(lambda f, w: f"{f}:{w}", st.sampled_from(FIELDS), st.sampled_from(WORDS + ["*", "", "[a TO z]", "2020"])),
-    st.builds(lambda w, n: f"{w}~{n}", st.sampled_from(WORDS), st.integers(0, 99)),
+    st.builds(lambda w, n: f"{w}~{n}", st.sampled_from(WORDS), st.integers(0, 2)),
     st.builds(lambda w: f"{w}*", st.sampled_from(["t", "b", "", "*"])),
     st.text(max_size=6),
 )
+def _tame_fuzzy(query: str) -> str:
+    """``word~N`` with N above 2 makes Whoosh build an enormous automaton (minutes of CPU);
+    that fault has its own test below, so the random queries keep N small."""
+    return re.sub(r"~(\d+)", lambda m: "~" + str(min(int(m.group(1)), 2)), query)
+
+
 query_strategy = st.one_of(
     st.lists(token, max_size=12).map(" ".join),
     st.lists(token, max_size=12).map("".join),
     st.text(max_size=60),
-)
+).map(_tame_fuzzy)
 filter_value = st.one_of(st.sampled_from(["Merkel", "angela merkel", "NATO", "berlin", "", " ", "x" * 300]),
                          st.text(max_size=20))
 date_value = st.one_of(st.sampled_from(["2021", "2021-02", "2021-02-30", "2021-13", "0000", "9999-12", "10000",
@@ -133,6 +141,18 @@ def test_very_long_query_is_refused_in_one_line(index: Path) -> None:
     code, out, err = run_in_process(["search", "--index", str(index), "--", "talks " * 2000])
     assert code == 2
     assert one_line_error(err) == "searchkit: error: query is 11,999 characters long; the limit is 2,000"
+
+
+@pytest.mark.xfail(strict=True, reason="search.py lets word~N through for any N; Whoosh's Levenshtein automaton "
+                                       "for ~8 on a long word takes minutes. Fixed by the search.py patch in the "
+                                       "reliability report (MAX_FUZZY_DISTANCE = 2)")
+def test_large_fuzzy_distance_is_refused_not_run(index: Path) -> None:
+    try:
+        proc = run_cli(["search", "--index", index, "--", "bordersecurity~9"], timeout=15)
+    except subprocess.TimeoutExpired:
+        pytest.fail("a fuzzy query with distance 9 ran for more than 15 seconds")
+    assert proc.returncode == 2
+    assert "fuzzy distance ~9 is too large" in one_line_error(proc.stderr)
 
 
 def test_long_but_allowed_query_runs(index: Path) -> None:
