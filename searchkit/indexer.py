@@ -8,7 +8,14 @@ the next run simply redoes what was not committed, because incremental state (co
 lives in the index itself, in the same commit as the documents.
 
 Only one ingest may write at a time: ``ingest.lock`` is held with ``flock``, which the kernel
-releases when the holder dies, so a lock left by a killed process never blocks anyone.
+releases when the holder dies, so a lock left by a killed process never blocks anyone. The
+workers are started fresh (``spawn``), so they never inherit that lock, and they die with
+their parent, so a killed ingest leaves no orphan behind.
+
+Faults are contained where they happen: a bad file or line is a failure in the report; a page
+that crashes its worker (a parser segfault, the OOM killer) is retried alone and then reported,
+while the other articles of its batch go on; Ctrl-C and SIGTERM are held off during a commit
+and then stop the run with a report of what was committed.
 """
 
 from __future__ import annotations
@@ -19,10 +26,17 @@ import fcntl
 import json
 import multiprocessing
 import os
+import re
 import shutil
+import signal
 import socket
+import sys
+import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -30,6 +44,8 @@ from typing import Any
 
 from .errors import IndexLocked, IndexReadOnly, SearchkitError, SourceError
 from .records import FACETS, Article, Entity, Metadata, Removal, Source
+
+_SURROGATES = re.compile(r"[\ud800-\udfff]")
 
 DEFAULT_COMMIT_EVERY = 500
 BATCH_SIZE = 16
@@ -45,6 +61,7 @@ class IngestReport:
     unchanged: int = 0
     pruned: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # read, but repaired on the way
     articles: int = 0  # in the index after the run
     passages: int = 0  # in the index after the run
     seconds: float = 0.0
@@ -54,13 +71,14 @@ class IngestReport:
         return {
             "new": self.new, "updated": self.updated, "unchanged": self.unchanged,
             "pruned": self.pruned, "failed": [{"where": w, "reason": r} for w, r in self.failed],
+            "warnings": [{"where": w, "reason": r} for w, r in self.warnings],
             "articles": self.articles, "passages": self.passages,
             "seconds": round(self.seconds, 3), "interrupted": self.interrupted,
         }
 
 
 class Interrupted(SearchkitError):
-    """Ctrl-C during ingest; ``report`` says what was committed."""
+    """Ctrl-C (or SIGTERM) during ingest; ``report`` says what was committed."""
 
     exit_code = 130
 
@@ -143,13 +161,31 @@ def _one_line(e: BaseException) -> str:
 _WORKER: dict[str, Any] = {}
 
 
-def _worker_init(model: str) -> None:
-    import signal
-
+def _worker_init(model: str, parent_pid: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+    _die_with_parent(parent_pid)
     from .entities import EntityExtractor
 
     _WORKER["extractor"] = EntityExtractor(model)
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """Make sure a worker does not outlive a killed ingest (it would hold CPU and memory)."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(Exception):
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent_pid:  # the parent died before we got here
+        os._exit(1)
+
+    def watch() -> None:  # for systems without PR_SET_PDEATHSIG
+        while os.getppid() == parent_pid:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="searchkit-parent-watch", daemon=True).start()
 
 
 def _worker_run(sources: list[Source]) -> list[Article | tuple[str, str]]:
@@ -210,22 +246,38 @@ def _open_or_create(index_dir: Path, rebuild: bool) -> Any:
     from .schema import MARKER, build_schema, check_index_dir, write_marker
 
     if rebuild and (index_dir / MARKER).exists():
-        for child in index_dir.iterdir():
-            if child.name in ("README.md", "ingest.lock"):
-                continue
-            if child.is_dir():
-                shutil.rmtree(child)
-            else:
-                child.unlink()
+        _clear_index(index_dir)
     if (index_dir / MARKER).exists() and any(index_dir.glob("_MAIN_*.toc")):
         check_index_dir(index_dir)
-        return windex.open_dir(str(index_dir))
+        try:
+            return windex.open_dir(str(index_dir))
+        except Exception as e:  # noqa: BLE001 - whoosh raises many types for a damaged index
+            raise SearchkitError(f"cannot open the index at {index_dir}: {_one_line(e)}",
+                                 hint="rebuild it: searchkit ingest --rebuild PATH") from e
     check_fresh = [c for c in index_dir.iterdir() if c.name not in ("README.md", "ingest.lock", MARKER)
                    and not c.name.startswith(("_MAIN_", "MAIN_"))]
     if check_fresh and not (index_dir / MARKER).exists():
         check_index_dir(index_dir)  # raises NotAnIndex with a clear message
+    # A marker without a table of contents is our own first ingest, killed before its
+    # first commit: start it again.
     write_marker(index_dir)
     return windex.create_in(str(index_dir), build_schema())
+
+
+def _clear_index(index_dir: Path) -> None:
+    """Empty a searchkit index for --rebuild. The tables of contents go first, so a rebuild
+    killed half-way leaves "our index, nothing committed", which the next run starts afresh."""
+    from .schema import MARKER
+
+    for toc in sorted(index_dir.glob("_MAIN_*.toc")):
+        toc.unlink()
+    for child in index_dir.iterdir():
+        if child.name in ("README.md", "ingest.lock", MARKER):
+            continue
+        if child.is_dir():
+            shutil.rmtree(child)
+        else:
+            child.unlink()
 
 
 def _existing_articles(ix: Any) -> dict[str, dict[str, Any]]:
@@ -234,18 +286,36 @@ def _existing_articles(ix: Any) -> dict[str, dict[str, Any]]:
     with ix.searcher() as s:
         for fields_ in s.documents(kind="article"):
             rec = json.loads(fields_["record"])
-            out[fields_["source_id"]] = rec
+            out[rec.get("source_id") or fields_["source_id"]] = rec
     return out
 
 
-def article_record(a: Article, file_hash: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class FileStamp:
+    """What incremental ingest remembers of a file: its hash and how many articles it held.
+
+    The count matters after a killed run: a JSONL file whose articles were only partly
+    committed has the right hash on every committed record, yet must be read again."""
+
+    file_hash: str
+    sources: int
+
+
+def article_record(a: Article, file_hash: str, file_sources: int | None = None) -> dict[str, Any]:
     return {
         "article_id": a.article_id, "source_id": a.source_id, "path": a.path,
-        "content_hash": a.content_hash, "file_hash": file_hash,
+        "content_hash": a.content_hash, "file_hash": file_hash, "file_sources": file_sources,
         "metadata": a.metadata.to_dict(), "removed": [r.to_dict() for r in a.removed],
         "entities": [e.to_dict() for e in a.entities], "passages": len(a.passages),
         "chars": len(a.text),
     }
+
+
+def _record_json(rec: dict[str, Any]) -> str:
+    text = json.dumps(rec, ensure_ascii=False)
+    if _SURROGATES.search(text):  # a file name with undecodable bytes: keep it exact, escaped
+        text = json.dumps(rec, ensure_ascii=True)
+    return text
 
 
 def _parse_date(value: str | None) -> datetime | None:
@@ -258,11 +328,15 @@ def _parse_date(value: str | None) -> datetime | None:
     return d.replace(tzinfo=None)
 
 
-def _add_article(writer: Any, a: Article, file_hash: str) -> None:
+def _add_article(writer: Any, a: Article, stamp: FileStamp) -> None:
+    from .load import display_path
     from .schema import article_facet, keyword_value
 
     md = a.metadata
-    common: dict[str, Any] = {"article_id": a.article_id, "path": a.path, "source_id": a.source_id}
+    # Indexed fields must be valid Unicode; the exact path (maybe with surrogate escapes)
+    # lives in the stored record, which incremental ingest reads.
+    common: dict[str, Any] = {"article_id": a.article_id, "path": display_path(a.path),
+                              "source_id": display_path(a.source_id)}
     if md.site:
         common["site"] = md.site
     if md.url:
@@ -271,7 +345,7 @@ def _add_article(writer: Any, a: Article, file_hash: str) -> None:
     if date is not None:
         common["date"] = date
     article_sets = {f: [e.name for e in a.entities if e.type == f] for f in FACETS}
-    writer.add_document(kind="article", record=json.dumps(article_record(a, file_hash), ensure_ascii=False),
+    writer.add_document(kind="article", record=_record_json(article_record(a, stamp.file_hash, stamp.sources)),
                         **common)
     for p in a.passages:
         doc = dict(common)
@@ -312,6 +386,60 @@ def save_entity_table(ix: Any, index_dir: Path) -> None:
     os.replace(tmp, index_dir / ENTITY_TABLE)
 
 
+# --- signals --------------------------------------------------------------------------------------
+
+
+class _StopSignals:
+    """While an ingest runs: SIGTERM (cron's timeout, systemd, ``kill``) stops it like Ctrl-C,
+    and :meth:`deferred` holds both signals off while a commit writes, then acts on them.
+
+    Handlers can only be set from the main thread; elsewhere this does nothing, and the
+    default behaviour (KeyboardInterrupt on SIGINT) remains."""
+
+    def __init__(self) -> None:
+        self.received: int | None = None
+        self._saved: dict[int, Any] = {}
+        self._holding = 0
+        self._pending = False
+        self._active = threading.current_thread() is threading.main_thread()
+
+    def __enter__(self) -> _StopSignals:
+        if self._active:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                self._saved[sig] = signal.signal(sig, self._on_signal)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for sig, handler in self._saved.items():
+            signal.signal(sig, handler)
+
+    def _on_signal(self, signum: int, frame: Any) -> None:
+        if self.received is None:
+            self.received = signum
+        if self._holding:
+            self._pending = True
+        else:
+            raise KeyboardInterrupt
+
+    @contextlib.contextmanager
+    def deferred(self, *, then_stop: bool = True) -> Iterator[None]:
+        """Run the body to the end even if a stop signal arrives; with ``then_stop``, act on
+        that signal right after the body (raise KeyboardInterrupt), else forget it."""
+        self._holding += 1
+        try:
+            yield
+        finally:
+            self._holding -= 1
+        if not self._holding and self._pending:
+            self._pending = False
+            if then_stop:
+                raise KeyboardInterrupt
+
+    @property
+    def name(self) -> str:
+        return "terminated (SIGTERM)" if self.received == signal.SIGTERM else "interrupted"
+
+
 # --- the driver ---------------------------------------------------------------------------------
 
 
@@ -330,7 +458,9 @@ def ingest(
     """Ingest files and folders into the index at ``index`` (created if needed).
 
     Unchanged files are skipped by content hash, changed ones replaced, and with ``prune``
-    articles whose files are gone are dropped. Returns an :class:`IngestReport`.
+    articles whose files are gone are dropped. Returns an :class:`IngestReport`; raises
+    :class:`Interrupted` (with the report) on Ctrl-C or SIGTERM, after keeping what was
+    committed.
 
     Example::
 
@@ -338,10 +468,13 @@ def ingest(
         print(report.new, report.failed)
     """
     from .entities import DEFAULT_MODEL
-    from .load import discover, read_bytes, read_file
+    from .errors import NotAnIndex
 
     started = time.perf_counter()
     index_dir = Path(index)
+    if index_dir.exists() and not index_dir.is_dir():
+        raise NotAnIndex(f"{index_dir} is a file, not an index folder")
+    _refuse_foreign_folder(index_dir)  # before the lock file: never write into someone's folder
     try:
         index_dir.mkdir(parents=True, exist_ok=True)
     except OSError as e:
@@ -350,12 +483,102 @@ def ingest(
         raise IndexReadOnly(f"the index at {index_dir} is read-only",
                             hint="searching works on it; ingest needs write access")
     workers = max(1, workers if workers is not None else (os.cpu_count() or 1))
-    model = model or DEFAULT_MODEL
-    report = IngestReport()
+    run = _IngestRun(index_dir, IngestReport(), max(1, commit_every), workers, model or DEFAULT_MODEL)
 
-    with write_lock(index_dir, wait):
-        ix = _open_or_create(index_dir, rebuild)
-        existing = _existing_articles(ix)
+    with write_lock(index_dir, wait), _StopSignals() as stop:
+        try:
+            run.execute(paths, prune=prune, rebuild=rebuild, progress=progress, stop=stop)
+        except KeyboardInterrupt:
+            with stop.deferred(then_stop=False):  # a second Ctrl-C does not cut the clean-up short
+                run.abandon()
+            run.report.interrupted = True
+            run.report.seconds = time.perf_counter() - started
+            raise Interrupted(
+                f"{stop.name}: {run.committed} new or updated articles were committed "
+                f"(the index holds {run.report.articles}); {run.in_batch} in progress were discarded; "
+                "run the same ingest again to finish",
+                run.report,
+            ) from None
+        except BaseException:
+            run.abandon(final_counts=False)
+            raise
+    run.report.seconds = time.perf_counter() - started
+    return run.report
+
+
+def _refuse_foreign_folder(index_dir: Path) -> None:
+    from .schema import LOCK, MARKER, check_index_dir
+
+    if not index_dir.is_dir() or (index_dir / MARKER).exists():
+        return
+    try:
+        # Whoosh's lock and segment files without a table of contents are our own leftovers.
+        foreign = any(c.name not in ("README.md", LOCK) and not c.name.startswith(("_MAIN_", "MAIN_"))
+                      for c in index_dir.iterdir()) or any(index_dir.glob("_MAIN_*.toc"))
+    except OSError:
+        return  # unreadable: the checks that follow say so
+    if foreign:
+        check_index_dir(index_dir)  # raises NotAnIndex with a clear message
+
+
+class _IngestRun:
+    """The state of one ingest under the write lock: the index, the writer, the counts."""
+
+    def __init__(self, index_dir: Path, report: IngestReport, commit_every: int, workers: int, model: str) -> None:
+        self.index_dir = index_dir
+        self.report = report
+        self.commit_every = commit_every
+        self.workers = workers
+        self.model = model
+        self.ix: Any = None
+        self.writer: Any = None
+        self.in_batch = 0
+        self.committed = 0
+        self.stop: _StopSignals | None = None
+
+    # -- writer ---------------------------------------------------------------------------
+    def get_writer(self) -> Any:
+        if self.writer is None:
+            from whoosh.index import LockError
+
+            try:
+                self.writer = self.ix.writer(limitmb=128)
+            except LockError as e:  # someone bypassed ingest.lock and writes with Whoosh
+                raise IndexLocked(f"the index at {self.index_dir} is locked by another Whoosh writer",
+                                  hint="wait for it to finish") from e
+        return self.writer
+
+    def commit(self) -> None:
+        if self.writer is None:
+            return
+        assert self.stop is not None
+        with self.stop.deferred():  # a commit is never cut in half by Ctrl-C
+            self.writer.commit()
+            self.writer = None
+            self.committed += self.in_batch
+            self.in_batch = 0
+
+    def abandon(self, final_counts: bool = True) -> None:
+        """Drop the uncommitted batch; keep the index consistent for the next run."""
+        if self.writer is not None:
+            with contextlib.suppress(Exception):
+                self.writer.cancel()
+            self.writer = None
+        if final_counts and self.ix is not None:
+            with contextlib.suppress(Exception):
+                _final_counts(self.ix, self.report)
+                save_entity_table(self.ix, self.index_dir)
+
+    # -- the run --------------------------------------------------------------------------
+    def execute(self, paths: Iterable[str | os.PathLike[str]], *, prune: bool, rebuild: bool,
+                progress: ProgressCallback | None, stop: _StopSignals) -> None:
+        from .load import LoadNote, discover, display_path, file_hash, read_bytes, read_file
+
+        self.stop = stop
+        report = self.report
+        with stop.deferred():  # a --rebuild or a first create is not cut in half either
+            self.ix = _open_or_create(self.index_dir, rebuild)
+        existing = _existing_articles(self.ix)
         by_path: dict[str, dict[str, dict[str, Any]]] = {}
         for sid, rec in existing.items():
             by_path.setdefault(rec["path"], {})[sid] = rec
@@ -364,8 +587,9 @@ def ingest(
         report.failed.extend((f.where, f.reason) for f in failures)
         seen_paths = {f.path for f in files}
         to_delete: list[str] = []  # article ids
+        unchanged_rehash: list[tuple[dict[str, Any], FileStamp]] = []
 
-        def pending_sources() -> Iterator[tuple[Source, str]]:
+        def pending_sources() -> Iterator[tuple[Source, FileStamp]]:
             for n, entry in enumerate(files, start=1):
                 if progress:
                     progress("files", n - 1, len(files))
@@ -373,60 +597,45 @@ def ingest(
                 try:
                     data = read_bytes(entry.path)
                 except SourceError as e:
-                    report.failed.append((entry.path, str(e)))
+                    report.failed.append((display_path(entry.path), str(e)))
                     continue
-                from .load import file_hash as hash_bytes
-
-                fhash = hash_bytes(data)
-                if old and all(r["file_hash"] == fhash for r in old.values()):
+                fhash = file_hash(data)
+                if old and _file_complete(old, fhash):
                     report.unchanged += len(old)
                     continue
-                sources, fails = read_file(entry.path, data)
-                report.failed.extend((f.where, f.reason) for f in fails)
+                sources, issues = read_file(entry.path, data)
+                del data
+                for issue in issues:
+                    (report.warnings if isinstance(issue, LoadNote) else report.failed).append(
+                        (issue.where, issue.reason))
+                stamp = FileStamp(fhash, len(sources))
                 current = {s.source_id for s in sources}
-                if sources or not fails:  # an unreadable file keeps its old articles
+                if sources or not any(not isinstance(i, LoadNote) for i in issues):
+                    # an unreadable file keeps its old articles
                     to_delete.extend(r["article_id"] for sid, r in old.items() if sid not in current)
                 for s in sources:
                     prev = old.get(s.source_id)
                     if prev is not None and prev["content_hash"] == s.content_hash:
                         report.unchanged += 1
-                        unchanged_rehash.append((prev, fhash))
+                        unchanged_rehash.append((prev, stamp))
                         continue
-                    yield s, fhash
+                    yield s, stamp
             if progress:
                 progress("files", len(files), len(files))
 
-        unchanged_rehash: list[tuple[dict[str, Any], str]] = []
         if prune:
             for path, recs in by_path.items():
                 if path not in seen_paths and not os.path.exists(path):
                     to_delete.extend(r["article_id"] for r in recs.values())
                     report.pruned += len(recs)
 
-        writer = None
-        in_batch = 0
-        committed_articles = 0
-
-        def commit() -> None:
-            nonlocal writer, in_batch, committed_articles
-            if writer is not None:
-                writer.commit()
-                writer = None
-                committed_articles += in_batch
-                in_batch = 0
-
-        def get_writer() -> Any:
-            nonlocal writer
-            if writer is None:
-                writer = ix.writer(limitmb=128)
-            return writer
-
+        pipeline = _run_pipeline(pending_sources(), self.workers, self.model)
         try:
-            for result, fhash in _run_pipeline(pending_sources(), workers, model):
+            for result, stamp in pipeline:
                 if isinstance(result, tuple):
-                    report.failed.append(result)
+                    report.failed.append((display_path(result[0]), result[1]))
                     continue
-                w = get_writer()
+                w = self.get_writer()
                 prev = existing.get(result.source_id)
                 if prev is not None:
                     w.delete_by_term("article_id", prev["article_id"])
@@ -434,57 +643,51 @@ def ingest(
                 else:
                     report.new += 1
                 w.delete_by_term("article_id", result.article_id)
-                _add_article(w, result, fhash)
-                in_batch += 1
-                if in_batch >= commit_every:
-                    commit()
-            w = None
-            for aid in to_delete:
-                get_writer().delete_by_term("article_id", aid)
-            # Unchanged articles of a changed JSONL file: refresh their file hash so the next
-            # run can skip the whole file again.
-            for prev, fhash in unchanged_rehash:
-                if prev["file_hash"] != fhash:
-                    _refresh_file_hash(get_writer(), ix, prev, fhash)
-            commit()
-        except KeyboardInterrupt:
-            if writer is not None:
-                writer.cancel()
-            report.interrupted = True
-            report.seconds = time.perf_counter() - started
-            _final_counts(ix, report)
-            save_entity_table(ix, index_dir)
-            raise Interrupted(
-                f"interrupted: {committed_articles} new or updated articles were committed; "
-                f"{in_batch} in progress were discarded; run the same ingest again to finish",
-                report,
-            ) from None
+                _add_article(w, result, stamp)
+                self.in_batch += 1
+                if self.in_batch >= self.commit_every:
+                    self.commit()
         except OSError as e:
-            if writer is not None:
-                with contextlib.suppress(Exception):
-                    writer.cancel()
+            self.abandon(final_counts=False)
             if e.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
-                raise IndexReadOnly(f"cannot write to the index at {index_dir}: {e.strerror}") from e
+                raise IndexReadOnly(f"cannot write to the index at {self.index_dir}: {e.strerror}") from e
             if e.errno == errno.ENOSPC:
-                raise SearchkitError(f"disk full while writing the index at {index_dir}; "
+                raise SearchkitError(f"disk full while writing the index at {self.index_dir}; "
                                      "the last commit is intact") from e
             raise
-        save_entity_table(ix, index_dir)
-        _final_counts(ix, report)
-    report.seconds = time.perf_counter() - started
-    return report
+        finally:
+            pipeline.close()  # stop the workers now, not when the traceback is collected
+        for aid in to_delete:
+            self.get_writer().delete_by_term("article_id", aid)
+        # Unchanged articles of a changed (or partly committed) file: refresh their stamp so
+        # the next run can skip the whole file again.
+        for prev, stamp in unchanged_rehash:
+            if prev["file_hash"] != stamp.file_hash or prev.get("file_sources") != stamp.sources:
+                _refresh_file_hash(self.get_writer(), self.ix, prev, stamp)
+        self.commit()
+        with stop.deferred():
+            save_entity_table(self.ix, self.index_dir)
+            _final_counts(self.ix, report)
 
 
-def _refresh_file_hash(writer: Any, ix: Any, prev: dict[str, Any], fhash: str) -> None:
-    """Re-add an unchanged article's documents with a new file hash (no re-cleaning, no NER)."""
+def _file_complete(old: dict[str, dict[str, Any]], fhash: str) -> bool:
+    """True when every article of an unchanged file is in the index (none lost to a kill)."""
+    counts = {r.get("file_sources") for r in old.values()}
+    return (all(r["file_hash"] == fhash for r in old.values())
+            and len(counts) == 1 and counts.pop() == len(old))
+
+
+def _refresh_file_hash(writer: Any, ix: Any, prev: dict[str, Any], stamp: FileStamp) -> None:
+    """Re-add an unchanged article's documents with a new file stamp (no re-cleaning, no NER)."""
     with ix.searcher() as s:
         docs = list(s.documents(article_id=prev["article_id"]))
     writer.delete_by_term("article_id", prev["article_id"])
     for d in docs:
         if d.get("record"):
             rec = json.loads(d["record"])
-            rec["file_hash"] = fhash
-            d["record"] = json.dumps(rec, ensure_ascii=False)
+            rec["file_hash"] = stamp.file_hash
+            rec["file_sources"] = stamp.sources
+            d["record"] = _record_json(rec)
             d["kind"] = "article"
         else:
             d["kind"] = "passage"
@@ -499,43 +702,101 @@ def _final_counts(ix: Any, report: IngestReport) -> None:
         report.passages = s.doc_count() - report.articles
 
 
-def _run_pipeline(
-    sources: Iterator[tuple[Source, str]], workers: int, model: str
-) -> Iterator[tuple[Article | tuple[str, str], str]]:
+# --- workers --------------------------------------------------------------------------------------
+
+Batch = list[tuple[Source, FileStamp]]
+Built = tuple[Article | tuple[str, str], FileStamp]
+
+
+class _WorkerPool:
+    """Worker processes for cleaning and NER, restarted if one dies.
+
+    ``spawn`` (not ``fork``): a worker starts clean, inheriting neither the write lock nor
+    Whoosh's files. When a worker dies (a C parser crashing on a hostile page, the OOM
+    killer), every batch in flight fails with :class:`BrokenProcessPool`; those batches are
+    re-run one article at a time, so the culprit is found and reported and the rest indexed.
+    """
+
+    MAX_RESTARTS = 20
+
+    def __init__(self, workers: int, model: str) -> None:
+        self.workers = workers
+        self.model = model
+        self.restarts = 0
+        self.executor = self._start()
+
+    def _start(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_worker_init, initargs=(self.model, os.getpid()))
+
+    def submit(self, batch: Batch) -> tuple[Future[Any], ProcessPoolExecutor]:
+        executor = self.executor
+        try:
+            return executor.submit(_worker_run, [s for s, _ in batch]), executor
+        except BrokenProcessPool:  # a worker died since the last submit: start afresh
+            self._restart(executor)
+            return self.executor.submit(_worker_run, [s for s, _ in batch]), self.executor
+
+    def collect(self, future: Future[Any], executor: ProcessPoolExecutor, batch: Batch) -> Iterator[Built]:
+        try:
+            results = future.result()
+        except BrokenProcessPool:
+            self._restart(executor)
+            for source, stamp in batch:
+                yield self._run_alone(source), stamp
+            return
+        yield from zip(results, (stamp for _, stamp in batch))
+
+    def _run_alone(self, source: Source) -> Article | tuple[str, str]:
+        future, executor = self.submit([(source, FileStamp("", 0))])
+        try:
+            return future.result()[0]
+        except BrokenProcessPool:
+            self._restart(executor)
+            return source.source_id, "crashed the worker process (a parser bug or out of memory); skipped"
+
+    def _restart(self, broken: ProcessPoolExecutor) -> None:
+        if broken is not self.executor:
+            return  # already replaced
+        self.restarts += 1
+        if self.restarts > self.MAX_RESTARTS:
+            raise SearchkitError("worker processes keep dying; stopping (is the machine out of memory?)")
+        self.shutdown()
+        self.executor = self._start()
+
+    def shutdown(self) -> None:
+        processes = list(getattr(self.executor, "_processes", {}).values())
+        self.executor.shutdown(wait=False, cancel_futures=True)
+        for p in processes:  # do not wait for a batch nobody will read
+            with contextlib.suppress(Exception):
+                p.terminate()
+        for p in processes:
+            with contextlib.suppress(Exception):
+                p.join(timeout=5)
+
+
+def _run_pipeline(sources: Iterator[tuple[Source, FileStamp]], workers: int, model: str) -> Iterator[Built]:
     """Yield built articles (or failures), batching sources to ``workers`` processes."""
     batches = _batched(sources, BATCH_SIZE)
-    if workers == 1:
-        from .entities import EntityExtractor
-
-        extractor = EntityExtractor(model)
-        for batch in batches:
-            results = build_articles([s for s, _ in batch], extractor)
-            yield from zip(results, (h for _, h in batch))
-        return
-    ctx = multiprocessing.get_context("fork")
-    pool = ctx.Pool(workers, initializer=_worker_init, initargs=(model,))
+    first = next(batches, None)
+    if first is None:
+        return  # nothing to do: do not start (or load the model in) any worker
+    pool = _WorkerPool(workers, model)
     try:
-        window: list[tuple[Any, list[tuple[Source, str]]]] = []
+        window: deque[tuple[Future[Any], ProcessPoolExecutor, Batch]] = deque()
+        window.append((*pool.submit(first), first))
         for batch in batches:
-            window.append((pool.apply_async(_worker_run, ([s for s, _ in batch],)), batch))
+            window.append((*pool.submit(batch), batch))
             while len(window) >= 2 * workers:
-                yield from _collect(window.pop(0))
+                yield from pool.collect(*window.popleft())
         while window:
-            yield from _collect(window.pop(0))
-        pool.close()
+            yield from pool.collect(*window.popleft())
     finally:
-        pool.terminate()
-        pool.join()
+        pool.shutdown()
 
 
-def _collect(item: tuple[Any, list[tuple[Source, str]]]) -> Iterator[tuple[Article | tuple[str, str], str]]:
-    async_result, batch = item
-    results = async_result.get()
-    yield from zip(results, (h for _, h in batch))
-
-
-def _batched(items: Iterator[tuple[Source, str]], n: int) -> Iterator[list[tuple[Source, str]]]:
-    batch: list[tuple[Source, str]] = []
+def _batched(items: Iterator[tuple[Source, FileStamp]], n: int) -> Iterator[Batch]:
+    batch: Batch = []
     for item in items:
         batch.append(item)
         if len(batch) >= n:

@@ -1,9 +1,13 @@
 """Render records for people (rich, on a terminal) and for scripts (JSON).
 
 Text from articles is untrusted: it is shown through ``rich.text.Text`` (never parsed as
-markup, so ``[bold red]`` stays literal) after :func:`inert` has replaced escape sequences
-and other control characters with visible placeholders. Rich turns colour off by itself
-when stdout is not a terminal or ``NO_COLOR`` is set.
+markup or emoji codes, so ``[bold red]`` and ``:smile:`` stay literal) after :func:`inert`
+has replaced escape sequences and other control characters with visible placeholders. Rich
+turns colour off by itself when stdout is not a terminal or ``NO_COLOR`` is set.
+
+JSON goes out through :func:`dumps` and :func:`emit`: valid for any input (undecodable file
+name bytes and lone surrogates are escaped) and written as is, never through rich's markup or
+emoji pass, so a value round-trips exactly.
 """
 
 from __future__ import annotations
@@ -20,8 +24,11 @@ from rich.text import Text
 
 from .records import FACETS, Article, Cleaned, Entity, Hit, Removal, SearchResult
 
-_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]?")
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[PX^_][^\x1b]*(?:\x1b\\)?|\x1b[@-Z\\-_]?")
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_SURROGATES = re.compile(r"[\ud800-\udfff]")
+# Characters JSON allows raw in strings that a terminal (or a JavaScript eval) may still act on.
+_JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 JSON_VERSION = 1
 """Bumped when a field of the JSON output is renamed or removed (adding fields does not)."""
@@ -29,11 +36,19 @@ JSON_VERSION = 1
 
 def inert(text: str | None) -> str:
     """``text`` safe to print: escape sequences and control characters become ``?``
-    (new lines and tabs are kept)."""
+    (new lines and tabs are kept); bytes of an undecodable file name become ``\\xNN``."""
     if not text:
         return ""
     text = _ESCAPES.sub("?", text)
-    return _CONTROLS.sub("?", text)
+    text = _CONTROLS.sub("?", text)
+    if _SURROGATES.search(text):
+        text = _SURROGATES.sub(_surrogate_repr, text)
+    return text
+
+
+def _surrogate_repr(m: re.Match[str]) -> str:
+    code = ord(m.group())
+    return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else "\ufffd"
 
 
 def display_path(path: str) -> str:
@@ -51,17 +66,36 @@ def one_line(text: str | None, width: int = 100) -> str:
 
 
 def dumps(obj: Any) -> str:
-    """Compact, valid JSON for any input (lone surrogates from odd file names are escaped)."""
-    return json.dumps(obj, ensure_ascii=False, default=str).encode("utf-8", "backslashreplace").decode("utf-8")
+    """Compact, valid JSON for any input. Lone surrogates (from odd file names) and characters
+    a terminal might act on (C1 controls, bidi overrides) are written as ``\\uXXXX`` escapes:
+    still the same string to any JSON parser, but never raw on the screen."""
+    text = json.dumps(obj, ensure_ascii=False, default=str)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def emit(console: Console, text: str) -> None:
+    """Write one line of machine output (JSON) exactly as given: no markup, no emoji codes,
+    no wrapping, no highlighting."""
+    console.file.write(text + "\n")
+    console.file.flush()
 
 
 # --- search -------------------------------------------------------------------------------------
 
 
 def hit_text(hit: Hit, style: str = "bold yellow") -> Text:
-    t = Text(inert(hit.text))
-    for h in hit.highlights:
-        t.stylize(style, h.start, h.end)
+    """The passage with its highlights. Each piece is made inert on its own, so highlight
+    offsets (into the raw text) stay right even where an escape sequence shrinks to ``?``."""
+    t = Text()
+    pos = 0
+    for h in sorted(hit.highlights, key=lambda h: h.start):
+        start, end = max(h.start, pos), min(h.end, len(hit.text))
+        if start >= end:
+            continue
+        t.append(inert(hit.text[pos:start]))
+        t.append(inert(hit.text[start:end]), style=style)
+        pos = end
+    t.append(inert(hit.text[pos:]))
     return t
 
 
