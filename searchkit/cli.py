@@ -88,6 +88,7 @@ def ingest(
     wait: Annotated[float, typer.Option("--wait", min=0, help="Seconds to wait for another ingest's lock.")] = 5.0,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    commit_every: Annotated[int, typer.Option("--commit-every", min=1, hidden=True, help="Articles per commit (tests, tuning).")] = 500,
 ) -> None:
     """Add files and folders to the index; unchanged files are skipped.
 
@@ -95,19 +96,19 @@ def ingest(
     """
     from .indexer import Interrupted
     from .indexer import ingest as run
-    from .render import dumps
+    from .render import dumps, emit
 
     with errors_handled():
         progress_cm = _progress(enabled=not quiet and not as_json and err.is_terminal)
         with progress_cm as update:
             try:
                 report = run(paths, index, workers=workers, prune=prune, rebuild=rebuild, wait=wait,
-                             progress=update)
+                             commit_every=commit_every, progress=update)
             except Interrupted as e:
                 _print_ingest(e.report, index)
                 raise fail(str(e), code=130) from None
         if as_json:
-            out.print(dumps(report.to_dict()), soft_wrap=True)
+            emit(out, dumps(report.to_dict()))
         else:
             _print_ingest(report, index)
         if report.failed:
@@ -150,6 +151,11 @@ def _print_ingest(report: object, index: Path) -> None:
         err.print(Text("  failed: ", style="red").append(_inert(where)).append(f": {_inert(reason)}"), soft_wrap=True)
     if len(report.failed) > 50:
         err.print(Text(f"  … and {len(report.failed) - 50} more (use --json for all)", style="dim"))
+    for where, reason in report.warnings[:20]:
+        err.print(Text("  repaired: ", style="yellow").append(_inert(where)).append(f": {_inert(reason)}"),
+                  soft_wrap=True)
+    if len(report.warnings) > 20:
+        err.print(Text(f"  … and {len(report.warnings) - 20} more repaired (use --json for all)", style="dim"))
     err.print(Text(f"index {index}: {report.articles} articles, {report.passages} passages", style="dim"))
 
 
@@ -179,7 +185,7 @@ def search(
 
     Example:  searchkit search "border closure" --person lukashenko --since 2020-09
     """
-    from .render import print_result, result_json, result_jsonl
+    from .render import emit, print_result, result_json, result_jsonl
     from .search import open_index
 
     with errors_handled():
@@ -192,10 +198,10 @@ def search(
                 collapse=not all_passages, facets=facets,
             )
         if as_json:
-            out.print(result_json(result), soft_wrap=True, markup=False)
+            emit(out, result_json(result))
         elif as_jsonl:
             for line in result_jsonl(result):
-                out.print(line, soft_wrap=True, markup=False)
+                emit(out, line)
         else:
             print_result(out, result)
         if not result.hits:
@@ -220,14 +226,14 @@ def show(
 
     Example:  searchkit show a151617c9f3d --removed
     """
-    from .render import article_dict, dumps, print_article
+    from .render import article_dict, dumps, emit, print_article
     from .search import open_index
 
     with errors_handled():
         with open_index(index) as idx:
             article = idx.article(article_id)
         if as_json:
-            out.print(dumps(article_dict(article)), soft_wrap=True, markup=False)
+            emit(out, dumps(article_dict(article)))
         else:
             print_article(out, article, removed=removed)
 
@@ -243,12 +249,12 @@ def clean(
     Example:  searchkit clean corpus/sofrep-belarus-border.txt --removed
     """
     from searchkit import clean as clean_api
-    from .render import dumps, print_cleaned
+    from .render import dumps, emit, print_cleaned
 
     with errors_handled():
         cleaned = clean_api(file)
         if as_json:
-            out.print(dumps(cleaned.to_dict()), soft_wrap=True, markup=False)
+            emit(out, dumps(cleaned.to_dict()))
         else:
             print_cleaned(out, cleaned, removed=removed)
 
@@ -264,14 +270,14 @@ def similar(
 
     Example:  searchkit similar a151617c9f3d:4
     """
-    from .render import print_result, result_json
+    from .render import emit, print_result, result_json
     from .search import open_index
 
     with errors_handled():
         with open_index(index) as idx:
             result = idx.similar(passage_id, limit=limit)
         if as_json:
-            out.print(result_json(result), soft_wrap=True, markup=False)
+            emit(out, result_json(result))
         else:
             print_result(out, result)
         if not result.hits:
@@ -292,14 +298,14 @@ def entities(
 
     Example:  searchkit entities --type person --top 10
     """
-    from .render import dumps, print_entities
+    from .render import dumps, emit, print_entities
     from .search import open_index
 
     with errors_handled():
         with open_index(index) as idx:
             rows = idx.entities(type_, top)
         if as_json:
-            out.print(dumps({"entities": [e.to_dict() for e in rows]}), soft_wrap=True, markup=False)
+            emit(out, dumps({"entities": [e.to_dict() for e in rows]}))
         else:
             print_entities(out, rows)
 
@@ -313,14 +319,14 @@ def stats(
 
     Example:  searchkit stats --index index
     """
-    from .render import dumps
+    from .render import dumps, emit
     from .search import open_index
 
     with errors_handled():
         with open_index(index) as idx:
             st = idx.stats()
         if as_json:
-            out.print(dumps(st.to_dict()), soft_wrap=True, markup=False)
+            emit(out, dumps(st.to_dict()))
             return
         rows = [("index", st.path), ("articles", f"{st.articles:,}"), ("passages", f"{st.passages:,}"),
                 ("size", f"{st.size_bytes / 2**20:.1f} MB"), ("segments", str(st.segments)),
@@ -341,15 +347,21 @@ def main() -> None:
         sys.exit(e.code)
     except SystemExit:
         raise
+    except KeyboardInterrupt:  # before a command's own handler is in place (start-up)
+        err.print("searchkit: interrupted")
+        sys.exit(130)
     except Exception as e:  # noqa: BLE001 - the last line of defence against tracebacks
-        import click
-
-        if isinstance(e, click.exceptions.Abort):
-            err.print("searchkit: interrupted")
-            sys.exit(130)
-        if isinstance(e, click.ClickException):
-            e.show()
-            sys.exit(2)
+        # typer vendors click: its exceptions are typer's, not click's. Abort wraps Ctrl-C
+        # (or an EOFError from below); a usage error has format_message() and an exit code.
+        if type(e).__name__ == "Abort":
+            cause = e.__cause__ or e.__context__
+            if cause is None or isinstance(cause, KeyboardInterrupt):
+                err.print("searchkit: interrupted")
+                sys.exit(130)
+            e = cause  # a real error that click dressed up as Abort
+        elif isinstance(e, typer.TyperException) and hasattr(e, "format_message"):
+            command = getattr(getattr(e, "ctx", None), "command_path", "searchkit")
+            sys.exit(fail(e.format_message(), f"{command} --help", code=getattr(e, "exit_code", 2)).code)
         if os.environ.get("SEARCHKIT_DEBUG"):
             raise
         err.print(Text("searchkit: internal error: ", style="bold red").append(

@@ -36,6 +36,9 @@ from .schema import ENTITY_TABLE, SEARCH_FIELDS, article_facet, check_index_dir
 MAX_LIMIT = 10_000
 """Largest page of hits returned; bigger requests are clamped."""
 MAX_QUERY_CHARS = 2_000
+MAX_FUZZY_DISTANCE = 2
+"""Largest edit distance of ``word~N``: Whoosh builds a Levenshtein automaton whose size
+explodes with N (``border~8`` on a long word runs for minutes)."""
 PER_ARTICLE = 2
 """Passages shown per article unless collapsing is turned off."""
 BM25_B = 0.75
@@ -101,12 +104,24 @@ class SearchIndex:
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = check_index_dir(path)
-        try:
-            self._ix = windex.open_dir(str(self.path), readonly=True)
-        except Exception as e:  # noqa: BLE001 - whoosh raises many types for a damaged index
-            raise SearchkitError(f"cannot open the index at {self.path}: {_one_line(e)}",
-                                 hint="rebuild it: searchkit ingest --rebuild PATH") from e
-        self._searcher = self._ix.searcher(weighting=RobertsonBM25F(B=BM25_B, K1=BM25_K1))
+        for attempt in range(5):
+            try:
+                self._ix = windex.open_dir(str(self.path), readonly=True)
+                self._searcher = self._ix.searcher(weighting=RobertsonBM25F(B=BM25_B, K1=BM25_K1))
+                # The searcher's own schema: FileIndex.schema re-reads the newest table of
+                # contents on every access, which a concurrent commit may just have deleted.
+                self._schema = self._searcher.schema
+                break
+            except FileNotFoundError as e:
+                # A concurrent ingest committed between our reading the table of contents and
+                # opening its segments (and removed the old ones): read the new one.
+                if attempt == 4:
+                    raise SearchkitError(f"cannot open the index at {self.path}: {_one_line(e)}",
+                                         hint="an ingest is committing; try again") from e
+                time.sleep(0.05 * (attempt + 1))
+            except Exception as e:  # noqa: BLE001 - whoosh raises many types (EOFError too) for a damaged index
+                raise SearchkitError(f"cannot open the index at {self.path}: {_one_line(e)}",
+                                     hint="rebuild it: searchkit ingest --rebuild PATH") from e
         self._table: EntityTable | None = None
 
     # -- lifecycle --------------------------------------------------------------------------
@@ -154,21 +169,25 @@ class SearchIndex:
             raise QuerySyntax(f"query is {len(text):,} characters long; the limit is {MAX_QUERY_CHARS:,}")
         if not text or text == "*":
             return Q.Every()
-        _check_syntax(text, self._ix.schema)
+        _check_syntax(text, self._schema)
         if operator not in ("and", "or"):
             raise QuerySyntax(f"operator must be 'and' or 'or', not {operator!r}")
         # A plain OrGroup: BM25 already ranks passages with more of the words higher, and
         # OrGroup.factory's coordination made long OR queries 3.7x slower for no gain.
         group = AndGroup if operator == "and" else OrGroup
-        parser = MultifieldParser(list(SEARCH_FIELDS), self._ix.schema, group=group)
+        parser = MultifieldParser(list(SEARCH_FIELDS), self._schema, group=group)
         parser.add_plugin(FuzzyTermPlugin())
         try:
             q = parser.parse(text)
         except Exception as e:  # noqa: BLE001 - the parser raises assorted errors on odd input
             raise QuerySyntax(f"cannot parse the query: {_one_line(e)}") from e
+        for leaf in q.leaves():
+            if isinstance(leaf, Q.FuzzyTerm) and leaf.maxdist > MAX_FUZZY_DISTANCE:
+                raise QuerySyntax(f"fuzzy distance ~{leaf.maxdist} is too large; the limit is ~{MAX_FUZZY_DISTANCE}",
+                                  hint=f"{leaf.text}~1 or {leaf.text}~2")
         if q is Q.NullQuery or isinstance(q, type(Q.NullQuery)):
             raise QuerySyntax("the query has no searchable words (only stop words or punctuation?)")
-        return _weight_repeated_words(q, text, self._ix.schema)
+        return _weight_repeated_words(q, text, self._schema)
 
     def _filters(self, *, person: FilterValue, org: FilterValue, place: FilterValue, group: FilterValue,
                  site: FilterValue, since: str | None, until: str | None, in_article: bool) -> list[Q.Query]:
@@ -249,7 +268,7 @@ class SearchIndex:
         return Hit(
             rank=rank, score=float(score), passage_id=f["passage_id"], article_id=f["article_id"],
             ordinal=int(f.get("ordinal", 0)), text=text,
-            highlights=tuple(highlight_spans(self._ix.schema, text, terms)) if terms else (),
+            highlights=tuple(highlight_spans(self._schema, text, terms)) if terms else (),
             title=f.get("title"), site=f.get("site"), date=date.isoformat() if isinstance(date, datetime) else None,
             url=f.get("url"), path=f.get("path", ""), entities=self._stored_entities(f),
         )
@@ -375,7 +394,7 @@ class SearchIndex:
                 sites[f["site"]] += 1
             if isinstance(f.get("date"), datetime):
                 dates.append(f["date"])
-        size = sum(p.stat().st_size for p in self.path.iterdir() if p.is_file())
+        size = _folder_size(self.path)
         table = self.entity_table
         return IndexStats(
             path=str(self.path), articles=articles, passages=s.doc_count() - articles, size_bytes=size,
@@ -389,6 +408,19 @@ class SearchIndex:
 
 
 # --- helpers ------------------------------------------------------------------------------------
+
+def _folder_size(path: Path) -> int:
+    """Bytes in the index folder. A concurrent ingest's commit may delete a file between the
+    listing and its stat: that file no longer counts."""
+    total = 0
+    for p in path.iterdir():
+        try:
+            if p.is_file():
+                total += p.stat().st_size
+        except FileNotFoundError:
+            continue
+    return total
+
 
 _FIELD_REF = re.compile(r"(?<![\w\"])([A-Za-z_][A-Za-z0-9_]*):(?=[^\s])")
 

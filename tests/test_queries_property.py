@@ -143,9 +143,6 @@ def test_very_long_query_is_refused_in_one_line(index: Path) -> None:
     assert one_line_error(err) == "searchkit: error: query is 11,999 characters long; the limit is 2,000"
 
 
-@pytest.mark.xfail(strict=True, reason="search.py lets word~N through for any N; Whoosh's Levenshtein automaton "
-                                       "for ~8 on a long word takes minutes. Fixed by the search.py patch in the "
-                                       "reliability report (MAX_FUZZY_DISTANCE = 2)")
 def test_large_fuzzy_distance_is_refused_not_run(index: Path) -> None:
     try:
         proc = run_cli(["search", "--index", index, "--", "bordersecurity~9"], timeout=15)
@@ -169,8 +166,6 @@ def test_huge_limit_is_clamped(index: Path) -> None:
     assert doc["returned"] == doc["total"] <= 10_000
 
 
-@pytest.mark.xfail(strict=True, reason="typer vendors click, so cli.main misses click.ClickException and calls a "
-                                       "usage error an internal error; fixed by the cli.py patch in the reliability report")
 @pytest.mark.parametrize("argv", [["search", "-x"], ["search", "--limit", "0", "talks"],
                                   ["search", "--limit", "lots", "talks"], ["search", "--no-such-flag"], ["nosuchcmd"]])
 def test_usage_errors_are_one_line_and_not_internal(index: Path, argv: list[str]) -> None:

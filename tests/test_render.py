@@ -210,8 +210,6 @@ def test_cli_json_of_hostile_articles_round_trips(hostile_index: Path, fmt: str)
     assert any("[link=https://evil.example]productive[/link]" in h["text"] for h in hits)
 
 
-@pytest.mark.xfail(strict=True, reason="cli.py prints JSON through rich, which replaces :emoji: codes; "
-                                       "fixed by the cli.py patch in the reliability report (render.emit)")
 def test_cli_json_keeps_emoji_codes_literal(tmp_path: Path) -> None:
     inbox = tmp_path / "inbox"
     inbox.mkdir()
