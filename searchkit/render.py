@@ -172,7 +172,7 @@ def print_removed(console: Console, removed: Iterable[Removal]) -> None:
         line.append(f"[{inert(r.rule)}] ", style="red")
         line.append(inert(r.reason), style="italic")
         console.print(line)
-        console.print(Text("      " + one_line(r.text, 160), style="dim"))
+        print_indented(console, Text(one_line(r.text, 160), style="dim"), indent=6)
 
 
 def print_cleaned(console: Console, cleaned: Cleaned, *, removed: bool) -> None:
