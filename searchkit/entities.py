@@ -132,6 +132,7 @@ class _Candidate:
     end: int
     start_char: int
     end_char: int
+    text: str  # verbatim, as in the article: its text[start_char:end_char]
     form: str  # display form: "the E.U.’s" → "EU"
     key: str
     votes: Counter[str] = field(default_factory=Counter)
@@ -150,12 +151,13 @@ def _is_sentence_start(doc: Doc, i: int) -> bool:
 
 
 def _make_candidate(doc: Doc, start: int, end: int) -> _Candidate:
+    start_char = doc[start].idx
     end_char = doc[end - 1].idx + len(doc[end - 1].text)
     text = doc[start:end].text  # (doc.text would rebuild the whole text on every call)
-    bare = strip_possessive(text)  # a pre-tokenised "Clinton's" is one token
+    bare = strip_possessive(text)  # a pre-tokenised "Clinton's" is one token; a prefix of text
     end_char -= len(text) - len(bare)
     form = display_form(bare)
-    return _Candidate(start, end, doc[start].idx, end_char, form, name_key(form))
+    return _Candidate(start, end, start_char, end_char, bare, form, name_key(form))
 
 
 def _is_junk(c: _Candidate) -> bool:
@@ -717,10 +719,9 @@ def _canonical_name(cl: _Cluster) -> str:
 def _article_entities(doc: Doc, clusters: Sequence[_Cluster]) -> ArticleEntities:
     mentions = []
     entities = []
-    full_text = doc.text
     for cl in clusters:
         name, facet = _canonical_name(cl), cl.type
-        texts = [full_text[m.start_char : m.end_char] for m in cl.members]
+        texts = [m.text for m in cl.members]  # no doc.text: rebuilding it costs a pass over the doc
         for m, text in zip(cl.members, texts):
             mentions.append(Mention(m.start_char, m.end_char, text, name, facet))
         aliases = tuple(sorted(set(texts) - {name}))
