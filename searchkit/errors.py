@@ -7,6 +7,11 @@ library only ever need ``except SearchkitError``.
 from __future__ import annotations
 
 
+def describe(e: BaseException, limit: int = 300) -> str:
+    """A third-party exception as one short line for a message (its type when it says nothing)."""
+    return " ".join(str(e).split())[:limit] or type(e).__name__
+
+
 class SearchkitError(Exception):
     """Base class. ``str(err)`` is a complete one-line message; ``hint`` is optional advice."""
 

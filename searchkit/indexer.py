@@ -42,7 +42,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .errors import IndexLocked, IndexReadOnly, SearchkitError, SourceError
+from .errors import IndexLocked, IndexReadOnly, SearchkitError, SourceError, describe
 from .records import FACETS, Article, Entity, Metadata, Removal, Source
 
 _SURROGATES = re.compile(r"[\ud800-\udfff]")
@@ -116,7 +116,7 @@ def build_articles(sources: list[Source], extractor: Any) -> list[Article | tupl
             out.append((source.source_id, str(e)))
             continue
         except Exception as e:  # noqa: BLE001 - one bad page must never stop the run
-            out.append((source.source_id, f"cleaner failed: {type(e).__name__}: {_one_line(e)}"))
+            out.append((source.source_id, f"cleaner failed: {type(e).__name__}: {describe(e)}"))
             continue
         if not text.strip():
             out.append((source.source_id, "no article text left after cleaning"))
@@ -127,7 +127,7 @@ def build_articles(sources: list[Source], extractor: Any) -> list[Article | tupl
         tagged = list(extractor.extract_many([t for _, _, t in cleaned]))
     except SearchkitError:
         raise
-    except Exception as e:  # noqa: BLE001 - retry one at a time to isolate the bad text
+    except Exception:  # noqa: BLE001 - retry one at a time to isolate the bad text
         tagged = []
         for _, _, t in cleaned:
             try:
@@ -142,7 +142,7 @@ def build_articles(sources: list[Source], extractor: Any) -> list[Article | tupl
             continue
         (source, c, text), ents = next(results)
         if isinstance(ents, Exception):
-            final.append((source.source_id, f"entity extraction failed: {_one_line(ents)}"))
+            final.append((source.source_id, f"entity extraction failed: {describe(ents)}"))
             continue
         aid = article_id_for(source.source_id)
         passages = attach_entities(split_passages(aid, text), ents.mentions)
@@ -153,9 +153,6 @@ def build_articles(sources: list[Source], extractor: Any) -> list[Article | tupl
         ))
     return final
 
-
-def _one_line(e: BaseException) -> str:
-    return " ".join(str(e).split())[:300] or type(e).__name__
 
 
 _WORKER: dict[str, Any] = {}
@@ -252,7 +249,7 @@ def _open_or_create(index_dir: Path, rebuild: bool) -> Any:
         try:
             return windex.open_dir(str(index_dir))
         except Exception as e:  # noqa: BLE001 - whoosh raises many types for a damaged index
-            raise SearchkitError(f"cannot open the index at {index_dir}: {_one_line(e)}",
+            raise SearchkitError(f"cannot open the index at {index_dir}: {describe(e)}",
                                  hint="rebuild it: searchkit ingest --rebuild PATH") from e
     check_fresh = [c for c in index_dir.iterdir() if c.name not in ("README.md", "ingest.lock", MARKER)
                    and not c.name.startswith(("_MAIN_", "MAIN_"))]

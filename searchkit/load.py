@@ -32,7 +32,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import SourceError
+from .errors import SourceError, describe
 from .records import Source
 
 SUFFIXES = (".txt", ".text", ".html", ".htm", ".xhtml", ".jsonl", ".ndjson", ".json")
@@ -231,15 +231,12 @@ def _gunzip_capped(fh: io.BufferedReader) -> bytes:
         with gzip.GzipFile(fileobj=fh) as gz:
             return gz.read(MAX_FILE_BYTES + 1)
     except (OSError, EOFError, zlib.error) as e:
-        raise SourceError(f"corrupt gzip data: {_one_line(e)}") from e
+        raise SourceError(f"corrupt gzip data: {describe(e, 200)}") from e
 
 
 def file_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
-
-def _one_line(e: BaseException) -> str:
-    return " ".join(str(e).split())[:200] or type(e).__name__
 
 
 # --- decoding -------------------------------------------------------------------------------
@@ -497,7 +494,7 @@ def _jsonl_source(path: str, lineno: int, line: str, seen_ids: set[str]) -> Sour
     except json.JSONDecodeError as e:
         raise SourceError(f"malformed JSON: {e.msg.removesuffix(' at')} at column {e.colno}") from e
     except (ValueError, RecursionError) as e:
-        raise SourceError(f"malformed JSON: {_one_line(e)}") from e
+        raise SourceError(f"malformed JSON: {describe(e, 200)}") from e
     if not isinstance(obj, dict):
         raise SourceError("line is not a JSON object")
     kind, body = "text", None

@@ -51,7 +51,7 @@ def _surrogate_repr(m: re.Match[str]) -> str:
     return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else "\ufffd"
 
 
-def display_path(path: str) -> str:
+def relative_path(path: str) -> str:
     """A path relative to the current folder when it lies below it, else as stored."""
     try:
         rel = os.path.relpath(path)
@@ -116,7 +116,7 @@ def print_result(console: Console, result: SearchResult, *, show_entities: bool 
             head.append("  " + " · ".join(meta), style="green")
         head.append(f"  [{hit.score:.2f}]", style="dim")
         console.print(head)
-        print_indented(console, Text(f"{hit.passage_id}  {inert(display_path(hit.path))}", style="dim"))
+        print_indented(console, Text(f"{hit.passage_id}  {inert(relative_path(hit.path))}", style="dim"))
         print_indented(console, hit_text(hit))
         if show_entities and hit.entities:
             ents = Text("; ".join(f"{f}: {', '.join(inert(n) for n in names)}"

@@ -29,9 +29,9 @@ from whoosh.qparser import AndGroup, FuzzyTermPlugin, MultifieldParser, OrGroup
 from whoosh.scoring import BM25F
 
 from .aliases import EntityTable
-from .errors import NotFound, QuerySyntax, SearchkitError
+from .errors import NotFound, QuerySyntax, SearchkitError, describe
 from .records import FACETS, Article, Entity, Highlight, Hit, Passage, SearchResult
-from .schema import ENTITY_TABLE, SEARCH_FIELDS, article_facet, check_index_dir
+from .schema import ENTITY_TABLE, SCHEMA_VERSION, SEARCH_FIELDS, article_facet, check_index_dir
 
 MAX_LIMIT = 10_000
 """Largest page of hits returned; bigger requests are clamped."""
@@ -116,11 +116,11 @@ class SearchIndex:
                 # A concurrent ingest committed between our reading the table of contents and
                 # opening its segments (and removed the old ones): read the new one.
                 if attempt == 4:
-                    raise SearchkitError(f"cannot open the index at {self.path}: {_one_line(e)}",
+                    raise SearchkitError(f"cannot open the index at {self.path}: {describe(e)}",
                                          hint="an ingest is committing; try again") from e
                 time.sleep(0.05 * (attempt + 1))
             except Exception as e:  # noqa: BLE001 - whoosh raises many types (EOFError too) for a damaged index
-                raise SearchkitError(f"cannot open the index at {self.path}: {_one_line(e)}",
+                raise SearchkitError(f"cannot open the index at {self.path}: {describe(e)}",
                                      hint="rebuild it: searchkit ingest --rebuild PATH") from e
         self._table: EntityTable | None = None
 
@@ -180,7 +180,7 @@ class SearchIndex:
         try:
             q = parser.parse(text)
         except Exception as e:  # noqa: BLE001 - the parser raises assorted errors on odd input
-            raise QuerySyntax(f"cannot parse the query: {_one_line(e)}") from e
+            raise QuerySyntax(f"cannot parse the query: {describe(e)}") from e
         for leaf in q.leaves():
             if isinstance(leaf, Q.FuzzyTerm) and leaf.maxdist > MAX_FUZZY_DISTANCE:
                 raise QuerySyntax(f"fuzzy distance ~{leaf.maxdist} is too large; the limit is ~{MAX_FUZZY_DISTANCE}",
@@ -255,7 +255,7 @@ class SearchIndex:
         except SearchkitError:
             raise
         except Exception as e:  # noqa: BLE001 - keep whoosh internals away from the user
-            raise QuerySyntax(f"cannot run the query: {_one_line(e)}") from e
+            raise QuerySyntax(f"cannot run the query: {describe(e)}") from e
         suggestion = None
         if not hits and query.strip() and not isinstance(q, Q.Every):
             suggestion = self._suggest(q, query)
@@ -399,7 +399,7 @@ class SearchIndex:
         return IndexStats(
             path=str(self.path), articles=articles, passages=s.doc_count() - articles, size_bytes=size,
             segments=len(s.reader().leaf_readers()) if hasattr(s.reader(), "leaf_readers") else 1,
-            generation=self._ix.latest_generation(), schema_version=_schema_version(self.path),
+            generation=self._ix.latest_generation(), schema_version=SCHEMA_VERSION,
             sites=tuple(sites.most_common(10)),
             first_date=min(dates).date().isoformat() if dates else None,
             last_date=max(dates).date().isoformat() if dates else None,
@@ -539,16 +539,3 @@ def _as_list(values: FilterValue) -> list[str]:
         if len(v) > 200:
             raise QuerySyntax("a filter value is longer than 200 characters")
     return out
-
-
-def _schema_version(path: Path) -> int:
-    from .schema import MARKER
-
-    try:
-        return int(json.loads((path / MARKER).read_text(encoding="utf-8"))["schema_version"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return -1
-
-
-def _one_line(e: BaseException) -> str:
-    return " ".join(str(e).split())[:300] or type(e).__name__
