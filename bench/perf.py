@@ -156,8 +156,8 @@ def dump_articles(index: Path, out: Path) -> int:
 
 def searchkit_index_only(articles_file: Path, index: Path) -> dict[str, Any]:
     """searchkit's writer loop from ``indexer.ingest`` on ready-made articles: one writer,
-    a delete-then-add per article, a commit every ``DEFAULT_COMMIT_EVERY`` articles, then the
-    entity table. Bench-only use of indexer internals, to split ingest time into index vs the rest."""
+    a delete-then-add per article, a commit every ``DEFAULT_COMMIT_EVERY`` articles, the final
+    merge of small segments, then the entity table. Bench-only use of indexer internals, to split ingest time into index vs the rest."""
     import pickle
 
     use_repo_searchkit()
@@ -176,13 +176,14 @@ def searchkit_index_only(articles_file: Path, index: Path) -> dict[str, Any]:
         if writer is None:
             writer = ix.writer(limitmb=128)
         writer.delete_by_term("article_id", a.article_id)
-        indexer._add_article(writer, a, a.content_hash)
+        indexer._add_article(writer, a, indexer.FileStamp(a.content_hash, 1))
         n_passages += len(a.passages)
         if i % indexer.DEFAULT_COMMIT_EVERY == 0:
             writer.commit()
             writer = None
     if writer is not None:
         writer.commit()
+    indexer.merge_small_segments(ix)
     indexer.save_entity_table(ix, index)
     seconds = time.perf_counter() - t0
     return {"seconds": seconds, "passages": n_passages, "rss_mb": peak_rss_mb(), "rss_children_mb": 0.0}

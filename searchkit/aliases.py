@@ -344,6 +344,7 @@ class EntityTable:
 
     def __init__(self, groups: Mapping[str, Sequence[_Group]]) -> None:
         self._groups = {f: list(gs) for f, gs in groups.items()}
+        self._sorted: dict[str, list[tuple[str, tuple[str, ...], int]]] = {}
         self._by_value: dict[tuple[str, str], _Group] = {}
         self._by_key: dict[tuple[str, str], _Group] = {}
         self._by_surname: dict[tuple[str, str], list[_Group]] = defaultdict(list)
@@ -407,6 +408,16 @@ class EntityTable:
         """The index-wide name of a stored value (the value itself if the table lacks it)."""
         g = self._by_value.get((facet, stored_value))
         return g.name if g else stored_value
+
+    def groups(self, facet: str) -> list[tuple[str, tuple[str, ...], int]]:
+        """(name, stored values, passages) of each entity of a facet, most passages first.
+        The count sums its values' passages, so it bounds the passages naming the entity."""
+        cached = self._sorted.get(facet)
+        if cached is None:
+            cached = sorted(((g.name, tuple(g.values), g.count) for g in self._groups.get(facet, [])),
+                            key=lambda t: (-t[2], t[0]))
+            self._sorted[facet] = cached
+        return cached
 
     def entities(self, facet: str | None = None) -> list[Entity]:
         """One row per real entity, most mentioned first."""

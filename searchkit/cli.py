@@ -88,7 +88,7 @@ def ingest(
     wait: Annotated[float, typer.Option("--wait", min=0, help="Seconds to wait for another ingest's lock.")] = 5.0,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
-    commit_every: Annotated[int, typer.Option("--commit-every", min=1, hidden=True, help="Articles per commit (tests, tuning).")] = 500,
+    commit_every: Annotated[int, typer.Option("--commit-every", min=1, hidden=True, help="Articles per commit (tests, tuning).")] = 2000,
 ) -> None:
     """Add files and folders to the index; unchanged files are skipped.
 
@@ -123,14 +123,17 @@ def _progress(enabled: bool) -> Iterator[object]:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
     with Progress(
-        TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(), TextColumn("files"),
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[unit]}"),
         TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
         console=err, transient=True,
     ) as bar:
-        task = bar.add_task("ingest", total=None, rate="")
+        task = bar.add_task("ingest", total=None, rate="", unit="files")
         t0 = time.perf_counter()
 
         def update(event: str, done: int, total: int) -> None:
+            if event == "merge":  # the last step: fold the small index segments into one
+                bar.update(task, description="merging", completed=done, total=total, unit="segments", rate="")
+                return
             elapsed = max(time.perf_counter() - t0, 1e-6)
             bar.update(task, completed=done, total=total, rate=f"{done / elapsed:.1f} files/s")
 
@@ -178,6 +181,7 @@ def search(
     all_passages: Annotated[bool, typer.Option("--all-passages", help="Show every matching passage (default: at most 2 per article).")] = False,
     any_word: Annotated[bool, typer.Option("--any", help="Match any of the words (OR), ranking passages with more of them first.")] = False,
     facets: Annotated[bool, typer.Option("--facets", help="Also count entities over all matching passages.")] = False,
+    exact_count: Annotated[bool, typer.Option("--exact-count", help="Count every match (default: stop counting past 1,000).")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON document (see README for the fields).")] = False,
     as_jsonl: Annotated[bool, typer.Option("--jsonl", help="One JSON hit per line.")] = False,
 ) -> None:
@@ -195,7 +199,7 @@ def search(
             result = idx.search(
                 query, limit=limit, operator="or" if any_word else "and", person=person, org=org, place=place,
                 group=group, site=site, since=since, until=until, in_article=in_article,
-                collapse=not all_passages, facets=facets,
+                collapse=not all_passages, facets=facets, exact_total=exact_count,
             )
         if as_json:
             emit(out, result_json(result))

@@ -47,7 +47,12 @@ from .records import FACETS, Article, Entity, Metadata, Removal, Source
 
 _SURROGATES = re.compile(r"[\ud800-\udfff]")
 
-DEFAULT_COMMIT_EVERY = 500
+DEFAULT_COMMIT_EVERY = 2000
+"""Articles per commit: what a killed ingest can lose (about half a minute of work), and what
+sets the number of index segments before the final merge."""
+MAX_SEGMENTS = 3
+"""An ingest that leaves more segments merges the small ones (see :func:`merge_small_segments`):
+every query pays for each segment, ~0.4 ms at 170k passages."""
 BATCH_SIZE = 16
 """Articles per task sent to a worker: big enough for nlp.pipe batching, small enough to balance."""
 
@@ -88,7 +93,8 @@ class Interrupted(SearchkitError):
 
 
 ProgressCallback = Callable[[str, int, int], None]
-"""``progress(event, done, total)`` with event ``"files"``: files done out of total."""
+"""``progress(event, done, total)``: event ``"files"``, files done out of total; event
+``"merge"``, segments merged out of total at the end."""
 
 
 # --- building an article (runs in workers) ---------------------------------------------------
@@ -662,9 +668,59 @@ class _IngestRun:
             if prev["file_hash"] != stamp.file_hash or prev.get("file_sources") != stamp.sources:
                 _refresh_file_hash(self.get_writer(), self.ix, prev, stamp)
         self.commit()
-        with stop.deferred():
-            save_entity_table(self.ix, self.index_dir)
-            _final_counts(self.ix, report)
+        try:
+            merge_small_segments(self.ix, progress)
+        finally:  # an interrupted merge leaves the committed index as it was
+            with stop.deferred():
+                save_entity_table(self.ix, self.index_dir)
+                _final_counts(self.ix, report)
+
+
+def _segments_to_merge(segments: list[Any]) -> list[Any]:
+    """The segments an ingest merges at its end. Up to MAX_SEGMENTS, none (unless one holds
+    many deleted documents); past that, every segment under a quarter of the index: a fresh
+    ingest's commits are merged into one, while a few articles added to a big index only
+    fold the small segments together and never rewrite the big ones."""
+    churned = [s for s in segments if s.deleted_count() * 5 > s.doc_count_all()]
+    if len(segments) <= MAX_SEGMENTS:
+        return churned
+    total = sum(s.doc_count_all() for s in segments)
+    return [s for s in segments if s.doc_count_all() * 4 < total or s in churned]
+
+
+def merge_small_segments(ix: Any, progress: ProgressCallback | None = None) -> int:
+    """Merge the index's small segments into one, in a commit of its own; return how many.
+
+    Each commit of an ingest adds a segment, and Whoosh's own merging leaves a dozen for
+    200k passages; a query pays for every segment (matchers, columns, files to open): merged
+    into one, BBC x16 queries ran 1.6x faster (p50 10.9 → 6.7 ms)."""
+    from whoosh.reading import SegmentReader
+
+    small = _segments_to_merge(ix._segments())
+    if not small or (len(small) == 1 and not small[0].has_deletions()):
+        return 0
+    if progress:
+        progress("merge", 0, len(small))
+    ids = {s.segment_id() for s in small}
+
+    def policy(writer: Any, segments: list[Any]) -> list[Any]:
+        for seg in segments:
+            if seg.segment_id() in ids:
+                reader = SegmentReader(writer.storage, writer.schema, seg)
+                writer.add_reader(reader)
+                reader.close()
+        return [seg for seg in segments if seg.segment_id() not in ids]
+
+    writer = ix.writer(limitmb=128)
+    try:
+        writer.commit(mergetype=policy)
+    except BaseException:
+        with contextlib.suppress(Exception):
+            writer.cancel()
+        raise
+    if progress:
+        progress("merge", len(small), len(small))
+    return len(small)
 
 
 def _file_complete(old: dict[str, dict[str, Any]], fhash: str) -> bool:
@@ -675,20 +731,26 @@ def _file_complete(old: dict[str, dict[str, Any]], fhash: str) -> bool:
 
 
 def _refresh_file_hash(writer: Any, ix: Any, prev: dict[str, Any], stamp: FileStamp) -> None:
-    """Re-add an unchanged article's documents with a new file stamp (no re-cleaning, no NER)."""
+    """Re-add an unchanged article with a new file stamp (no re-cleaning, no NER), rebuilt
+    from its stored documents and written by :func:`_add_article` like any other, so that
+    fields the index does not store (the article-wide entity sets) are written again too."""
+    from .records import Passage
+
+    aid = prev["article_id"]
     with ix.searcher() as s:
-        docs = list(s.documents(article_id=prev["article_id"]))
-    writer.delete_by_term("article_id", prev["article_id"])
-    for d in docs:
-        if d.get("record"):
-            rec = json.loads(d["record"])
-            rec["file_hash"] = stamp.file_hash
-            rec["file_sources"] = stamp.sources
-            d["record"] = _record_json(rec)
-            d["kind"] = "article"
-        else:
-            d["kind"] = "passage"
-        writer.add_document(**d)
+        docs = list(s.documents(article_id=aid))
+    record = next((json.loads(d["record"]) for d in docs if d.get("record")), None)
+    if record is None:
+        return
+    md, removed, ents = load_record(record)
+    passages = sorted((Passage(aid, int(d["ordinal"]), int(d["start"]), int(d["end"]), d.get("text", ""),
+                               {f: tuple(v for v in d[f].split(",") if v) for f in FACETS if d.get(f)})
+                       for d in docs if "passage_id" in d), key=lambda p: p.ordinal)
+    text = "\n\n".join(p.text for p in passages)
+    article = Article(aid, record["source_id"], record["path"], record["content_hash"], text, md, removed, ents,
+                      tuple(passages))
+    writer.delete_by_term("article_id", aid)
+    _add_article(writer, article, stamp)
 
 
 def _final_counts(ix: Any, report: IngestReport) -> None:

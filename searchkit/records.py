@@ -180,7 +180,8 @@ class Hit:
 
 @dataclass(frozen=True)
 class SearchResult:
-    """A page of hits plus counts. ``total`` counts matching passages before collapsing."""
+    """A page of hits plus counts. ``total`` counts matching passages before collapsing;
+    when ``total_exact`` is False it is a lower bound (counting stopped there)."""
 
     query: str
     total: int
@@ -188,11 +189,13 @@ class SearchResult:
     facets: dict[str, tuple[tuple[str, int], ...]] | None = None
     suggestion: str | None = None
     elapsed_ms: float = 0.0
+    total_exact: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "query": self.query,
             "total": self.total,
+            "total_exact": self.total_exact,
             "returned": len(self.hits),
             "elapsed_ms": round(self.elapsed_ms, 2),
             "suggestion": self.suggestion,

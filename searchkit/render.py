@@ -126,7 +126,10 @@ def print_result(console: Console, result: SearchResult, *, show_entities: bool 
     if result.facets is not None:
         print_facets(console, result.facets)
     shown = len(result.hits)
-    summary = f"{result.total} passage{'s' if result.total != 1 else ''} matched"
+    if result.total_exact:
+        summary = f"{result.total:,} passage{'s' if result.total != 1 else ''} matched"
+    else:
+        summary = f"more than {result.total:,} passages matched"
     if shown < result.total:
         summary += f", {shown} shown"
     console.print(Text(f"{summary} ({result.elapsed_ms:.1f} ms)", style="dim"))

@@ -67,6 +67,15 @@ def test_jsonl_lines_are_tracked_one_by_one(tmp_path: Path) -> None:
     assert (report.new, report.updated, report.unchanged, report.articles) == (1, 1, 1, 3)
     again = searchkit.ingest([docs], index=index, workers=1)
     assert (again.new, again.updated, again.unchanged) == (0, 0, 3)
+    # the unchanged line was re-stamped, not re-read: its article-wide entity facets survive
+    unchanged_title = json.loads(lines[1])["title"]
+    with searchkit.open_index(index) as idx:
+        hits = idx.search("", limit=100, collapse=False).hits
+        aid = next(h.article_id for h in hits if h.title == unchanged_title)
+        article = idx.article(aid)
+        entity = article.entities[0]
+        found = idx.search("", limit=100, collapse=False, in_article=True, **{entity.type: entity.name}).hits
+        assert {h.passage_id for h in found} >= {p.passage_id for p in article.passages}
 
 
 def test_prune_drops_articles_whose_files_are_gone(tmp_path: Path) -> None:
@@ -103,3 +112,21 @@ def test_rebuild_starts_over_and_schema_mismatch_says_rebuild(tmp_path: Path) ->
     assert (report.new, report.articles) == (1, 1)
     with searchkit.open_index(index) as idx:
         assert idx.stats().articles == 1
+
+
+def test_an_ingest_ends_with_few_segments_and_the_same_results(tmp_path: Path) -> None:
+    from whoosh import index as windex
+
+    from searchkit.indexer import MAX_SEGMENTS
+
+    docs = _copy_corpus(tmp_path)
+    merged, one_commit = tmp_path / "merged", tmp_path / "one"
+    searchkit.ingest([docs], index=merged, workers=1, commit_every=1)  # a segment per article
+    searchkit.ingest([docs], index=one_commit, workers=1)
+    ix = windex.open_dir(str(merged))
+    assert len(ix._segments()) <= MAX_SEGMENTS
+    ix.close()
+    with searchkit.open_index(merged) as a, searchkit.open_index(one_commit) as b:
+        for q in ("border closure", "lukashenko OR belarus", '"european parliament"'):
+            assert [h.passage_id for h in a.search(q, limit=50).hits] == [h.passage_id for h in b.search(q, limit=50).hits]
+        assert a.stats().passages == b.stats().passages

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import searchkit
 from searchkit.errors import IndexMissing, NotAnIndex, NotFound, QuerySyntax
@@ -89,6 +91,52 @@ def test_facets_count_entities_over_all_matches(idx) -> None:  # type: ignore[no
     assert None not in places
 
 
+def test_total_counts_matching_passages_after_filters_before_collapsing(idx) -> None:  # type: ignore[no-untyped-def]
+    everything = idx.search("lukashenko OR belarus", limit=10_000, collapse=False)
+    assert everything.total_exact and everything.total == len(everything.hits)
+    collapsed = idx.search("lukashenko OR belarus", limit=1)
+    assert collapsed.total == everything.total and len(collapsed.hits) == 1
+    filtered = idx.search("lukashenko OR belarus", limit=10_000, collapse=False, person="navalny")
+    assert 0 < filtered.total == len(filtered.hits) < everything.total
+    for h in idx.search("lukashenko OR belarus", limit=100, person="lukashenko").hits:
+        assert "Alexander Lukashenko" in h.entities["person"]
+
+
+def test_collapsing_holds_with_filters(idx) -> None:  # type: ignore[no-untyped-def]
+    result = idx.search("lukashenko OR belarus OR border", limit=100, place="belarus")
+    per_article: dict[str, int] = {}
+    for h in result.hits:
+        per_article[h.article_id] = per_article.get(h.article_id, 0) + 1
+    assert result.hits and max(per_article.values()) <= 2
+
+
+def test_counting_stops_at_the_cap_unless_exact_is_asked(idx, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from searchkit import search as search_module
+
+    full = idx.search("lukashenko OR belarus OR border", exact_total=True)
+    assert full.total_exact and full.total > 3
+    monkeypatch.setattr(search_module, "COUNT_CAP", 3)
+    capped = idx.search("lukashenko OR belarus OR border")
+    assert (capped.total, capped.total_exact) == (3, False)
+    assert capped.to_dict()["total_exact"] is False
+    assert [h.passage_id for h in capped.hits] == [h.passage_id for h in full.hits]
+    exact = idx.search("lukashenko OR belarus OR border", exact_total=True)
+    assert (exact.total, exact.total_exact) == (full.total, True)
+
+
+def test_facet_counts_agree_whichever_way_they_are_counted(idx, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from searchkit import search as search_module
+
+    by_passage = idx.search("", facets=True).facets
+    monkeypatch.setattr(search_module, "FACET_SCAN_BELOW", 0)  # walk the entities' postings instead
+    by_entity = idx.search("", facets=True).facets
+    assert by_passage == by_entity
+    assert dict(by_entity["person"])["Alexander Lukashenko"] >= 3
+    monkeypatch.setattr(search_module, "FACET_TOP", 2)
+    top2 = idx.search("", facets=True).facets
+    assert all(list(top2[f]) == list(by_passage[f])[:2] for f in top2)
+
+
 def test_no_hits_suggests_a_close_term(idx) -> None:  # type: ignore[no-untyped-def]
     result = idx.search("lukashenka")
     assert result.hits == ()
@@ -145,3 +193,16 @@ def test_opening_a_missing_or_foreign_folder_is_a_clear_error(tmp_path: Path) ->
     (tmp_path / "junk.txt").write_text("not an index")
     with pytest.raises(NotAnIndex):
         searchkit.open_index(tmp_path)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("abcdeyzAEIÖÉß'’.-_ 0123456789\n,;")) | st.characters(), max_size=200))
+def test_highlighting_tokenises_exactly_as_the_index_does(text: str) -> None:
+    from searchkit.schema import build_schema
+    from searchkit.search import _token_stems
+
+    analyzer = build_schema()["text"].analyzer
+    fast = _token_stems(analyzer)
+    assert fast is not None
+    expected = [(t.startchar, t.endchar, t.text) for t in analyzer(text, chars=True, removestops=True)]
+    assert fast(text) == expected
