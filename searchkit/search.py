@@ -27,13 +27,13 @@ from typing import Any
 
 from whoosh import index as windex
 from whoosh import query as Q
-from whoosh import sorting
-from whoosh.collectors import CollapseCollector, FilterCollector, TopCollector
+from whoosh.collectors import FilterCollector, TopCollector
 from whoosh.matching.wrappers import RequireMatcher
 from whoosh.qparser import AndGroup, FuzzyTermPlugin, MultifieldParser, OrGroup
 from whoosh.scoring import BM25F
 
 from .aliases import EntityTable
+from .docsets import matching_docs, term_docs
 from .errors import NotFound, QuerySyntax, SearchkitError, describe
 from .records import FACETS, Article, Entity, Highlight, Hit, Passage, SearchResult
 from .schema import ENTITY_TABLE, SCHEMA_VERSION, SEARCH_FIELDS, article_facet, check_index_dir
@@ -280,25 +280,15 @@ class SearchIndex:
             # free; a broad one skips what cannot reach the top, and is counted separately,
             # up to COUNT_CAP (cheap: its matches are dense).
             count_in_search = docs is None and (exact_total or _expected_matches(matching, searcher.reader()) <= COUNT_CAP)
-            # Without block skipping and matcher replacement, the top collector sees (and so
-            # counts) every match; with them, it skips what cannot reach the top.
-            top = _TopCollector(limit, usequality=False, replace=0) if count_in_search else _TopCollector(limit)
-            collapser = CollapseCollector(top, _ArticleKey(self), PER_ARTICLE) if collapse else None
-            outer = collapser or top
-            if mask is not None:
-                outer = FilterCollector(outer, None, mask)
-            searcher.search_with_collector(matching, outer)
-            results = outer.results()
+            ranked, seen = self._ranked(matching, mask, limit, collapse, count_all=count_in_search)
             if docs is not None:
                 total, exact = len(docs), True
             elif count_in_search:
-                # the top collector saw every match but the ones collapsing turned away
-                total, exact = top.count() + (collapser.collapsed_total if collapser else 0), True
+                total, exact = seen, True
             else:
                 total, exact = self._count(matching, mask, None if exact_total else COUNT_CAP)
             term_set = _highlight_terms(q, searcher.reader()) if highlight else set()
-            hits = tuple(self._hit(i + 1, results.score(i) or 0.0, results.docnum(i), term_set)
-                         for i in range(results.scored_length()))
+            hits = tuple(self._hit(rank, score, docnum, term_set) for rank, (docnum, score) in enumerate(ranked, 1))
             facet_counts = self._facet_counts(docs) if docs is not None else None
         except SearchkitError:
             raise
@@ -310,10 +300,51 @@ class SearchIndex:
         return SearchResult(query, total, hits, facet_counts, suggestion, (time.perf_counter() - t0) * 1000,
                             total_exact=exact)
 
+    def _ranked(self, q: Q.Query, mask: Q.Query | None, limit: int, collapse: bool, *, count_all: bool
+                ) -> tuple[list[tuple[int, float]], int]:
+        """The top ``limit`` (docnum, score) pairs, at most PER_ARTICLE per article when
+        ``collapse``; and, with ``count_all``, how many passages matched.
+
+        Collapsing takes the top 2 x limit passages and keeps the first PER_ARTICLE of each
+        article, asking for 4x more in the rare case that leaves fewer than ``limit``. (Whoosh's
+        own collapsing works per matching passage and cost 2x the query on a common word.)
+        ``count_all`` turns off block skipping and matcher replacement, so the collector sees,
+        and counts, every match."""
+        want = limit * 2 if collapse else limit
+        while True:
+            top = TopCollector(want, usequality=False, replace=0) if count_all else TopCollector(want)
+            outer = FilterCollector(top, None, mask) if mask is not None else top
+            self._searcher.search_with_collector(q, outer)
+            results = outer.results()
+            ranked = [(results.docnum(i), float(results.score(i) or 0.0)) for i in range(results.scored_length())]
+            seen = top.count() if count_all else len(ranked)
+            if not collapse:
+                return ranked, seen
+            kept = self._collapse(ranked, limit)
+            if len(kept) >= limit or len(ranked) < want:
+                return kept, seen
+            want *= 4
+
+    def _collapse(self, ranked: list[tuple[int, float]], limit: int) -> list[tuple[int, float]]:
+        leaves = [(s.reader(), offset) for s, offset in self._searcher.leaf_searchers()]
+        starts = [offset for _, offset in leaves]
+        per_article: Counter[bytes] = Counter()
+        kept = []
+        for docnum, score in ranked:
+            reader, offset = leaves[bisect.bisect_right(starts, docnum) - 1]
+            key = self._column(reader, "article_id")[docnum - offset]
+            if key and per_article[key] >= PER_ARTICLE:
+                continue
+            per_article[key] += 1
+            kept.append((docnum, score))
+            if len(kept) == limit:
+                break
+        return kept
+
     def _matching_docs(self, q: Q.Query, mask: Q.Query | None) -> set[int]:
-        docs = set(self._searcher.docs_for_query(q))
+        docs = matching_docs(self._searcher, q)
         if mask is not None:
-            docs.difference_update(self._searcher.docs_for_query(mask))
+            docs -= matching_docs(self._searcher, mask)
         return docs
 
     def _count(self, q: Q.Query, mask: Q.Query | None, cap: int | None) -> tuple[int, bool]:
@@ -397,11 +428,11 @@ class SearchIndex:
             if len(best) >= FACET_TOP and bound < best[0][0]:
                 break  # every entity left is in fewer passages than the top's last one
             if len(values) == 1:
-                n = sum(map(docs.__contains__, _posting_ids(reader, facet, values[0])))
+                n = len(docs.intersection(term_docs(self._searcher, facet, values[0])))
             else:  # one passage may name an entity two ways: count it once
                 ids: set[int] = set()
                 for v in values:
-                    ids.update(_posting_ids(reader, facet, v))
+                    ids.update(term_docs(self._searcher, facet, v))
                 n = len(ids.intersection(docs))
             if not n:
                 continue
@@ -532,53 +563,6 @@ class _NoValues:
 _NO_VALUES = _NoValues()
 
 
-class _TopCollector(TopCollector):
-    """Whoosh's top-N collector, scoring each match once: collapsing asks for a document's
-    sort key (its score) and then collects it, which scores it again."""
-
-    _scored: tuple[int, int, float] = (-1, -1, 0.0)
-
-    def sort_key(self, sub_docnum: int) -> Any:
-        score = self.matcher.score()
-        self._scored = (self.offset, sub_docnum, score)
-        return 0 - score
-
-    def collect(self, sub_docnum: int) -> Any:
-        offset, docnum, score = self._scored
-        if offset != self.offset or docnum != sub_docnum:
-            score = self.matcher.score()
-        global_docnum = self.offset + sub_docnum
-        if self.final_fn:
-            score = self.final_fn(self.top_searcher, global_docnum, score)
-        return self._collect(global_docnum, score)
-
-
-class _ArticleKey(sorting.FacetType):
-    """The collapse key of a passage: its article id, read through the index's cached column
-    readers (Whoosh's own field facet opens a fresh column reader per segment per query)."""
-
-    def __init__(self, index: SearchIndex) -> None:
-        self._index = index
-
-    def categorizer(self, global_searcher: Any) -> sorting.Categorizer:
-        return _ArticleKeyer(self._index)
-
-
-class _ArticleKeyer(sorting.Categorizer):
-    def __init__(self, index: SearchIndex) -> None:
-        self._index = index
-        self._column: Any = None
-
-    def set_searcher(self, segment_searcher: Any, docoffset: int) -> None:
-        self._column = self._index._column(segment_searcher.reader(), "article_id")
-
-    def key_for(self, matcher: Any, segment_docnum: int) -> Any:
-        return self._column[segment_docnum]
-
-    def key_to_name(self, key: Any) -> Any:
-        return key
-
-
 class _RequireMatcher(RequireMatcher):
     """Whoosh's RequireMatcher, minus an assertion error: after skipping blocks of low
     quality, the scored side may already sit on the filter's current document."""
@@ -609,14 +593,6 @@ class _Desc(str):
 
     def __gt__(self, other: str) -> bool:
         return str.__lt__(self, other)
-
-
-def _posting_ids(reader: Any, fieldname: str, value: str) -> Any:
-    """Document numbers holding ``value`` in ``fieldname`` (deleted ones included)."""
-    try:
-        return reader.postings(fieldname, value).all_ids()
-    except Exception:  # noqa: BLE001 - TermNotFound: a value the table knows but no segment has
-        return ()
 
 
 def _expected_matches(q: Q.Query, reader: Any) -> float:
