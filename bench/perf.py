@@ -174,7 +174,7 @@ def searchkit_index_only(articles_file: Path, index: Path) -> dict[str, Any]:
     n_passages = 0
     for i, a in enumerate(articles, start=1):
         if writer is None:
-            writer = ix.writer(limitmb=128)
+            writer = indexer.new_writer(ix)
         writer.delete_by_term("article_id", a.article_id)
         indexer._add_article(writer, a, indexer.FileStamp(a.content_hash, 1))
         n_passages += len(a.passages)

@@ -123,6 +123,8 @@ class SearchIndex:
                 # The searcher's own schema: FileIndex.schema re-reads the newest table of
                 # contents on every access, which a concurrent commit may just have deleted.
                 self._schema = self._searcher.schema
+                self._columns = {}
+                self._open_segment_files()
                 break
             except FileNotFoundError as e:
                 # A concurrent ingest committed between our reading the table of contents and
@@ -135,7 +137,6 @@ class SearchIndex:
                 raise SearchkitError(f"cannot open the index at {self.path}: {describe(e)}",
                                      hint="rebuild it: searchkit ingest --rebuild PATH") from e
         self._table: EntityTable | None = None
-        self._columns: dict[tuple[int, str], tuple[Any, Any]] = {}
 
     # -- lifecycle --------------------------------------------------------------------------
     def close(self) -> None:
@@ -149,11 +150,39 @@ class SearchIndex:
 
     def refresh(self) -> None:
         """See the latest commit of a concurrent ingest."""
-        new = self._searcher.refresh()
-        if new is not self._searcher:
-            self._searcher = new
-            self._table = None
-            self._columns = {}
+        for attempt in range(5):
+            try:
+                new = self._searcher.refresh()
+                if new is not self._searcher:
+                    self._searcher = new
+                    self._table = None
+                    self._columns = {}
+                    self._open_segment_files()
+                return
+            except FileNotFoundError as e:  # another commit landed meanwhile: read the newest
+                if attempt == 4:
+                    raise SearchkitError(f"cannot reopen the index at {self.path}: {describe(e)}",
+                                         hint="an ingest is committing; try again") from e
+                time.sleep(0.05 * (attempt + 1))
+
+    def _open_segment_files(self) -> None:
+        """Open now every segment file a search may read later. Segments are kept as separate
+        files (see ``indexer.new_writer``), which Whoosh opens lazily; a concurrent ingest may
+        merge a segment away and delete its files, and a file already open stays readable."""
+        for sub, _ in self._searcher.leaf_searchers():
+            reader = sub.reader()
+            if not reader.doc_count_all():
+                continue
+            try:
+                reader.stored_fields(0)
+                for fieldname in SEARCH_FIELDS:
+                    reader.doc_field_length(0, fieldname)
+            except TypeError as e:  # Whoosh found no file for a column it expected
+                raise FileNotFoundError(f"a segment file is gone: {describe(e)}") from e
+            if not reader.has_column("article_id"):
+                raise FileNotFoundError("a segment's article_id column is gone")
+            for fieldname in ("article_id", *FACETS):
+                self._column(reader, fieldname)
 
     def _column(self, segment_reader: Any, fieldname: str) -> Any:
         """A segment's column reader, kept for the life of the searcher: Whoosh reads a

@@ -100,6 +100,11 @@ def has_commit(index: Path) -> bool:
     return any(index.glob("_MAIN_*.toc"))
 
 
+def has_articles(index: Path) -> bool:
+    """A commit after the one that created the index (which holds no articles)."""
+    return any(int(p.stem.rsplit("_", 1)[-1]) >= 1 for p in index.glob("_MAIN_*.toc"))
+
+
 LIBRARY_INGEST = """
 import sys
 from searchkit.indexer import Interrupted, ingest
