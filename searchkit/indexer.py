@@ -347,9 +347,12 @@ def _add_article(writer: Any, a: Article, stamp: FileStamp) -> None:
     date = _parse_date(md.date)
     if date is not None:
         common["date"] = date
-    article_sets = {f: [e.name for e in a.entities if e.type == f] for f in FACETS}
+    # The article's whole entity set goes on its article document only; its passages follow
+    # it in document order (an article and its passages are added together, and a merge keeps
+    # a segment's order), which is how `--in-article` finds them (search.article_passages).
+    article_sets = {article_facet(f): keyword_value([e.name for e in a.entities if e.type == f]) for f in FACETS}
     writer.add_document(kind="article", record=_record_json(article_record(a, stamp.file_hash, stamp.sources)),
-                        **common)
+                        **common, **{k: v for k, v in article_sets.items() if v})
     for p in a.passages:
         doc = dict(common)
         doc.update(kind="passage", passage_id=p.passage_id, ordinal=p.ordinal, start=p.start, end=p.end,
@@ -359,8 +362,6 @@ def _add_article(writer: Any, a: Article, stamp: FileStamp) -> None:
         for f in FACETS:
             if p.entities.get(f):
                 doc[f] = keyword_value(p.entities[f])
-            if article_sets[f]:
-                doc[article_facet(f)] = keyword_value(article_sets[f])
         writer.add_document(**doc)
 
 

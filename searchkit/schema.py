@@ -22,7 +22,7 @@ from whoosh.lang import porter2
 from .errors import IndexMissing, NotAnIndex, SchemaMismatch
 from .records import FACETS
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 MARKER = "searchkit.json"
 ENTITY_TABLE = "entities.json"
 LOCK = "ingest.lock"
@@ -30,7 +30,7 @@ TITLE_BOOST = 2.0
 
 
 def article_facet(facet: str) -> str:
-    """The field holding an article's whole entity set, copied onto each of its passages."""
+    """The field holding an article's whole entity set, on its ``article`` document."""
     return f"article_{facet}"
 
 

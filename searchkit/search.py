@@ -124,6 +124,7 @@ class SearchIndex:
                 # contents on every access, which a concurrent commit may just have deleted.
                 self._schema = self._searcher.schema
                 self._columns = {}
+                self._starts: list[int] | None = None
                 self._open_segment_files()
                 break
             except FileNotFoundError as e:
@@ -157,6 +158,7 @@ class SearchIndex:
                     self._searcher = new
                     self._table = None
                     self._columns = {}
+                    self._starts = None
                     self._open_segment_files()
                 return
             except FileNotFoundError as e:  # another commit landed meanwhile: read the newest
@@ -245,13 +247,22 @@ class SearchIndex:
         return _weight_repeated_words(q, text, self._schema)
 
     def _filters(self, *, person: FilterValue, org: FilterValue, place: FilterValue, group: FilterValue,
-                 site: FilterValue, since: str | None, until: str | None, in_article: bool) -> list[Q.Query]:
+                 site: FilterValue, since: str | None, until: str | None, in_article: bool
+                 ) -> tuple[list[Q.Query], set[int] | None]:
+        """Filter queries, and with ``in_article`` the set of passages whose articles name
+        every filtered entity (None when there is no such filter)."""
         out: list[Q.Query] = []
+        allowed: set[int] | None = None
         for facet, values in zip(FACETS, (person, org, place, group)):
             for value in _as_list(values):
                 stored = self.entity_table.expand(facet, value)
-                fieldname = article_facet(facet) if in_article else facet
-                out.append(Q.Or([Q.Term(fieldname, v) for v in sorted(stored)]) if stored else Q.NullQuery)
+                if not stored:
+                    out.append(Q.NullQuery)
+                elif in_article:
+                    passages = self.article_passages(Q.Or([Q.Term(article_facet(facet), v) for v in sorted(stored)]))
+                    allowed = passages if allowed is None else allowed & passages
+                else:
+                    out.append(Q.Or([Q.Term(facet, v) for v in sorted(stored)]))
         sites = _as_list(site)
         if sites:
             out.append(Q.Or([Q.Term("site", s.strip().lower()) for s in sites]))
@@ -261,7 +272,23 @@ class SearchIndex:
             if start and end and start > end:
                 raise QuerySyntax(f"--since {since} is after --until {until}")
             out.append(Q.DateRange("date", start, end))
+        return out, allowed
+
+    def article_passages(self, article_query: Q.Query) -> set[int]:
+        """The passages of the articles whose ``article`` documents match ``article_query``:
+        those that follow each one in document order, up to the next article."""
+        starts = self._article_starts()
+        end_all = self._searcher.doc_count_all()
+        out: set[int] = set()
+        for a in matching_docs(self._searcher, article_query):
+            i = bisect.bisect_right(starts, a)
+            out.update(range(a + 1, starts[i] if i < len(starts) else end_all))
         return out
+
+    def _article_starts(self) -> list[int]:
+        if self._starts is None:
+            self._starts = sorted(term_docs(self._searcher, "kind", "article"))
+        return self._starts
 
     # -- searching --------------------------------------------------------------------------
     def search(
@@ -293,9 +320,9 @@ class SearchIndex:
         t0 = time.perf_counter()
         limit = max(1, min(int(limit), MAX_LIMIT))
         q = self.parse_query(query, operator)
-        filters = self._filters(person=person, org=org, place=place, group=group, site=site,
-                                since=since, until=until, in_article=in_article)
-        if any(f is Q.NullQuery for f in filters):
+        filters, allowed = self._filters(person=person, org=org, place=place, group=group, site=site,
+                                         since=since, until=until, in_article=in_article)
+        if any(f is Q.NullQuery for f in filters) or allowed == set():
             return SearchResult(query, 0, (), {f: () for f in FACETS} if facets else None, None,
                                 (time.perf_counter() - t0) * 1000)
         # Require: the filters narrow the matches (and drive the intersection, skipping ahead
@@ -304,18 +331,21 @@ class SearchIndex:
         mask = Q.Term("kind", "article") if _may_match_articles(q) else None
         try:
             searcher = self._searcher
-            docs = self._matching_docs(matching, mask) if facets else None
+            docs = self._matching_docs(matching, mask, allowed) if facets else None
             # A query expected to match few passages is scored in full, which counts them for
             # free; a broad one skips what cannot reach the top, and is counted separately,
             # up to COUNT_CAP (cheap: its matches are dense).
-            count_in_search = docs is None and (exact_total or _expected_matches(matching, searcher.reader()) <= COUNT_CAP)
-            ranked, seen = self._ranked(matching, mask, limit, collapse, count_all=count_in_search)
+            expected = _expected_matches(matching, searcher.reader())
+            if allowed is not None:
+                expected *= len(allowed) / max(1, searcher.doc_count_all())
+            count_in_search = docs is None and (exact_total or expected <= COUNT_CAP)
+            ranked, seen = self._ranked(matching, mask, allowed, limit, collapse, count_all=count_in_search)
             if docs is not None:
                 total, exact = len(docs), True
             elif count_in_search:
                 total, exact = seen, True
             else:
-                total, exact = self._count(matching, mask, None if exact_total else COUNT_CAP)
+                total, exact = self._count(matching, mask, allowed, None if exact_total else COUNT_CAP)
             term_set = _highlight_terms(q, searcher.reader()) if highlight else set()
             hits = tuple(self._hit(rank, score, docnum, term_set) for rank, (docnum, score) in enumerate(ranked, 1))
             facet_counts = self._facet_counts(docs) if docs is not None else None
@@ -329,8 +359,8 @@ class SearchIndex:
         return SearchResult(query, total, hits, facet_counts, suggestion, (time.perf_counter() - t0) * 1000,
                             total_exact=exact)
 
-    def _ranked(self, q: Q.Query, mask: Q.Query | None, limit: int, collapse: bool, *, count_all: bool
-                ) -> tuple[list[tuple[int, float]], int]:
+    def _ranked(self, q: Q.Query, mask: Q.Query | None, allowed: set[int] | None, limit: int, collapse: bool,
+                *, count_all: bool) -> tuple[list[tuple[int, float]], int]:
         """The top ``limit`` (docnum, score) pairs, at most PER_ARTICLE per article when
         ``collapse``; and, with ``count_all``, how many passages matched.
 
@@ -342,7 +372,7 @@ class SearchIndex:
         want = limit * 2 if collapse else limit
         while True:
             top = TopCollector(want, usequality=False, replace=0) if count_all else TopCollector(want)
-            outer = FilterCollector(top, None, mask) if mask is not None else top
+            outer = FilterCollector(top, allowed, mask) if mask is not None or allowed is not None else top
             self._searcher.search_with_collector(q, outer)
             results = outer.results()
             ranked = [(results.docnum(i), float(results.score(i) or 0.0)) for i in range(results.scored_length())]
@@ -370,18 +400,21 @@ class SearchIndex:
                 break
         return kept
 
-    def _matching_docs(self, q: Q.Query, mask: Q.Query | None) -> set[int]:
+    def _matching_docs(self, q: Q.Query, mask: Q.Query | None, allowed: set[int] | None) -> set[int]:
         docs = matching_docs(self._searcher, q)
         if mask is not None:
             docs -= matching_docs(self._searcher, mask)
+        if allowed is not None:
+            docs &= allowed
         return docs
 
-    def _count(self, q: Q.Query, mask: Q.Query | None, cap: int | None) -> tuple[int, bool]:
+    def _count(self, q: Q.Query, mask: Q.Query | None, allowed: set[int] | None, cap: int | None
+               ) -> tuple[int, bool]:
         """Matching passages, counted up to ``cap``: (count, exact)."""
-        masked = set(self._searcher.docs_for_query(mask)) if mask is not None else ()
+        masked = matching_docs(self._searcher, mask) if mask is not None else ()
         n = 0
         for d in self._searcher.docs_for_query(q):
-            if d in masked:
+            if d in masked or (allowed is not None and d not in allowed):
                 continue
             n += 1
             if cap is not None and n > cap:

@@ -206,3 +206,18 @@ def test_highlighting_tokenises_exactly_as_the_index_does(text: str) -> None:
     assert fast is not None
     expected = [(t.startchar, t.endchar, t.text) for t in analyzer(text, chars=True, removestops=True)]
     assert fast(text) == expected
+
+
+def test_passages_follow_their_article_document(corpus_index: Path) -> None:
+    """The order --in-article relies on: each article document, then its passages."""
+    from whoosh import index as windex
+
+    ix = windex.open_dir(str(corpus_index))
+    with ix.searcher() as s:
+        current = None
+        for docnum, fields in enumerate(s.reader().all_stored_fields()):
+            if "record" in fields:
+                current = fields["article_id"]
+            else:
+                assert fields["article_id"] == current, docnum
+    ix.close()
