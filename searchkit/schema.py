@@ -52,8 +52,8 @@ def build_schema() -> fields.Schema:
         end=fields.STORED(),
         text=fields.TEXT(analyzer=analyzer, stored=True, phrase=True),
         title=fields.TEXT(analyzer=analyzer, stored=True, field_boost=TITLE_BOOST),
-        path=fields.ID(stored=True),
-        source_id=fields.ID(stored=True),
+        path=fields.STORED(),  # stored, not indexed: shown and read back, never searched
+        source_id=fields.STORED(),
         site=fields.KEYWORD(stored=True, lowercase=True, commas=True),
         url=fields.STORED(),
         date=fields.DATETIME(stored=True, sortable=True),
