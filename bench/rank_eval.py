@@ -30,6 +30,8 @@ from _common import (DEFAULT_DATA, Collection, Table, evaluate, load_collection,
                      machine_line, query_terms, use_repo_searchkit)
 from engines import PEERS, Engine  # noqa: E402
 
+use_repo_searchkit()  # before anything imports searchkit (ranking_variants does): this checkout's, not an installed one
+
 DEPTH = 100  # documents ranked per query (MAP@100)
 
 
