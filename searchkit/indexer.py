@@ -327,7 +327,7 @@ def _parse_date(value: str | None) -> datetime | None:
 
 def _add_article(writer: Any, a: Article, stamp: FileStamp) -> None:
     from .load import display_path
-    from .schema import article_facet, keyword_value
+    from .schema import ARTICLE_FIELD, article_body, article_facet, keyword_value
 
     md = a.metadata
     # Indexed fields must be valid Unicode; the exact path (maybe with surrogate escapes)
@@ -342,8 +342,10 @@ def _add_article(writer: Any, a: Article, stamp: FileStamp) -> None:
     if date is not None:
         common["date"] = date
     article_sets = {f: [e.name for e in a.entities if e.type == f] for f in FACETS}
+    # Only the article document gets the whole text (body): the passages carry it piecewise.
+    body = {ARTICLE_FIELD: article_body(md.title, (p.text for p in a.passages))}
     writer.add_document(kind="article", record=_record_json(article_record(a, stamp.file_hash, stamp.sources)),
-                        **common)
+                        **common, **body)
     for p in a.passages:
         doc = dict(common)
         doc.update(kind="passage", passage_id=p.passage_id, ordinal=p.ordinal, start=p.start, end=p.end,
@@ -676,9 +678,12 @@ def _file_complete(old: dict[str, dict[str, Any]], fhash: str) -> bool:
 
 def _refresh_file_hash(writer: Any, ix: Any, prev: dict[str, Any], stamp: FileStamp) -> None:
     """Re-add an unchanged article's documents with a new file stamp (no re-cleaning, no NER)."""
+    from .schema import ARTICLE_FIELD, article_body
+
     with ix.searcher() as s:
         docs = list(s.documents(article_id=prev["article_id"]))
     writer.delete_by_term("article_id", prev["article_id"])
+    passages = sorted((d for d in docs if not d.get("record")), key=lambda d: d.get("ordinal", 0))
     for d in docs:
         if d.get("record"):
             rec = json.loads(d["record"])
@@ -686,6 +691,9 @@ def _refresh_file_hash(writer: Any, ix: Any, prev: dict[str, Any], stamp: FileSt
             rec["file_sources"] = stamp.sources
             d["record"] = _record_json(rec)
             d["kind"] = "article"
+            # body is not stored: rebuild it from the stored passages, as _add_article built it.
+            title = (rec.get("metadata") or {}).get("title")
+            d[ARTICLE_FIELD] = article_body(title, (p.get("text", "") for p in passages))
         else:
             d["kind"] = "passage"
         writer.add_document(**d)
