@@ -328,7 +328,7 @@ class SearchIndex:
         """
         article_of = self._article_id_column()
         hits = [(score, docnum, article_of[docnum]) for docnum, score in ranked]
-        article_doc = self._article_docnums({a for _, _, a in hits})
+        article_doc = self._article_docnums(hits, article_of)
         hits = self._add_scores(hits, article_doc, words, passages=False)
         if operator == "or" and len(words) >= FEEDBACK_MIN_WORDS and _plain_words_only(q):
             top: dict[str, float] = {}  # article id -> its best hit's score, best first
@@ -376,15 +376,27 @@ class SearchIndex:
                         i += 1
         return scores
 
-    def _article_docnums(self, article_ids: set[str]) -> dict[str, int]:
+    def _article_docnums(self, hits: list[tuple[float, int, str]], article_of: Any) -> dict[str, int]:
         """article id -> the docnum of its ``kind=article`` document (the one with a body)."""
         reader = self._searcher.reader()
+        first: dict[str, int] = {}  # each article's first hit
+        for _, docnum, a in hits:
+            first[a] = min(docnum, first.get(a, docnum))
         out: dict[str, int] = {}
-        for a in article_ids:
-            for docnum in reader.postings("article_id", a).all_ids():  # the article and its passages
+        for a, docnum in first.items():
+            # The indexer adds an article's document just before its passages: walk back from
+            # the hit while the documents are the same article's. Only a lookup of the
+            # article's documents finds it if the index is laid out otherwise.
+            while docnum >= 0 and article_of[docnum] == a:
                 if reader.doc_field_length(docnum, ARTICLE_FIELD):
                     out[a] = docnum
                     break
+                docnum -= 1
+            else:
+                for docnum in reader.postings("article_id", a).all_ids():  # the article and its passages
+                    if reader.doc_field_length(docnum, ARTICLE_FIELD):
+                        out[a] = docnum
+                        break
         return out
 
     def _article_id_column(self) -> Any:
