@@ -30,6 +30,8 @@ from _common import (DEFAULT_DATA, Collection, Table, evaluate, load_collection,
                      machine_line, query_terms, use_repo_searchkit)
 from engines import PEERS, Engine  # noqa: E402
 
+use_repo_searchkit()  # before anything imports searchkit (ranking_variants does): this checkout's, not an installed one
+
 DEPTH = 100  # documents ranked per query (MAP@100)
 
 
@@ -40,7 +42,7 @@ class SearchkitEngine(Engine):
     in for this engine's ingest and search only (measurement, not runtime code)."""
 
     name = "searchkit"
-    _built: dict[tuple[str, bool, bool], Path] = {}  # (collection, porter2, hybrid) -> folder
+    _built: dict[str, Path] = {}  # collection -> folder (no variant changes the index)
 
     def __init__(self, variant: str = "as-is", **search_options: Any) -> None:
         from ranking_variants import VARIANTS
@@ -55,8 +57,8 @@ class SearchkitEngine(Engine):
         from ranking_variants import applied
 
         records = list(records)
-        key = (path.name.split("-")[0], self.knobs.get("stemmer") == "porter2", bool(self.knobs.get("hybrid")))
-        if key in self._built:  # same index shape: reuse it, only the query side differs
+        key = path.name.split("-")[0]
+        if key in self._built:  # same index: reuse it, only the query side differs
             self._line_to_id = {n: r["id"] for n, r in enumerate(records, start=1)}
             self._path = self._built[key]
             return len(records)

@@ -333,7 +333,7 @@ def _parse_date(value: str | None) -> datetime | None:
 
 def _add_article(writer: Any, a: Article, stamp: FileStamp) -> None:
     from .load import display_path
-    from .schema import article_facet, keyword_value
+    from .schema import ARTICLE_FIELD, article_body, article_facet, keyword_value
 
     md = a.metadata
     # Indexed fields must be valid Unicode; the exact path (maybe with surrogate escapes)
@@ -347,12 +347,14 @@ def _add_article(writer: Any, a: Article, stamp: FileStamp) -> None:
     date = _parse_date(md.date)
     if date is not None:
         common["date"] = date
-    # The article's whole entity set goes on its article document only; its passages follow
-    # it in document order (an article and its passages are added together, and a merge keeps
-    # a segment's order), which is how `--in-article` finds them (search.article_passages).
+    # The article's whole entity set and its whole text (body) go on its article document
+    # only; its passages follow it in document order (an article and its passages are added
+    # together, and a merge keeps a segment's order), which is how `--in-article` finds them
+    # (search.article_passages) and how re-ranking finds an article's body.
     article_sets = {article_facet(f): keyword_value([e.name for e in a.entities if e.type == f]) for f in FACETS}
+    body = {ARTICLE_FIELD: article_body(md.title, (p.text for p in a.passages))}
     writer.add_document(kind="article", record=_record_json(article_record(a, stamp.file_hash, stamp.sources)),
-                        **common, **{k: v for k, v in article_sets.items() if v})
+                        **common, **body, **{k: v for k, v in article_sets.items() if v})
     for p in a.passages:
         doc = dict(common)
         doc.update(kind="passage", passage_id=p.passage_id, ordinal=p.ordinal, start=p.start, end=p.end,

@@ -5,7 +5,8 @@ when the index is created), ``entities.json`` (the index-wide entity table, rebu
 ingest) and ``ingest.lock``. Two kinds of Whoosh documents live in it: one ``passage`` per
 searchable paragraph, and one ``article`` per source article, which holds what ``show`` and
 incremental ingest need (metadata, removed blocks, hashes) in a stored JSON field and is never
-matched by a text query.
+matched by a text query. The article document also indexes the whole article (title and clean
+text) in ``body``, which search reads only to re-rank the passages it found (never to match).
 """
 
 from __future__ import annotations
@@ -51,6 +52,9 @@ def build_schema() -> fields.Schema:
         start=fields.STORED(),
         end=fields.STORED(),
         text=fields.TEXT(analyzer=analyzer, stored=True, phrase=True),
+        # The whole article on its kind=article document, scored to re-rank passages; no
+        # positions, no vector, not stored (the passages are): +32% index size on BBC news.
+        body=fields.TEXT(analyzer=analyzer, stored=False, phrase=False),
         title=fields.TEXT(analyzer=analyzer, stored=True, field_boost=TITLE_BOOST),
         path=fields.STORED(),  # stored, not indexed: shown and read back, never searched
         source_id=fields.STORED(),
@@ -64,6 +68,14 @@ def build_schema() -> fields.Schema:
 
 SEARCH_FIELDS = ("text", "title")
 """Fields a bare query word searches (BM25F over both)."""
+
+ARTICLE_FIELD = "body"
+"""The whole-article field of ``kind=article`` documents; never in :data:`SEARCH_FIELDS`."""
+
+
+def article_body(title: str | None, passage_texts: Any) -> str:
+    """What ``body`` holds: the title, then every passage (together, the clean text's words)."""
+    return "\n\n".join([title or "", *passage_texts])
 
 
 def keyword_value(names: Any) -> str:

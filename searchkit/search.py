@@ -3,10 +3,13 @@
 This module is the query path: it imports Whoosh and searchkit's own light modules only —
 never spaCy, bs4 or lxml — so that ``searchkit search`` starts fast.
 
-Ranking is BM25F over passage text and title (title boosted). Entity filters match the
-passage's own entities by default (``in_article=True`` widens them to the article's set);
-a filter value is expanded through the index-wide entity table, so any alias, any case
-and a bare surname all work.
+Ranking is BM25F over passage text and title (title boosted), then the top passages are
+re-ranked with their whole article's BM25 score, so that a passage of an article about the
+query outranks an equally good passage that only mentions it in passing; long OR queries
+(natural-language questions) get one round of pseudo-relevance feedback. Entity filters
+match the passage's own entities by default (``in_article=True`` widens them to the
+article's set); a filter value is expanded through the index-wide entity table, so any
+alias, any case and a bare surname all work.
 """
 
 from __future__ import annotations
@@ -30,13 +33,14 @@ from whoosh import query as Q
 from whoosh.collectors import FilterCollector, TopCollector
 from whoosh.matching.wrappers import RequireMatcher
 from whoosh.qparser import AndGroup, FuzzyTermPlugin, MultifieldParser, OrGroup
-from whoosh.scoring import BM25F
+from whoosh.reading import TermNotFound
+from whoosh.scoring import BM25F, BM25FScorer
 
 from .aliases import EntityTable
 from .docsets import matching_docs, term_docs
 from .errors import NotFound, QuerySyntax, SearchkitError, describe
 from .records import FACETS, Article, Entity, Highlight, Hit, Passage, SearchResult
-from .schema import ENTITY_TABLE, SCHEMA_VERSION, SEARCH_FIELDS, article_facet, check_index_dir
+from .schema import ARTICLE_FIELD, ENTITY_TABLE, SCHEMA_VERSION, SEARCH_FIELDS, article_facet, check_index_dir
 
 MAX_LIMIT = 10_000
 """Largest page of hits returned; bigger requests are clamped."""
@@ -58,19 +62,67 @@ BM25_K1 = 1.5
 QUERY_K3 = 5.0
 """Saturation of repeated query words: a word said twice weighs 2*6/7, not 1 (nor 2)."""
 
+# Re-ranking and feedback (bench/README.md, "Ranking results": chosen on Cranfield, checked
+# on CISI and MED).
+RERANK_DEPTH = 100
+"""Collapsed passages re-ranked by their article's score for an OR query (``limit`` of them if
+more are asked): the natural-language questions of the ranking benchmark."""
+RERANK_DEPTH_AND = 3
+"""For an AND query (every word must match: a narrower set), a pool of this many pages of hits.
+A pool of 100 made short AND queries ~20% slower at BBC 1x (p50 2.75 -> 3.27 ms)."""
+ARTICLE_WEIGHT = 1.0
+"""A hit's score is its passage's BM25F plus this times its article's BM25 over ``body``."""
+FEEDBACK_MIN_WORDS = 4
+"""Pseudo-relevance feedback runs for OR queries of plain words with at least this many
+distinct words (a question, not a 1–3 word keyword search, which it would only slow down)."""
+FEEDBACK_ARTICLES = 10
+"""Top articles of the first ranking that the feedback words are drawn from."""
+FEEDBACK_WORDS = 10
+"""Words added to the query."""
+FEEDBACK_WEIGHT = 0.3
+"""Share of the expanded query's weight given to the added words (RM3's 1 - λ_original)."""
+FEEDBACK_MAX_DF = 0.1
+"""Words found in more than this share of the articles are never added (Anserini's RM3
+threshold: it keeps out the collection's own stop words without a list)."""
+
 
 class RobertsonBM25F(BM25F):
     """BM25F with Robertson–Spärck Jones idf, ``log(1 + (N - n + .5) / (n + .5))``.
 
     Whoosh's own idf differs in how it treats common terms; this one was chosen on
     Cranfield and checked on CISI and MED (bench/README.md, "Ranking results").
+    The whole-article field ``body`` lives on article documents only, so its N and average
+    length are taken over those (Whoosh would count every passage as an empty article).
     """
 
     def idf(self, searcher: Any, fieldname: str, text: Any) -> float:
         parent = searcher.get_parent()
         n = parent.doc_frequency(fieldname, text)
-        big_n = parent.doc_count_all()
+        big_n = _population(parent, fieldname)
         return math.log(1 + (big_n - n + 0.5) / (n + 0.5))
+
+    def scorer(self, searcher: Any, fieldname: str, text: Any, qf: int = 1) -> Any:
+        if fieldname == ARTICLE_FIELD:
+            return _ArticleScorer(searcher, fieldname, text, self.B, self.K1, qf=qf)
+        return super().scorer(searcher, fieldname, text, qf=qf)
+
+
+class _ArticleScorer(BM25FScorer):
+    """BM25 over ``body``, with the average length over article documents."""
+
+    def __init__(self, searcher: Any, fieldname: str, text: Any, B: float, K1: float, qf: int = 1) -> None:
+        parent = searcher.get_parent()
+        self.idf = parent.idf(fieldname, text)
+        self.avgfl = parent.field_length(fieldname) / _population(parent, fieldname) or 1
+        self.B, self.K1, self.qf = B, K1, qf
+        self.setup(searcher, fieldname, text)
+
+
+def _population(searcher: Any, fieldname: str) -> int:
+    """How many documents can hold ``fieldname``: the articles for ``body``, else all."""
+    if fieldname == ARTICLE_FIELD:
+        return max(1, searcher.doc_frequency("kind", "article"))
+    return searcher.doc_count_all()
 
 FilterValue = str | Sequence[str] | None
 
@@ -177,7 +229,7 @@ class SearchIndex:
                 continue
             try:
                 reader.stored_fields(0)
-                for fieldname in SEARCH_FIELDS:
+                for fieldname in (*SEARCH_FIELDS, ARTICLE_FIELD):
                     reader.doc_field_length(0, fieldname)
             except TypeError as e:  # Whoosh found no file for a column it expected
                 raise FileNotFoundError(f"a segment file is gone: {describe(e)}") from e
@@ -329,6 +381,10 @@ class SearchIndex:
         # in the query's postings) but add nothing to the scores.
         matching = _Require(q, filters[0] if len(filters) == 1 else Q.And(filters)) if filters else q
         mask = Q.Term("kind", "article") if _may_match_articles(q) else None
+        words = _scored_words(q)  # none (nothing to re-rank by) for *, filters, wildcards only
+        depth = limit
+        if words:  # the pool that the article score re-ranks (see _rerank)
+            depth = max(limit, RERANK_DEPTH if operator == "or" else RERANK_DEPTH_AND * limit)
         try:
             searcher = self._searcher
             docs = self._matching_docs(matching, mask, allowed) if facets else None
@@ -339,7 +395,10 @@ class SearchIndex:
             if allowed is not None:
                 expected *= len(allowed) / max(1, searcher.doc_count_all())
             count_in_search = docs is None and (exact_total or expected <= COUNT_CAP)
-            ranked, seen = self._ranked(matching, mask, allowed, limit, collapse, count_all=count_in_search)
+            ranked, seen = self._ranked(matching, mask, allowed, depth, collapse, count_all=count_in_search)
+            if words and ranked:
+                ranked = self._rerank(ranked, q, words, operator)
+            ranked = ranked[:limit]
             if docs is not None:
                 total, exact = len(docs), True
             elif count_in_search:
@@ -420,6 +479,139 @@ class SearchIndex:
             if cap is not None and n > cap:
                 return cap, False
         return n, True
+
+    # -- re-ranking ---------------------------------------------------------------------------
+    def _rerank(self, ranked: list[tuple[int, float]], q: Q.Query, words: dict[str, float],
+                operator: str) -> list[tuple[int, float]]:
+        """Passage hits ``(docnum, score)`` re-ranked with their article's score, best first.
+
+        Each hit's score becomes its passage's BM25F plus ``ARTICLE_WEIGHT`` x its article's
+        BM25 over ``body``. A long OR query of plain words then gets one round of
+        pseudo-relevance feedback (RM3): the most telling words of the top articles are
+        added to the query, and the same hits are scored again with them — passages and
+        articles alike — so the feedback costs no second search (and changes no total).
+        """
+        article_of = self._article_id_column()
+        hits = [(score, docnum, article_of[docnum]) for docnum, score in ranked]
+        article_doc = self._article_docnums(hits, article_of)
+        hits = self._add_scores(hits, article_doc, words, passages=False)
+        if operator == "or" and len(words) >= FEEDBACK_MIN_WORDS and _plain_words_only(q):
+            top: dict[str, float] = {}  # article id -> its best hit's score, best first
+            for score, _, a in hits:
+                if a in article_doc and a not in top and len(top) < FEEDBACK_ARTICLES:
+                    top[a] = score
+            added = self._feedback_words(words, top)
+            if added:
+                hits = self._add_scores(hits, article_doc, added, passages=True)
+        return [(docnum, score) for score, docnum, _ in hits]
+
+    def _add_scores(self, hits: list[tuple[float, int, str]], article_doc: dict[str, int],
+                    words: dict[str, float], *, passages: bool) -> list[tuple[float, int, str]]:
+        """Add ``words``' scores to ``hits`` (score, docnum, article id) and sort them again:
+        ``ARTICLE_WEIGHT`` x their article's ``body`` score, and when ``passages`` their
+        passage's own BM25F (text and title) too. Ties keep their order."""
+        body = self._scores_at(sorted(article_doc.values()), (ARTICLE_FIELD,), words)
+        own = self._scores_at(sorted(d for _, d, _ in hits), SEARCH_FIELDS, words) if passages else {}
+        rescored = [(score + own.get(docnum, 0.0) + ARTICLE_WEIGHT * body.get(article_doc.get(a, -1), 0.0),
+                     docnum, a) for score, docnum, a in hits]
+        rescored.sort(key=lambda h: -h[0])
+        return rescored
+
+    def _scores_at(self, docnums: list[int], fieldnames: Sequence[str], words: dict[str, float]
+                   ) -> dict[int, float]:
+        """Sum over ``words`` and ``fieldnames`` of weight x BM25 for these documents only
+        (``docnums`` sorted). Each word's postings skip straight to them, so this costs a
+        few blocks per word, where a filtered search would score every matching document."""
+        scores: dict[int, float] = {}
+        for fieldname in fieldnames:
+            for word, weight in words.items():
+                try:
+                    m = self._searcher.postings(fieldname, word)
+                except TermNotFound:
+                    continue
+                i = 0
+                while i < len(docnums) and m.is_active():  # leapfrog: whichever is behind skips
+                    docnum, at = docnums[i], m.id()
+                    if at < docnum:
+                        m.skip_to(docnum)
+                    elif at > docnum:
+                        i = bisect.bisect_left(docnums, at, i)
+                    else:
+                        scores[docnum] = scores.get(docnum, 0.0) + weight * m.score()
+                        i += 1
+        return scores
+
+    def _article_docnums(self, hits: list[tuple[float, int, str]], article_of: Any) -> dict[str, int]:
+        """article id -> the docnum of its ``kind=article`` document (the one with a body)."""
+        reader = self._searcher.reader()
+        first: dict[str, int] = {}  # each article's first hit
+        for _, docnum, a in hits:
+            first[a] = min(docnum, first.get(a, docnum))
+        out: dict[str, int] = {}
+        for a, docnum in first.items():
+            # The indexer adds an article's document just before its passages: walk back from
+            # the hit while the documents are the same article's. Only a lookup of the
+            # article's documents finds it if the index is laid out otherwise.
+            while docnum >= 0 and article_of[docnum] == a:
+                if reader.doc_field_length(docnum, ARTICLE_FIELD):
+                    out[a] = docnum
+                    break
+                docnum -= 1
+            else:
+                for docnum in reader.postings("article_id", a).all_ids():  # the article and its passages
+                    if reader.doc_field_length(docnum, ARTICLE_FIELD):
+                        out[a] = docnum
+                        break
+        return out
+
+    def _article_id_column(self) -> Any:
+        """docnum -> article id, through the segments' column readers opened with the searcher."""
+        leaves = [(s.reader(), offset) for s, offset in self._searcher.leaf_searchers()]
+        starts = [offset for _, offset in leaves]
+        columns = [self._column(reader, "article_id") for reader, _ in leaves]
+
+        class ArticleIds:
+            def __getitem__(self, docnum: int) -> str:
+                i = bisect.bisect_right(starts, docnum) - 1
+                value = columns[i][docnum - starts[i]]
+                return value.decode("utf-8") if isinstance(value, bytes) else value
+
+        return ArticleIds()
+
+    def _feedback_words(self, words: dict[str, float], top_articles: dict[str, float]) -> dict[str, float]:
+        """RM3's relevance model: words weighted by their share of each top article's text
+        (``tf / length``) times that article's score; the best ``FEEDBACK_WORDS`` of them that
+        are not in more than ``FEEDBACK_MAX_DF`` of the articles, weighted so that they hold
+        ``FEEDBACK_WEIGHT`` of the expanded query (the user's words keep their own weights)."""
+        total = sum(top_articles.values())
+        if total <= 0:
+            return {}
+        analyzer = self._schema["text"].analyzer
+        model: Counter[str] = Counter()
+        for article_id, score in top_articles.items():
+            # The article's words (title and passages) from its stored passages: re-analysing
+            # ~10 articles costs a few ms; a term vector on body would cost index size instead.
+            passages = [f for f in self._searcher.documents(article_id=article_id) if "passage_id" in f]
+            texts = [passages[0].get("title") or ""] if passages else []
+            texts += [p.get("text", "") for p in passages]
+            counts = Counter(t.text for text in texts for t in analyzer(text))
+            length = sum(counts.values()) or 1
+            for term, tf in counts.items():
+                model[term] += tf / length * score / total
+        max_df = FEEDBACK_MAX_DF * _population(self._searcher, ARTICLE_FIELD)
+        chosen: dict[str, float] = {}
+        for term, p in model.most_common():
+            if len(chosen) == FEEDBACK_WORDS:
+                break
+            if self._searcher.doc_frequency(ARTICLE_FIELD, term) <= max_df:
+                chosen[term] = p
+        mass = sum(chosen.values())
+        if not mass:
+            return {}
+        # RM3 interpolates (1 - w) x query + w x model, both normalised; scaled here so that
+        # the user's words keep their weights and scores stay comparable to unexpanded ones.
+        scale = FEEDBACK_WEIGHT / (1 - FEEDBACK_WEIGHT) * sum(words.values()) / mass
+        return {term: p * scale for term, p in chosen.items()}
 
     def _hit(self, rank: int, score: float, docnum: int, terms: set[str]) -> Hit:
         f = self._searcher.stored_fields(docnum)
@@ -717,7 +909,7 @@ def _check_syntax(text: str, schema: Any) -> None:
         raise QuerySyntax("unbalanced parentheses in the query")
     for m in _FIELD_REF.finditer(re.sub(r'"[^"]*"', " ", text)):
         name = m.group(1)
-        if name not in schema or name in ("kind", "record", "start", "end"):
+        if name not in schema or name in ("kind", "record", "start", "end", ARTICLE_FIELD):
             fields_ = ", ".join(["text", "title", "site", "date", "article_id", "passage_id", *FACETS])
             raise QuerySyntax(f"unknown field {name!r} in the query (fields: {fields_})",
                               hint=f'to search the word, quote it: "{name}:"')
@@ -743,11 +935,59 @@ def _weight_repeated_words(q: Q.Query, text: str, schema: Any) -> Q.Query:
     return q
 
 
+def _scored_words(q: Q.Query) -> dict[str, float]:
+    """The query's positive words (plain terms and phrase words on text/title) with their
+    weights: what an article's ``body`` is scored on. Negated words and wildcard, prefix or
+    fuzzy terms are left out (they would need expanding; the passage score has them)."""
+    words: dict[str, float] = {}
+
+    def walk(node: Q.Query, boost: float) -> None:
+        if isinstance(node, Q.Not):
+            return
+        if isinstance(node, Q.AndNot):
+            walk(node.a, boost * node.boost)
+            return
+        if type(node) is Q.Term or isinstance(node, Q.Phrase):
+            if node.fieldname in SEARCH_FIELDS:
+                for w in (node.words if isinstance(node, Q.Phrase) else [node.text]):
+                    w = _as_str(w)
+                    words[w] = max(words.get(w, 0.0), boost * node.boost)
+            return
+        if node.is_leaf():
+            return
+        for child in node.children():
+            walk(child, boost * (node.boost if isinstance(node, Q.CompoundQuery) else 1.0))
+
+    walk(q, 1.0)
+    return words
+
+
+def _plain_words_only(q: Q.Query) -> bool:
+    """True for a bag of words on text/title: no phrase, wildcard, field, NOT or grouping."""
+    if type(q) is Q.Term:
+        return q.fieldname in SEARCH_FIELDS
+    if type(q) is Q.Or:
+        return all(_plain_words_only(c) for c in q.children())
+    return False
+
+
+def _as_str(value: Any) -> str:
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
+
+
 def _may_match_articles(q: Q.Query) -> bool:
-    """Article records have no text or title: only queries on other fields can match them."""
-    if isinstance(q, Q.Every):
+    """Article records have no text or title: only queries on other fields can match them,
+    or a NOT (``border OR NOT berlin`` matches every document without "berlin")."""
+    if isinstance(q, Q.Every) or any(isinstance(node, Q.Not) for node in _nodes(q)):
         return True
     return any(fname not in SEARCH_FIELDS for fname, _ in _terms_of(q))
+
+
+def _nodes(q: Q.Query) -> list[Q.Query]:
+    out = [q]
+    for child in q.children():
+        out.extend(_nodes(child))
+    return out
 
 
 def _terms_of(q: Q.Query) -> list[tuple[str, Any]]:

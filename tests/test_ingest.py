@@ -62,9 +62,14 @@ def test_jsonl_lines_are_tracked_one_by_one(tmp_path: Path) -> None:
     edited = json.loads(lines[0])
     edited["text"] += "\n\nUpdate: ministers postponed the decision to October."
     feed.write_text("\n".join([json.dumps(edited), lines[1], lines[3]]) + "\n", encoding="utf-8")
+    unchanged_title = json.loads(lines[1])["title"]
+    body_before = _article_body_length(index, unchanged_title)
     report = searchkit.ingest([docs], index=index, workers=1)
     # line 0 changed, line 1 unchanged, line 2 gone, line 3 new
     assert (report.new, report.updated, report.unchanged, report.articles) == (1, 1, 1, 3)
+    # The unchanged article was re-added with the file's new stamp: its whole-article text
+    # (not stored) was rebuilt from its passages.
+    assert body_before > 0 and _article_body_length(index, unchanged_title) == body_before
     again = searchkit.ingest([docs], index=index, workers=1)
     assert (again.new, again.updated, again.unchanged) == (0, 0, 3)
     # the unchanged line was re-stamped, not re-read: its article-wide entity facets survive
@@ -76,6 +81,18 @@ def test_jsonl_lines_are_tracked_one_by_one(tmp_path: Path) -> None:
         entity = article.entities[0]
         found = idx.search("", limit=100, collapse=False, in_article=True, **{entity.type: entity.name}).hits
         assert {h.passage_id for h in found} >= {p.passage_id for p in article.passages}
+
+
+def _article_body_length(index: Path, title: str) -> int:
+    """Words in the ``body`` of the article with this title (read through Whoosh directly)."""
+    from whoosh import index as windex
+    from whoosh.query import And, Term
+
+    with searchkit.open_index(index) as idx:
+        article_id = idx.search(f'title:"{title}"').hits[0].article_id
+    with windex.open_dir(str(index), readonly=True).searcher() as s:
+        (docnum,) = s.docs_for_query(And([Term("kind", "article"), Term("article_id", article_id)]))
+        return int(s.doc_field_length(docnum, "body", 0))
 
 
 def test_prune_drops_articles_whose_files_are_gone(tmp_path: Path) -> None:

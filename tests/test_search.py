@@ -1,15 +1,19 @@
-"""Search through the library API on an index of corpus/."""
+"""Search through the library API on an index of corpus/, and ranking on a corpus built for it."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import searchkit
+from searchkit import search
 from searchkit.errors import IndexMissing, NotAnIndex, NotFound, QuerySyntax
+from searchkit.search import SearchIndex
 
 BORDER = "The border closure comes after six weeks"
 
@@ -143,7 +147,7 @@ def test_no_hits_suggests_a_close_term(idx) -> None:  # type: ignore[no-untyped-
     assert result.suggestion == "lukashenko"
 
 
-@pytest.mark.parametrize("bad", ['"unclosed phrase', "(border", "nosuchfield:x", "border AND"])
+@pytest.mark.parametrize("bad", ['"unclosed phrase', "(border", "nosuchfield:x", "border AND", "body:border"])
 def test_bad_syntax_raises_query_syntax(idx, bad: str) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(QuerySyntax):
         idx.search(bad)
@@ -221,3 +225,137 @@ def test_passages_follow_their_article_document(corpus_index: Path) -> None:
             else:
                 assert fields["article_id"] == current, docnum
     ix.close()
+
+
+def test_article_documents_never_come_back_as_hits(idx) -> None:  # type: ignore[no-untyped-def]
+    result = idx.search("border OR belarus", collapse=False, limit=1000)
+    assert result.hits and len(result.hits) == result.total
+    assert all(h.passage_id.startswith(h.article_id + ":") for h in result.hits)
+    # NOT in an OR query matches every document without the word: the article records too.
+    negated = idx.search("border NOT berlin", operator="or", collapse=False, limit=1000)
+    assert negated.hits and len(negated.hits) == negated.total
+    assert all(h.passage_id.startswith(h.article_id + ":") for h in negated.hits)
+
+
+# --- ranking: the article score and pseudo-relevance feedback ---------------------------------------
+
+def _filler(topic: str) -> dict[str, str]:
+    paragraphs = [
+        f"The {topic} reopened this week after a long winter, and the owners said trade had picked up "
+        f"sooner than expected. Visitors queued outside the {topic} from early morning.",
+        f"Council members visited the {topic} on Tuesday to discuss staffing, rents and the cost of repairs "
+        f"to the old roof, which leaks whenever it rains heavily.",
+        f"Local residents have long argued that the {topic} deserves more public money, and a petition "
+        f"with several thousand signatures was handed to the mayor last month.",
+    ]
+    return {"id": f"filler-{topic}", "title": f"Busy season at the {topic}", "text": "\n\n".join(paragraphs)}
+
+
+RANKING_ARTICLES = [
+    # An article about avalanches throughout (one mention a paragraph, none in the title) ...
+    {"id": "focus", "title": "Snow danger closes the pass", "text": "\n\n".join([
+        "Forecasters warned that the avalanche risk above the village is the highest of any winter since "
+        "records began, after heavy snow fell on a weak layer.",
+        "The avalanche that closed the pass road on Sunday buried two parked cars; engineers expect the "
+        "road to stay shut for a week while they clear it.",
+        "Guides who lead walkers across the slopes have moved their routes twice, because the avalanche "
+        "danger is now too high on the northern side.",
+        "Researchers plan to trigger a controlled avalanche next spring with explosives to make the slope "
+        "safe during the busiest weeks."])},
+    # ... and one whose short paragraph mentions an avalanche in passing.
+    {"id": "mention", "title": "Regional budget approved", "text": "\n\n".join([
+        "The regional assembly approved next year's budget on Thursday after a long debate about road "
+        "maintenance, school buildings, bus subsidies and the salaries of hospital staff.",
+        "Tourism officials asked for money to advertise the avalanche courses that visitors enjoy.",
+        "Opposition members said the budget relied on optimistic forecasts of tax income and warned that "
+        "cuts would follow if the economy slowed during the coming winter."])},
+    # Two articles that answer a question share words (moraine, crevasse, ablation) with a third
+    # that has only one of the question's words ...
+    {"id": "answer-1", "title": "Why alpine glaciers are shrinking", "text": "\n\n".join([
+        "Alpine glaciers are shrinking fast because summer ablation now outpaces winter snowfall, "
+        "leaving bare moraine where the ice stood a generation ago.",
+        "Each crevasse widens as the ice thins, and the moraine below the snout grows every year."])},
+    {"id": "answer-2", "title": "Glaciers shrinking across the Alps", "text":
+        "Survey teams found glaciers shrinking at record speed: ablation stakes drilled in spring had melted "
+        "out by August, and a new crevasse field opened above the moraine."},
+    {"id": "related", "title": "Mapping the valley floor", "text": "\n\n".join([
+        "Geologists mapped every moraine ridge and crevasse scar on the valley floor, and measured ablation "
+        "on the remaining ice with stakes and drones, in the alpine summer.",
+        "Their moraine survey shows the ice retreating each summer, with ablation highest on the lower "
+        "slopes and each crevasse a little wider than the year before."])},
+    # ... and one has another of the question's words in an unrelated story.
+    {"id": "unrelated", "title": "Ski race results", "text":
+        "The ski race was fast this year: the winner finished the downhill course in under two minutes, "
+        "ahead of last season's champion."},
+    # Enough other articles for document frequencies to mean something (feedback skips words
+    # found in more than a tenth of the articles).
+    *(_filler(t) for t in ("orchard", "harbour", "railway", "library", "bakery", "vineyard", "stadium",
+                           "brewery", "museum", "ferry", "quarry", "sawmill", "lighthouse", "market",
+                           "theatre", "airport", "hospital", "tannery", "observatory", "cathedral",
+                           "pottery", "textile", "fishery", "dairy", "foundry", "printing", "canal",
+                           "orchestra", "bridge", "tramway")),
+]
+QUESTION = "why are alpine glaciers shrinking so fast"
+
+
+@pytest.fixture(scope="module")
+def ranked(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    folder = tmp_path_factory.mktemp("ranking")
+    docs = folder / "articles.jsonl"
+    docs.write_text("\n".join(json.dumps(a) for a in RANKING_ARTICLES) + "\n", encoding="utf-8")
+    assert searchkit.ingest([docs], index=folder / "index", workers=1).failed == []
+    with searchkit.open_index(folder / "index") as index:
+        yield index
+
+
+def test_an_article_about_the_query_outranks_a_passing_mention(ranked, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    hits = ranked.search("avalanche").hits
+    assert [h.title for h in hits] == ["Snow danger closes the pass"] * 2 + ["Regional budget approved"]
+    assert [h.rank for h in hits] == [1, 2, 3] and hits[0].score >= hits[1].score >= hits[2].score
+    # By its passages alone the short passing mention would come first: the article score decides.
+    monkeypatch.setattr(search, "ARTICLE_WEIGHT", 0.0)
+    assert ranked.search("avalanche").hits[0].title == "Regional budget approved"
+
+
+def test_the_article_score_keeps_limit_collapse_filters_and_highlights(ranked) -> None:  # type: ignore[no-untyped-def]
+    top = ranked.search("avalanche", limit=1).hits
+    assert len(top) == 1 and top[0].title == "Snow danger closes the pass"
+    assert [top[0].text[h.start:h.end].lower() for h in top[0].highlights] == ["avalanche"]
+    every = ranked.search("avalanche", collapse=False)
+    assert [h.title for h in every.hits] == ["Snow danger closes the pass"] * 4 + ["Regional budget approved"]
+    assert every.total == 5
+    assert ranked.search("avalanche", since="2030").hits == ()
+
+
+def test_a_long_question_is_expanded_with_words_of_its_best_articles(ranked, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    expanded = ranked.search(QUESTION, operator="or")
+    titles = [h.title for h in expanded.hits]
+    # "Mapping the valley floor" has one of the question's words ("alpine"), but also the words
+    # of the articles that answer it (moraine, crevasse, ablation): it now outranks a ski race
+    # that was "fast".
+    assert titles.index("Mapping the valley floor") < titles.index("Ski race results")
+    monkeypatch.setattr(search, "FEEDBACK_MIN_WORDS", 99)
+    plain = ranked.search(QUESTION, operator="or")
+    titles = [h.title for h in plain.hits]
+    assert titles.index("Ski race results") < titles.index("Mapping the valley floor")
+    # Feedback re-scores the passages that matched; it never adds matches.
+    assert plain.total == expanded.total
+    assert {h.passage_id for h in plain.hits} == {h.passage_id for h in expanded.hits}
+
+
+@pytest.mark.parametrize("query,operator", [
+    ("alpine glaciers shrinking", "or"),  # a keyword search, not a question
+    (QUESTION, "and"),
+    ('why are "alpine glaciers" shrinking so fast', "or"),
+    ("why are alpine glaciers shrinking so fast NOT ski", "or"),
+    ("why are alpine glaci* shrinking so fast", "or"),
+])
+def test_feedback_is_only_for_long_or_queries_of_plain_words(ranked, monkeypatch, query: str, operator: str
+                                                             ) -> None:  # type: ignore[no-untyped-def]
+    calls: list[Any] = []
+    real = SearchIndex._feedback_words
+    monkeypatch.setattr(SearchIndex, "_feedback_words", lambda self, *a: calls.append(a) or real(self, *a))
+    ranked.search(query, operator=operator)
+    assert calls == []
+    ranked.search(QUESTION, operator="or")
+    assert len(calls) == 1
