@@ -10,7 +10,9 @@ package is imported, also by the spawned workers). Runs go round-robin over
 alike; the table gives the median wall time, articles/s, and the CPU seconds of the main
 process and of its workers (``getrusage``) per article, which the load of other jobs
 inflates much less than wall time. ``--compare base=PATH`` adds another checkout (a folder
-holding a ``searchkit`` package, e.g. ``git archive main searchkit | tar -x -C PATH``).
+holding a ``searchkit`` package, e.g. ``git archive main searchkit | tar -x -C PATH``);
+``--variant w4=this:WINDOW_PER_WORKER=4`` runs a checkout with module constants of
+``searchkit.indexer`` changed in the main process (only there: the workers are untouched).
 
 ``--profile`` instead runs one ingest of this checkout under cProfile in the main process
 (the writer side) and prints the top functions; the workers' side is profiled with
@@ -42,9 +44,9 @@ from _common import DEFAULT_DATA, REPO_ROOT, machine_line  # noqa: E402
 HERE = Path(__file__).resolve()
 
 
-def run_one(checkout: Path, corpus: Path, index: Path, workers: int) -> dict[str, Any]:
+def run_one(checkout: Path, corpus: Path, index: Path, workers: int, settings: dict[str, str]) -> dict[str, Any]:
     env = dict(os.environ, PYTHONPATH=str(checkout))
-    spec = {"corpus": str(corpus), "index": str(index), "workers": workers}
+    spec = {"corpus": str(corpus), "index": str(index), "workers": workers, "set": settings}
     proc = subprocess.run([sys.executable, str(HERE), "_run", json.dumps(spec)], env=env,
                           capture_output=True, text=True, timeout=3600)
     if proc.returncode != 0:
@@ -54,17 +56,61 @@ def run_one(checkout: Path, corpus: Path, index: Path, workers: int) -> dict[str
 
 def child(spec: dict[str, Any]) -> dict[str, Any]:
     import searchkit
+    from searchkit import indexer
 
+    for name, value in spec.get("set", {}).items():  # e.g. WINDOW_PER_WORKER=4, for this run only
+        setattr(indexer, name, type(getattr(indexer, name))(value))
+
+    waits = {"commit_s": 0.0, "result_wait_s": 0.0}
+
+    def timed(fn: Any, key: str) -> Any:
+        def wrapper(*a: Any, **k: Any) -> Any:
+            t = time.perf_counter()
+            try:
+                return fn(*a, **k)
+            finally:
+                waits[key] += time.perf_counter() - t
+        return wrapper
+
+    # Wall time of the writer's commits, and time the writer sat waiting for a worker's batch.
+    indexer._IngestRun.commit = timed(indexer._IngestRun.commit, "commit_s")
+    original_collect = indexer._WorkerPool.collect
+
+    def collect(self: Any, future: Any, *rest: Any) -> Any:
+        t = time.perf_counter()
+        future.exception()  # blocks until the batch is done
+        waits["result_wait_s"] += time.perf_counter() - t
+        return original_collect(self, future, *rest)
+
+    indexer._WorkerPool.collect = collect
+    # Batches in flight over time (submitted, not finished): fewer than the workers means idle
+    # workers. Their integral is independent of how fast the batches run.
+    events: list[tuple[float, int]] = []
+    original_submit = indexer._WorkerPool.submit
+
+    def submit(self: Any, batch: Any) -> Any:
+        future, executor = original_submit(self, batch)
+        events.append((time.perf_counter(), 1))
+        future.add_done_callback(lambda _: events.append((time.perf_counter(), -1)))
+        return future, executor
+
+    indexer._WorkerPool.submit = submit
     index = Path(spec["index"])
     if index.exists():
         shutil.rmtree(index)
     t0 = time.perf_counter()
     report = searchkit.ingest([spec["corpus"]], index=str(index), workers=spec["workers"], rebuild=True)
     seconds = time.perf_counter() - t0
+    idle, in_flight, last = 0.0, 0, None
+    for t, step in sorted(events):
+        if last is not None:
+            idle += max(0, spec["workers"] - in_flight) * (t - last)
+        in_flight, last = in_flight + step, t
+    waits["idle_worker_s"] = idle
     me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     return {"seconds": seconds, "articles": report.articles, "passages": report.passages,
             "failed": len(report.failed), "searchkit": searchkit.__file__,
-            "main_cpu_s": me.ru_utime + me.ru_stime, "workers_cpu_s": kids.ru_utime + kids.ru_stime}
+            "main_cpu_s": me.ru_utime + me.ru_stime, "workers_cpu_s": kids.ru_utime + kids.ru_stime, **waits}
 
 
 def profile_main(corpus: Path, workers: int, top: int) -> None:
@@ -119,6 +165,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--compare", action="append", default=[], metavar="NAME=PATH")
     ap.add_argument("--skip-this", action="store_true", help="measure only the --compare checkouts")
+    ap.add_argument("--variant", action="append", default=[], metavar="NAME=CHECKOUT:SETTING=VALUE",
+                    help="a checkout with indexer constants changed, e.g. w4=this:WINDOW_PER_WORKER=4")
     ap.add_argument("--profile", action="store_true", help="cProfile the main process of one ingest")
     ap.add_argument("--profile-worker", type=int, metavar="N", help="cProfile build_articles on N articles")
     ap.add_argument("--top", type=int, default=30)
@@ -132,10 +180,17 @@ def main(argv: list[str] | None = None) -> int:
             profile_main(args.corpus, max(int(w) for w in args.workers.split(",")), args.top)
         return 0
 
-    checkouts = {} if args.skip_this else {"this": REPO_ROOT}
+    checkouts = {"this": REPO_ROOT}
     for item in args.compare:
         name, _, path = item.partition("=")
         checkouts[name] = Path(path).resolve()
+    variants: dict[str, tuple[Path, dict[str, str]]] = {name: (path, {}) for name, path in checkouts.items()}
+    for item in args.variant:  # NAME=CHECKOUT:SETTING=VALUE[,SETTING=VALUE]
+        name, _, rest = item.partition("=")
+        base, _, settings = rest.partition(":")
+        variants[name] = (checkouts[base], dict(kv.split("=", 1) for kv in settings.split(",") if kv))
+    if args.skip_this:
+        variants.pop("this")
     counts = [int(w) for w in args.workers.split(",")]
     n_articles = sum(1 for line in open(args.corpus, encoding="utf-8") if line.strip())
     print(machine_line())
@@ -144,17 +199,19 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         for rep in range(args.repeat):
             for w in counts:
-                for name, path in checkouts.items():
-                    r = run_one(path, args.corpus, Path(tmp) / "ix", w)
+                for name, (path, settings) in variants.items():
+                    r = run_one(path, args.corpus, Path(tmp) / "ix", w, settings)
                     r.update(checkout=name, workers=w, rep=rep, load=os.getloadavg()[0])
                     runs.append(r)
                     print(f"# {name} w={w} rep {rep}: {n_articles / r['seconds']:.1f} articles/s "
                           f"({r['seconds']:.1f} s; CPU main {r['main_cpu_s']:.1f} s, workers "
-                          f"{r['workers_cpu_s']:.1f} s; load {r['load']:.1f})", flush=True)
+                          f"{r['workers_cpu_s']:.1f} s; writer waited {r['result_wait_s']:.1f} s for batches, "
+                          f"committed for {r['commit_s']:.1f} s; workers idle {r['idle_worker_s']:.1f} s; "
+                          f"load {r['load']:.1f})", flush=True)
     print("| checkout | workers | articles/s (median) | runs | wall s | CPU ms/article main | CPU ms/article workers |")
     print("|---|---|---|---|---|---|---|")
     for w in counts:
-        for name in checkouts:
+        for name in variants:
             rs = [r for r in runs if r["checkout"] == name and r["workers"] == w]
             secs = statistics.median(r["seconds"] for r in rs)
             main_ms = 1000 * statistics.median(r["main_cpu_s"] for r in rs) / n_articles
