@@ -100,6 +100,12 @@ def has_commit(index: Path) -> bool:
     return any(index.glob("_MAIN_*.toc"))
 
 
+def has_articles(index: Path) -> bool:
+    """A commit that holds articles: creating the index writes an empty generation 0 first."""
+    return any(p.stem.rsplit("_", 1)[-1].isdigit() and int(p.stem.rsplit("_", 1)[-1]) >= 1
+               for p in index.glob("_MAIN_*.toc"))
+
+
 LIBRARY_INGEST = """
 import sys
 from searchkit.indexer import Interrupted, ingest

@@ -19,6 +19,7 @@ from searchkit.schema import SCHEMA_VERSION
 
 from .reliability_support import (
     child_env,
+    has_articles,
     has_commit,
     kill,
     obeying_file_modes,
@@ -44,11 +45,12 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def clean_run(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, float]:
     """A clean, unkilled ingest: the counts every killed-and-resumed ingest must reach, and how
-    long the writing part takes (to spread the kills over it)."""
+    long the writing part takes (to spread the kills over it): from the first commit that holds
+    articles, after the workers have loaded the model, to the end."""
     index = tmp_path_factory.mktemp("clean") / "index"
     started = time.monotonic()
     proc = start_library_ingest(corpus, index)
-    assert wait_for(lambda: has_commit(index), 60)
+    assert wait_for(lambda: has_articles(index), 60)
     created = time.monotonic()
     out, err = proc.communicate(timeout=300)
     finished = time.monotonic()
@@ -88,7 +90,7 @@ def test_sigkill_at_varied_points_then_rerun_matches_clean_ingest(
         for r in range(rounds):
             proc = start_library_ingest(corpus, index, workers=workers, env=env)
             if r == 0:
-                assert wait_for(lambda: has_commit(index) or proc.poll() is not None, 60)
+                assert wait_for(lambda: has_articles(index) or proc.poll() is not None, 60)
             delay = clean_run["writing"] * ((i + 0.5) / KILLS) * (0.5 if r else 1.0)
             time.sleep(delay)
             kill(proc, signal.SIGKILL)
