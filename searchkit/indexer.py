@@ -184,8 +184,8 @@ def _keep_freed_memory() -> None:
 
     The model allocates and frees arrays of a few MB per batch; with glibc's defaults they
     come from fresh ``mmap`` pages (or a trimmed heap) every time, and the kernel zeroes
-    each page again on first touch: ~100k page faults per 150 articles and 5-10% of a
-    worker's CPU. Fixed thresholds (arrays up to 32 MB from the heap, which is trimmed
+    each page again on first touch: 100-180k page faults per 150 articles and ~15% of the
+    model's CPU. Fixed thresholds (arrays up to 32 MB from the heap, which is trimmed
     only past 64 MB free) remove nearly all of them; the peak RSS stays the same."""
     if not sys.platform.startswith("linux"):
         return
