@@ -35,7 +35,7 @@ How it is scored:
   tokens (a trailing possessive inside one token keeps that token).
 * Words per second: gold tokens divided by the wall time of ``nlp.pipe`` over all
   documents (plus resolution for searchkit), model load excluded, one process, batch 16,
-  best of two passes.
+  best of two passes, one BLAS thread (as in ingest's workers).
 
 A second table times ingest's real call, ``extract_many(texts)`` on plain strings (the same
 documents joined as text), for the v1 placeholder extractor and for searchkit: that is the
@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from collections import Counter
@@ -58,6 +59,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")  # before numpy loads: one BLAS thread, as in ingest's workers
 
 from searchkit.entities import DEFAULT_MODEL, EntityExtractor  # noqa: E402
 

@@ -762,6 +762,27 @@ def _mark_last(items: Sequence[str]) -> Iterator[tuple[bool, str]]:
         yield k == len(items) - 1, item
 
 
+def use_numpy_gemm(nlp: Language) -> None:
+    """Run the model's matrix products through numpy (its OpenBLAS) instead of BLIS.
+
+    thinc multiplies with cython-blis, whose bundled BLIS picks its kernel from the CPU
+    model and falls back to the portable reference kernel on a CPU it does not know (AMD
+    Zen 5, for one); numpy's OpenBLAS picks an AVX2/AVX-512 kernel by the CPU's features.
+    On such a machine the tok2vec layers run about 3x faster, and the whole ``ner``
+    component ~25% faster, with the same entities (float32 either way). The parser's
+    per-token loop keeps BLIS: it is compiled against it. ``NumpyOps(use_blis=False)`` is
+    thinc's own switch; nothing else in the pipeline changes. The number of OpenBLAS
+    threads is numpy's business (ingest's workers run with one, see ``indexer``)."""
+    from thinc.api import NumpyOps
+
+    ops = NumpyOps(use_blis=False)
+    for _, component in nlp.pipeline:
+        model = getattr(component, "model", None)
+        if model is not None and type(model.ops) is NumpyOps:
+            for node in model.walk():
+                node.ops = ops
+
+
 class EntityExtractor:
     """NER plus article-level resolution; the spaCy model is loaded on first use."""
 
@@ -784,6 +805,7 @@ class EntityExtractor:
                 ) from e
             if "ner" not in nlp.pipe_names:
                 raise ModelError(f"the model {self.model!r} has no 'ner' component")
+            use_numpy_gemm(nlp)
             self._nlp = nlp
         return self._nlp
 

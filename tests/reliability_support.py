@@ -101,8 +101,9 @@ def has_commit(index: Path) -> bool:
 
 
 def has_articles(index: Path) -> bool:
-    """A commit after the one that created the index (which holds no articles)."""
-    return any(int(p.stem.rsplit("_", 1)[-1]) >= 1 for p in index.glob("_MAIN_*.toc"))
+    """A commit that holds articles: creating the index writes an empty generation 0 first."""
+    return any(p.stem.rsplit("_", 1)[-1].isdigit() and int(p.stem.rsplit("_", 1)[-1]) >= 1
+               for p in index.glob("_MAIN_*.toc"))
 
 
 LIBRARY_INGEST = """

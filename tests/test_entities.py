@@ -217,6 +217,24 @@ def test_any_text_gives_consistent_offsets(extractor: EntityExtractor, words: li
     assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:])), "mentions overlap"
 
 
+def test_the_model_multiplies_with_numpy_and_finds_the_same_entities(extractor: EntityExtractor) -> None:
+    from thinc.api import NumpyOps
+
+    nlp = extractor.nlp
+    assert all(not node.ops.use_blis for _, pipe in nlp.pipeline for node in pipe.model.walk())
+    text = CASES[0]["text"]
+    numpy_ents = [(e.start_char, e.end_char, e.label_) for e in nlp(text).ents]
+    blis = NumpyOps()
+    saved = [(node, node.ops) for _, pipe in nlp.pipeline for node in pipe.model.walk()]
+    try:
+        for node, _ in saved:
+            node.ops = blis
+        assert [(e.start_char, e.end_char, e.label_) for e in nlp(text).ents] == numpy_ents
+    finally:
+        for node, ops in saved:
+            node.ops = ops
+
+
 def test_missing_model_is_a_model_error() -> None:
     with pytest.raises(ModelError, match="no_such_model"):
         EntityExtractor("no_such_model").extract("Alexander Lukashenko")

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 import shutil
+import sys
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -114,6 +118,29 @@ def test_two_workers_give_the_same_index_as_one(tmp_path: Path) -> None:
     assert (one.articles, one.passages) == (two.articles, two.passages)
     with searchkit.open_index(tmp_path / "one") as a, searchkit.open_index(tmp_path / "two") as b:
         assert [h.passage_id for h in a.search("border").hits] == [h.passage_id for h in b.search("border").hits]
+
+
+def _worker_state() -> dict[str, object]:
+    """Run in an ingest worker: what NER runs with there."""
+    from searchkit.indexer import _WORKER
+
+    extractor = _WORKER["extractor"]
+    extractor.extract("Angela Merkel met Joe Biden in Berlin.")
+    ner = extractor.nlp.get_pipe("ner")
+    return {"threads": len(os.listdir("/proc/self/task")), "blas_threads": os.environ.get("OPENBLAS_NUM_THREADS"),
+            "blis": any(node.ops.use_blis for node in ner.model.walk())}
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="counts threads in /proc; PR_SET_PDEATHSIG")
+def test_a_worker_runs_ner_on_one_thread(tmp_path: Path) -> None:
+    # A second thread (a BLAS pool, a watcher) makes glibc lock on every malloc: NER ~35% slower.
+    from searchkit.entities import DEFAULT_MODEL
+    from searchkit.indexer import _worker_init
+
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_init,
+                             initargs=(DEFAULT_MODEL, os.getpid())) as pool:
+        state = pool.submit(_worker_state).result(timeout=120)
+    assert state == {"threads": 1, "blas_threads": "1", "blis": False}
 
 
 def test_rebuild_starts_over_and_schema_mismatch_says_rebuild(tmp_path: Path) -> None:

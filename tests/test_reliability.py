@@ -45,7 +45,8 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def clean_run(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, float]:
     """A clean, unkilled ingest: the counts every killed-and-resumed ingest must reach, and how
-    long the writing part takes (to spread the kills over it)."""
+    long the writing part takes (to spread the kills over it): from the first commit that holds
+    articles, after the workers have loaded the model, to the end."""
     index = tmp_path_factory.mktemp("clean") / "index"
     started = time.monotonic()
     proc = start_library_ingest(corpus, index)
