@@ -784,21 +784,11 @@ def _refresh_file_hash(writer: Any, ix: Any, prev: dict[str, Any], stamp: FileSt
     """Re-add an unchanged article with a new file stamp (no re-cleaning, no NER), rebuilt
     from its stored documents and written by :func:`_add_article` like any other, so that
     fields the index does not store (the article-wide entity sets) are written again too."""
-    from .records import Passage
-
     aid = prev["article_id"]
     with ix.searcher() as s:
-        docs = list(s.documents(article_id=aid))
-    record = next((json.loads(d["record"]) for d in docs if d.get("record")), None)
-    if record is None:
+        article = article_from_documents(aid, s.documents(article_id=aid))
+    if article is None:
         return
-    md, removed, ents = load_record(record)
-    passages = sorted((Passage(aid, int(d["ordinal"]), int(d["start"]), int(d["end"]), d.get("text", ""),
-                               {f: tuple(v for v in d[f].split(",") if v) for f in FACETS if d.get(f)})
-                       for d in docs if "passage_id" in d), key=lambda p: p.ordinal)
-    text = "\n\n".join(p.text for p in passages)
-    article = Article(aid, record["source_id"], record["path"], record["content_hash"], text, md, removed, ents,
-                      tuple(passages))
     writer.delete_by_term("article_id", aid)
     _add_article(writer, article, stamp)
 
@@ -913,6 +903,30 @@ def _batched(items: Iterator[tuple[Source, FileStamp]], n: int) -> Iterator[Batc
             batch = []
     if batch:
         yield batch
+
+
+def article_from_documents(aid: str, docs: Iterable[dict[str, Any]]) -> Article | None:
+    """An article rebuilt from the stored fields of its documents (its record and passages),
+    with the entity names as stored; None without the article's record. The text is its
+    passages joined by blank lines."""
+    from .records import Passage
+    from .schema import keyword_values
+
+    record = None
+    passages = []
+    for d in docs:
+        if d.get("record"):
+            record = json.loads(d["record"])
+        elif "passage_id" in d:
+            passages.append(Passage(aid, int(d["ordinal"]), int(d["start"]), int(d["end"]), d.get("text", ""),
+                                    {f: keyword_values(d[f]) for f in FACETS if d.get(f)}))
+    if record is None:
+        return None
+    md, removed, ents = load_record(record)
+    passages.sort(key=lambda p: p.ordinal)
+    text = "\n\n".join(p.text for p in passages)
+    return Article(aid, record["source_id"], record["path"], record["content_hash"], text, md, removed, ents,
+                   tuple(passages))
 
 
 def load_record(rec: dict[str, Any]) -> tuple[Metadata, tuple[Removal, ...], tuple[Entity, ...]]:

@@ -83,6 +83,11 @@ def keyword_value(names: Any) -> str:
     return ",".join(n.replace(",", " ").strip() for n in names if n and n.strip())
 
 
+def keyword_values(value: str) -> tuple[str, ...]:
+    """The names a :func:`keyword_value` string holds."""
+    return tuple(v for v in value.split(",") if v)
+
+
 def check_index_dir(path: str | os.PathLike[str]) -> Path:
     """Raise a clear error unless ``path`` holds a searchkit index of this schema version."""
     p = Path(path)

@@ -23,7 +23,7 @@ import re
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -39,8 +39,9 @@ from whoosh.scoring import BM25F, BM25FScorer
 from .aliases import EntityTable
 from .docsets import matching_docs, term_docs
 from .errors import NotFound, QuerySyntax, SearchkitError, describe
-from .records import FACETS, Article, Entity, Highlight, Hit, Passage, SearchResult
-from .schema import ARTICLE_FIELD, ENTITY_TABLE, SCHEMA_VERSION, SEARCH_FIELDS, article_facet, check_index_dir
+from .records import FACETS, Article, Entity, Highlight, Hit, SearchResult
+from .schema import (ARTICLE_FIELD, ENTITY_TABLE, SCHEMA_VERSION, SEARCH_FIELDS, article_facet, check_index_dir,
+                     keyword_values)
 
 MAX_LIMIT = 10_000
 """Largest page of hits returned; bigger requests are clamped."""
@@ -228,8 +229,7 @@ class SearchIndex:
         """Open now every segment file a search may read later. Segments are kept as separate
         files (see ``indexer.new_writer``), which Whoosh opens lazily; a concurrent ingest may
         merge a segment away and delete its files, and a file already open stays readable."""
-        for sub, _ in self._searcher.leaf_searchers():
-            reader = sub.reader()
+        for reader in self._segments()[0]:
             if not reader.doc_count_all():
                 continue
             try:
@@ -396,10 +396,7 @@ class SearchIndex:
             # A query expected to match few passages is scored in full, which counts them for
             # free; a broad one skips what cannot reach the top, and is counted separately,
             # up to COUNT_CAP (cheap: its matches are dense).
-            expected = _expected_matches(matching, searcher.reader())
-            if allowed is not None:
-                expected *= len(allowed) / max(1, searcher.doc_count_all())
-            count_in_search = docs is None and (exact_total or expected <= COUNT_CAP)
+            count_in_search = docs is None and (exact_total or self._expected(matching, allowed) <= COUNT_CAP)
             ranked, seen = self._ranked(matching, mask, allowed, depth, collapse, count_all=count_in_search)
             if words and ranked:
                 ranked = self._rerank(ranked, q, words, operator)
@@ -449,13 +446,11 @@ class SearchIndex:
             want *= 4
 
     def _collapse(self, ranked: list[tuple[int, float]], limit: int) -> list[tuple[int, float]]:
-        leaves = [(s.reader(), offset) for s, offset in self._searcher.leaf_searchers()]
-        starts = [offset for _, offset in leaves]
-        per_article: Counter[bytes] = Counter()
+        article_of = self._article_id_column()
+        per_article: Counter[str] = Counter()
         kept = []
         for docnum, score in ranked:
-            reader, offset = leaves[bisect.bisect_right(starts, docnum) - 1]
-            key = self._column(reader, "article_id")[docnum - offset]
+            key = article_of[docnum]
             if key and per_article[key] >= PER_ARTICLE:
                 continue
             per_article[key] += 1
@@ -463,6 +458,13 @@ class SearchIndex:
             if len(kept) == limit:
                 break
         return kept
+
+    def _expected(self, q: Q.Query, allowed: set[int] | None) -> float:
+        """``_expected_matches`` of ``q``, times the share of the index that ``allowed`` keeps."""
+        expected = _expected_matches(q, self._searcher.reader())
+        if allowed is not None:
+            expected *= len(allowed) / max(1, self._searcher.doc_count_all())
+        return expected
 
     def _matching_docs(self, q: Q.Query, mask: Q.Query | None, allowed: set[int] | None) -> set[int]:
         docs = matching_docs(self._searcher, q)
@@ -571,17 +573,20 @@ class SearchIndex:
 
     def _article_id_column(self) -> Any:
         """docnum -> article id, through the segments' column readers opened with the searcher."""
-        leaves = [(s.reader(), offset) for s, offset in self._searcher.leaf_searchers()]
-        starts = [offset for _, offset in leaves]
-        columns = [self._column(reader, "article_id") for reader, _ in leaves]
+        readers, starts = self._segments()
+        columns = [self._column(reader, "article_id") for reader in readers]
 
         class ArticleIds:
             def __getitem__(self, docnum: int) -> str:
                 i = bisect.bisect_right(starts, docnum) - 1
-                value = columns[i][docnum - starts[i]]
-                return value.decode("utf-8") if isinstance(value, bytes) else value
+                return _as_str(columns[i][docnum - starts[i]])
 
         return ArticleIds()
+
+    def _segments(self) -> tuple[list[Any], list[int]]:
+        """The searcher's segment readers and the global number of each one's first document."""
+        leaves = self._searcher.leaf_searchers()
+        return [s.reader() for s, _ in leaves], [offset for _, offset in leaves]
 
     def _feedback_words(self, words: dict[str, float], top_articles: dict[str, float]) -> dict[str, float]:
         """RM3's relevance model: words weighted by their share of each top article's text
@@ -631,11 +636,15 @@ class SearchIndex:
         )
 
     def _stored_entities(self, f: dict[str, Any]) -> dict[str, tuple[str, ...]]:
+        return self._canonical_names({facet: keyword_values(f[facet]) for facet in FACETS if f.get(facet)})
+
+    def _canonical_names(self, entities: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+        """Stored entity names per facet → the index-wide canonical names, once each."""
+        table = self.entity_table
         out: dict[str, tuple[str, ...]] = {}
-        for facet in FACETS:
-            if f.get(facet):
-                names = dict.fromkeys(self.entity_table.canonical(facet, v) for v in f[facet].split(",") if v)
-                out[facet] = tuple(names)
+        for facet, values in entities.items():
+            if values:
+                out[facet] = tuple(dict.fromkeys(table.canonical(facet, v) for v in values))
         return out
 
     def _facet_counts(self, docs: set[int]) -> dict[str, tuple[tuple[str, int], ...]]:
@@ -658,25 +667,24 @@ class SearchIndex:
     def _facet_counts_by_passage(self, facet: str, docs: set[int]) -> Counter[str]:
         counts: Counter[str] = Counter()
         table = self.entity_table
-        for segment, offset, ids in self._by_segment(docs):
+        for segment, ids in self._by_segment(docs):
             if not segment.has_column(facet):
                 continue
             column = self._column(segment, facet)
             for d in ids:
                 value = column[d]
                 if value:  # passages with no entity of this facet have none: skip
-                    counts.update({table.canonical(facet, v) for v in value.decode("utf-8").split(",") if v})
+                    counts.update({table.canonical(facet, v) for v in keyword_values(value.decode("utf-8"))})
         return counts
 
-    def _by_segment(self, docs: set[int]) -> list[tuple[Any, int, list[int]]]:
-        """Global document numbers grouped by segment: (segment reader, offset, local numbers)."""
-        leaves = [(s.reader(), offset) for s, offset in self._searcher.leaf_searchers()]
-        starts = [offset for _, offset in leaves]
+    def _by_segment(self, docs: set[int]) -> list[tuple[Any, list[int]]]:
+        """Global document numbers grouped by segment: (segment reader, local numbers)."""
+        readers, starts = self._segments()
         grouped: dict[int, list[int]] = {}
         for d in docs:
             i = bisect.bisect_right(starts, d) - 1
             grouped.setdefault(i, []).append(d - starts[i])
-        return [(leaves[i][0], leaves[i][1], sorted(ids)) for i, ids in sorted(grouped.items())]
+        return [(readers[i], sorted(ids)) for i, ids in sorted(grouped.items())]
 
     def _facet_top_by_entity(self, facet: str, docs: set[int]) -> tuple[tuple[str, int], ...]:
         reader = self._searcher.reader()
@@ -733,25 +741,13 @@ class SearchIndex:
     def article(self, article_id: str) -> Article:
         """The article with this id (a unique prefix of at least 6 characters also works)."""
         aid = self._resolve_article_id(article_id)
-        from .indexer import load_record
+        from .indexer import article_from_documents
 
-        record_doc = None
-        passages: list[Passage] = []
-        for f in self._searcher.documents(article_id=aid):
-            if f.get("record"):
-                record_doc = f
-            elif "passage_id" in f:
-                passages.append(Passage(aid, int(f["ordinal"]), int(f["start"]), int(f["end"]), f.get("text", ""),
-                                        self._stored_entities(f)))
-        if record_doc is None:
+        stored = article_from_documents(aid, self._searcher.documents(article_id=aid))
+        if stored is None:
             raise NotFound(f"no article {article_id!r} in the index")
-        rec = json.loads(record_doc["record"])
-        md, removed, ents = load_record(rec)
-        ents = self._canonical_entities(ents)
-        passages.sort(key=lambda p: p.ordinal)
-        text = "\n\n".join(p.text for p in passages)
-        return Article(aid, rec["source_id"], rec["path"], rec["content_hash"], text, md, removed, ents,
-                       tuple(passages))
+        passages = tuple(replace(p, entities=self._canonical_names(p.entities)) for p in stored.passages)
+        return replace(stored, entities=self._canonical_entities(stored.entities), passages=passages)
 
     def _canonical_entities(self, ents: tuple[Entity, ...]) -> tuple[Entity, ...]:
         """Article-local names → the index-wide canonical names that search shows."""
@@ -1011,7 +1007,7 @@ def _highlight_terms(q: Q.Query, reader: Any) -> set[str]:
         pairs = set(_terms_of(q))
     for fname, value in pairs:
         if fname in SEARCH_FIELDS and value is not None:
-            terms.add(value.decode("utf-8") if isinstance(value, bytes) else str(value))
+            terms.add(_as_str(value))
     return terms
 
 
