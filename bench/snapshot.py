@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     for q in QUERIES:
         p = run([exe, "search", *q, "--json"], env)
         lines += [f"$ search {' '.join(q)} --json  # exit {p.returncode}", strip_timing(p.stdout), p.stderr]
-    p = run([exe, "search", "the", "--any", "-n", "500", "--all-passages", "--json"], env)
+    p = run([exe, "search", "said", "-n", "500", "--json"], env)
     ids = sorted({h["article_id"] for h in json.loads(p.stdout)["hits"]})[: args.articles]
     for aid in ids:
         for extra in ([], ["--json"], ["--removed"]):
