@@ -94,8 +94,9 @@ def ingest(
 
     Example:  searchkit ingest corpus/ --index index --workers 2
     """
-    from .indexer import Interrupted
-    from .indexer import ingest as run
+    from .errors import Interrupted
+    from .ingest import ingest as run
+    from .settings import IngestSettings
     from .render import dumps, emit
 
     with errors_handled():
@@ -103,7 +104,7 @@ def ingest(
         with progress_cm as update:
             try:
                 report = run(paths, index, workers=workers, prune=prune, rebuild=rebuild, wait=wait,
-                             commit_every=commit_every, progress=update)
+                             settings=IngestSettings(commit_every=commit_every), progress=update)
             except Interrupted as e:
                 _print_ingest(e.report, index)
                 raise fail(str(e), code=130) from None
@@ -141,7 +142,7 @@ def _progress(enabled: bool) -> Iterator[object]:
 
 
 def _print_ingest(report: object, index: Path) -> None:
-    from .indexer import IngestReport
+    from .ingest import IngestReport
 
     assert isinstance(report, IngestReport)
     line = Text(f"{report.new} new, {report.updated} updated, {report.unchanged} unchanged")

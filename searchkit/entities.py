@@ -772,7 +772,7 @@ def use_numpy_gemm(nlp: Language) -> None:
     component ~25% faster, with the same entities (float32 either way). The parser's
     per-token loop keeps BLIS: it is compiled against it. ``NumpyOps(use_blis=False)`` is
     thinc's own switch; nothing else in the pipeline changes. The number of OpenBLAS
-    threads is numpy's business (ingest's workers run with one, see ``indexer``)."""
+    threads is numpy's business (ingest's workers run with one, see ``ingest.workers``)."""
     from thinc.api import NumpyOps
 
     ops = NumpyOps(use_blis=False)

@@ -6,6 +6,11 @@ library only ever need ``except SearchkitError``.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .ingest.report import IngestReport
+
 
 def describe(e: BaseException, limit: int = 300) -> str:
     """A third-party exception as one short line for a message (its type when it says nothing)."""
@@ -56,3 +61,13 @@ class NotFound(SearchkitError):
 
 class ModelError(SearchkitError):
     """The NER model is not installed or failed to load."""
+
+
+class Interrupted(SearchkitError):
+    """Ctrl-C (or SIGTERM) during ingest; ``report`` says what was committed."""
+
+    exit_code = 130
+
+    def __init__(self, message: str, report: IngestReport) -> None:
+        super().__init__(message)
+        self.report = report

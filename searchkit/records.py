@@ -135,6 +135,14 @@ class Article:
 
 
 @dataclass(frozen=True)
+class Failure:
+    """Something of an ingest that was skipped: ``where`` (a path, maybe ``#L<n>``) and why."""
+
+    where: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class Highlight:
     """A character range of a hit's passage text that matched the query."""
 

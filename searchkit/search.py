@@ -40,8 +40,9 @@ from .aliases import EntityTable
 from .docsets import matching_docs, term_docs
 from .errors import NotFound, QuerySyntax, SearchkitError, describe
 from .records import FACETS, Article, Entity, Highlight, Hit, SearchResult
-from .schema import (ARTICLE_FIELD, ENTITY_TABLE, SCHEMA_VERSION, SEARCH_FIELDS, article_facet, check_index_dir,
-                     keyword_values)
+from .store.documents import keyword_values
+from .store.folder import ENTITY_TABLE, check_index_dir
+from .store.schema import ARTICLE_FIELD, SCHEMA_VERSION, SEARCH_FIELDS, article_facet
 
 MAX_LIMIT = 10_000
 """Largest page of hits returned; bigger requests are clamped."""
@@ -271,7 +272,7 @@ class SearchIndex:
         except (OSError, ValueError, KeyError, TypeError):
             pass
         # Missing or stale (an ingest was killed after its commit): rebuild in memory.
-        from .indexer import facet_value_counts
+        from .store.documents import facet_value_counts
 
         return EntityTable.build(facet_value_counts(self._searcher.reader()))
 
@@ -741,7 +742,7 @@ class SearchIndex:
     def article(self, article_id: str) -> Article:
         """The article with this id (a unique prefix of at least 6 characters also works)."""
         aid = self._resolve_article_id(article_id)
-        from .indexer import article_from_documents
+        from .store.documents import article_from_documents
 
         stored = article_from_documents(aid, self._searcher.documents(article_id=aid))
         if stored is None:

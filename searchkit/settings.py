@@ -85,5 +85,7 @@ class IngestSettings:
     batch_size: int = 16
     """Articles per task sent to a worker: big enough for nlp.pipe batching, small enough to balance."""
     window_per_worker: int = 4
-    """Batches in flight per worker (submitted, not yet written): enough to keep a worker busy
-    while the writer commits (a second or more at 2,000 articles)."""
+    """Batches in flight per worker (submitted, not yet written). Two would keep a worker busy
+    while the writer adds another batch's articles, but not through a commit (a second or more
+    of writing every ``commit_every`` articles): with two, the workers of a BBC ingest sat idle
+    for ~3.5 s of its ~28 s, with four for under 0.6 s. Results wait in memory (~10 KB an article)."""

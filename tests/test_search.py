@@ -202,7 +202,7 @@ def test_opening_a_missing_or_foreign_folder_is_a_clear_error(tmp_path: Path) ->
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.sampled_from(list("abcdeyzAEIÖÉß'’.-_ 0123456789\n,;")) | st.characters(), max_size=200))
 def test_highlighting_tokenises_exactly_as_the_index_does(text: str) -> None:
-    from searchkit.schema import build_schema
+    from searchkit.store.schema import build_schema
     from searchkit.search import _token_stems
 
     analyzer = build_schema()["text"].analyzer
