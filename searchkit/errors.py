@@ -56,3 +56,14 @@ class NotFound(SearchkitError):
 
 class ModelError(SearchkitError):
     """The NER model is not installed or failed to load."""
+
+
+class InternalError(SearchkitError):
+    """Something failed that no input should cause: a bug in searchkit (or in Whoosh), never
+    the user's query. The message names the exception; ``SEARCHKIT_DEBUG=1`` shows the traceback."""
+
+    @classmethod
+    def wrap(cls, e: BaseException) -> InternalError:
+        """The one-line error for an unexpected exception (raise it ``from e``)."""
+        return cls(f"internal error: {type(e).__name__}: {describe(e)} "
+                   "(this is a bug; SEARCHKIT_DEBUG=1 shows the traceback)")
