@@ -22,6 +22,7 @@ from .errors import (
     IndexLocked,
     IndexMissing,
     IndexReadOnly,
+    InternalError,
     ModelError,
     NotAnIndex,
     NotFound,
@@ -35,13 +36,14 @@ from .records import FACETS, Article, Cleaned, Entity, Hit, Metadata, Passage, R
 if TYPE_CHECKING:
     from .indexer import IngestReport
     from .search import SearchIndex
+    from .settings import RankingParams, SearchLimits
 
 __version__ = "0.1.0"
 
 __all__ = [
     "FACETS", "Article", "Cleaned", "Entity", "Hit", "Metadata", "Passage", "Removal", "SearchResult", "Source",
     "SearchkitError", "SourceError", "IndexMissing", "NotAnIndex", "SchemaMismatch", "IndexLocked",
-    "IndexReadOnly", "QuerySyntax", "NotFound", "ModelError",
+    "IndexReadOnly", "QuerySyntax", "NotFound", "ModelError", "InternalError",
     "clean", "ingest", "open_index", "__version__",
 ]
 
@@ -78,8 +80,11 @@ def ingest(paths: Any, index: str | os.PathLike[str] = "index", **options: Any) 
     return run(paths, index, **options)
 
 
-def open_index(path: str | os.PathLike[str] | None = None) -> SearchIndex:
-    """Open an index for searching; see :class:`searchkit.search.SearchIndex`."""
+def open_index(path: str | os.PathLike[str] | None = None, *, ranking: RankingParams | None = None,
+               limits: SearchLimits | None = None) -> SearchIndex:
+    """Open an index for searching; see :class:`searchkit.search.SearchIndex`. ``ranking`` and
+    ``limits`` (:mod:`searchkit.settings`) default to today's tuning."""
     from .search import open_index as run
+    from .settings import RankingParams, SearchLimits
 
-    return run(path)
+    return run(path, ranking=ranking or RankingParams(), limits=limits or SearchLimits())

@@ -1,0 +1,1 @@
+"""Storing articles in a Whoosh index: the schema, the index folder, Whoosh extensions."""
