@@ -24,6 +24,7 @@ from .errors import (
     IndexMissing,
     IndexReadOnly,
     Interrupted,
+    InternalError,
     ModelError,
     NotAnIndex,
     NotFound,
@@ -42,13 +43,14 @@ from . import ingest as _ingest_package  # noqa: E402, F401  isort: skip
 if TYPE_CHECKING:
     from .ingest import IngestReport, ProgressCallback
     from .search import SearchIndex
+    from .settings import RankingParams, SearchLimits
 
 __version__ = "0.1.0"
 
 __all__ = [
     "FACETS", "Article", "Cleaned", "Entity", "Hit", "Metadata", "Passage", "Removal", "SearchResult", "Source",
     "SearchkitError", "SourceError", "IndexMissing", "NotAnIndex", "SchemaMismatch", "IndexLocked",
-    "IndexReadOnly", "QuerySyntax", "NotFound", "ModelError", "Interrupted", "IngestSettings",
+    "IndexReadOnly", "QuerySyntax", "NotFound", "ModelError", "Interrupted", "InternalError", "IngestSettings",
     "clean", "ingest", "open_index", "__version__",
 ]
 
@@ -103,8 +105,11 @@ def ingest(
                model=model, progress=progress)
 
 
-def open_index(path: str | os.PathLike[str] | None = None) -> SearchIndex:
-    """Open an index for searching; see :class:`searchkit.search.SearchIndex`."""
+def open_index(path: str | os.PathLike[str] | None = None, *, ranking: RankingParams | None = None,
+               limits: SearchLimits | None = None) -> SearchIndex:
+    """Open an index for searching; see :class:`searchkit.search.SearchIndex`. ``ranking`` and
+    ``limits`` (:mod:`searchkit.settings`) default to today's tuning."""
     from .search import open_index as run
+    from .settings import RankingParams, SearchLimits
 
-    return run(path)
+    return run(path, ranking=ranking or RankingParams(), limits=limits or SearchLimits())

@@ -19,7 +19,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from .errors import SearchkitError
+from .errors import InternalError, SearchkitError
 from .records import FACETS
 
 app = typer.Typer(
@@ -66,6 +66,8 @@ def errors_handled() -> Iterator[None]:
     try:
         yield
     except SearchkitError as e:
+        if isinstance(e, InternalError) and os.environ.get("SEARCHKIT_DEBUG"):
+            raise  # main() shows the traceback, with the exception that caused it
         raise fail(str(e), e.hint, e.exit_code) from None
     except KeyboardInterrupt:
         raise fail("interrupted", code=130) from None

@@ -71,3 +71,12 @@ class Interrupted(SearchkitError):
     def __init__(self, message: str, report: IngestReport) -> None:
         super().__init__(message)
         self.report = report
+class InternalError(SearchkitError):
+    """Something failed that no input should cause: a bug in searchkit (or in Whoosh), never
+    the user's query. The message names the exception; ``SEARCHKIT_DEBUG=1`` shows the traceback."""
+
+    @classmethod
+    def wrap(cls, e: BaseException) -> InternalError:
+        """The one-line error for an unexpected exception (raise it ``from e``)."""
+        return cls(f"internal error: {type(e).__name__}: {describe(e)} "
+                   "(this is a bug; SEARCHKIT_DEBUG=1 shows the traceback)")

@@ -167,6 +167,9 @@ class Hit:
     url: str | None
     path: str
     entities: dict[str, tuple[str, ...]]
+    source_id: str = ""
+    """The article's source id as stored (``path``, or ``path#L<n>`` for line *n* of a JSONL
+    file): what an evaluation matches its judgements on. Not in ``to_dict()`` yet."""
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -27,7 +27,8 @@ class RankingParams:
     query_k3: float = 5.0
     """Saturation of repeated query words: a word said twice weighs 2*6/7, not 1 (nor 2)."""
     title_boost: float = 2.0
-    """Weight of a title match against a match in the passage text."""
+    """Weight of a title match against a match in the passage text. Applied when the index is
+    written (the schema's title field boost, ``schema.TITLE_BOOST``): a change needs a rebuild."""
     rerank_depth: int = 100
     """Collapsed passages re-ranked by their article's score for an OR query (``limit`` of them if
     more are asked): the natural-language questions of the ranking benchmark."""
