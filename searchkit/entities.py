@@ -32,8 +32,8 @@ once. The article is therefore resolved as a whole, in small steps:
    gazetteers.
 5. **propagation** — later occurrences of a resolved name the model did not tag are added.
 
-The rules are data (``data/entities_rules.json``); :mod:`searchkit.aliases` holds the name
-keys shared with the index-wide alias table.
+The rules are data (``data/entities_rules.json``); :mod:`searchkit.names` holds the name
+keys shared with the index-wide entity table (:mod:`searchkit.entity_table`).
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING
 
-from .aliases import (
+from .names import (
     DATA_DIR,
     display_form,
     looks_like_demonym,

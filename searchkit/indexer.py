@@ -421,7 +421,7 @@ def facet_value_counts(reader: Any) -> dict[str, dict[str, int]]:
 
 
 def save_entity_table(ix: Any, index_dir: Path) -> None:
-    from .aliases import EntityTable
+    from .entity_table import EntityTable
     from .schema import ENTITY_TABLE
 
     with ix.reader() as reader:

@@ -36,7 +36,7 @@ from whoosh.qparser import AndGroup, FuzzyTermPlugin, MultifieldParser, OrGroup
 from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F, BM25FScorer
 
-from .aliases import EntityTable
+from .entity_table import EntityTable
 from .docsets import matching_docs, term_docs
 from .errors import NotFound, QuerySyntax, SearchkitError, describe
 from .records import FACETS, Article, Entity, Highlight, Hit, SearchResult

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from searchkit.aliases import EntityTable
+from searchkit.entity_table import EntityTable
 from searchkit.entities import ArticleEntities, EntityExtractor, split_long_text
 from searchkit.errors import ModelError
 from searchkit.records import FACETS
