@@ -44,7 +44,7 @@ def merge_small_segments(ix: Any, where: Path, max_segments: int,
 def save_entity_table(ix: Any, folder: IndexFolder) -> None:
     """Rebuild ``entities.json`` from the committed index, tagged with its generation (a
     reader that finds another generation rebuilds the table in memory)."""
-    from ..aliases import EntityTable
+    from ..entity_table import EntityTable
 
     with ix.reader() as reader:
         table = EntityTable.build(facet_value_counts(reader))

@@ -33,7 +33,7 @@ from whoosh import index as windex
 from whoosh import query as Q
 from whoosh.reading import CorruptIndexError
 
-from ..aliases import EntityTable
+from ..entity_table import EntityTable
 from ..errors import InternalError, NotFound, QuerySyntax, SearchkitError, describe
 from ..records import FACETS, Article, Entity, Hit, SearchResult
 from ..store.documents import KIND_ARTICLE, article_from_documents, facet_value_counts, keyword_values

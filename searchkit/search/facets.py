@@ -6,7 +6,7 @@ import heapq
 from collections import Counter
 from typing import Any
 
-from ..aliases import EntityTable
+from ..entity_table import EntityTable
 from ..records import FACETS
 from ..store.documents import keyword_values
 from ..settings import SearchLimits

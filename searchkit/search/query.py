@@ -19,7 +19,7 @@ from typing import Any
 from whoosh import query as Q
 from whoosh.qparser import AndGroup, FuzzyTermPlugin, MultifieldParser, OrGroup
 
-from ..aliases import EntityTable
+from ..entity_table import EntityTable
 from ..errors import QuerySyntax, describe
 from ..records import FACETS
 from ..store.schema import ARTICLE_FIELD, SEARCH_FIELDS, article_facet

@@ -10,7 +10,7 @@ from typing import Any
 
 from whoosh import query as Q
 
-from ..aliases import EntityTable
+from ..entity_table import EntityTable
 from ..records import FACETS
 from ..store.documents import KIND_ARTICLE
 from ..store.schema import SCHEMA_VERSION

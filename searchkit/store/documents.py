@@ -14,22 +14,18 @@ passage documents carry the text, the title and the passage's own entities.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from ..records import FACETS, Article, Entity, Metadata, Passage, Removal
+from ..text import SURROGATES, parse_iso_datetime
 from .schema import ARTICLE_FIELD, article_facet
 
 KIND_ARTICLE = "article"
 """``kind`` of the one document per article (record, article-wide entities, ``body``)."""
 KIND_PASSAGE = "passage"
 """``kind`` of the documents a text query matches."""
-
-_SURROGATES = re.compile(r"[\ud800-\udfff]")
-
 
 @dataclass(frozen=True)
 class FileStamp:
@@ -70,19 +66,9 @@ def article_record(a: Article, file_hash: str, file_sources: int | None = None) 
 
 def record_json(rec: dict[str, Any]) -> str:
     text = json.dumps(rec, ensure_ascii=False)
-    if _SURROGATES.search(text):  # a file name with undecodable bytes: keep it exact, escaped
+    if SURROGATES.search(text):  # a file name with undecodable bytes: keep it exact, escaped
         text = json.dumps(rec, ensure_ascii=True)
     return text
-
-
-def _parse_date(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        d = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return d.replace(tzinfo=None)
 
 
 def article_documents(a: Article, stamp: FileStamp) -> list[dict[str, Any]]:
@@ -98,7 +84,7 @@ def article_documents(a: Article, stamp: FileStamp) -> list[dict[str, Any]]:
         common["site"] = md.site
     if md.url:
         common["url"] = md.url
-    date = _parse_date(md.date)
+    date = parse_iso_datetime(md.date)
     if date is not None:
         common["date"] = date
     article_sets = {article_facet(f): keyword_value([e.name for e in a.entities if e.type == f]) for f in FACETS}
