@@ -1,6 +1,10 @@
 """Speed benchmark: searchkit against plain Whoosh, tantivy and SQLite FTS5.
 
-    python bench/perf.py [DATA_DIR] [--scale 1,4,16] [--workdir DIR] [--skip-ingest]
+    python bench/speed/perf.py [DATA_DIR] [--scale 1,4,16] [--workdir DIR] [--skip-ingest]
+    python bench/speed/perf.py ingest [CORPUS] [--workers 1,2] [--repeat 3] [--compare NAME=PATH]
+
+The second form is the ingest mode (``ingest_mode.py``): end-to-end ingests of this and other
+checkouts or settings, interleaved, with CPU time per article; ``perf.py ingest --help``.
 
 Corpus: ``DATA_DIR/news/bbc.jsonl`` (2,225 articles) replicated to each scale with distinct
 ids, and ``DATA_DIR/reuters21578/reuters21578.jsonl`` (``--reuters``) as a dated corpus.
@@ -39,7 +43,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
 
 from _common import (DEFAULT_DATA, REPO_ROOT, STOP_WORDS, Table, dir_size, machine_line,  # noqa: E402
                      children_peak_rss_mb, peak_rss_mb, percentile, read_jsonl, use_repo_searchkit)
@@ -116,7 +120,7 @@ def replicate_articles(base: Path, out: Path, scale: int) -> int:
     from dataclasses import replace
 
     use_repo_searchkit()
-    from searchkit.indexer import article_id_for
+    from searchkit.ingest.build import article_id_for
 
     if out.exists():
         return -1
@@ -155,38 +159,22 @@ def dump_articles(index: Path, out: Path) -> int:
 
 
 def searchkit_index_only(articles_file: Path, index: Path) -> dict[str, Any]:
-    """searchkit's writer loop from ``indexer.ingest`` on ready-made articles: one writer,
-    a delete-then-add per article, a commit every ``DEFAULT_COMMIT_EVERY`` articles, the final
-    merge of small segments, then the entity table. Bench-only use of indexer internals, to split ingest time into index vs the rest."""
+    """searchkit's writer on ready-made articles (``searchkit.ingest.write_articles``): the
+    same writer, commits, final merge of small segments and entity table as an ingest, without
+    cleaning or NER, to split ingest time into index vs the rest."""
     import pickle
 
     use_repo_searchkit()
-    from searchkit import indexer
+    from searchkit.ingest import write_articles
 
     with open(articles_file, "rb") as f:
         articles = pickle.load(f)
     if index.exists():
         shutil.rmtree(index)
-    index.mkdir(parents=True)
     t0 = time.perf_counter()
-    ix = indexer._open_or_create(index, rebuild=False)
-    writer = None
-    n_passages = 0
-    for i, a in enumerate(articles, start=1):
-        if writer is None:
-            writer = indexer.new_writer(ix)
-        writer.delete_by_term("article_id", a.article_id)
-        indexer._add_article(writer, a, indexer.FileStamp(a.content_hash, 1))
-        n_passages += len(a.passages)
-        if i % indexer.DEFAULT_COMMIT_EVERY == 0:
-            writer.commit()
-            writer = None
-    if writer is not None:
-        writer.commit()
-    indexer.merge_small_segments(ix)
-    indexer.save_entity_table(ix, index)
+    report = write_articles(index, articles)
     seconds = time.perf_counter() - t0
-    return {"seconds": seconds, "passages": n_passages, "rss_mb": peak_rss_mb(), "rss_children_mb": 0.0}
+    return {"seconds": seconds, "passages": report.passages, "rss_mb": peak_rss_mb(), "rss_children_mb": 0.0}
 
 
 def build_queries(passages: list[dict[str, Any]], n: int = 200, seed: int = 5) -> list[dict[str, Any]]:
@@ -357,7 +345,7 @@ def cold_wall(engine: str, index: Path, terms: list[str], repeat: int = 10) -> f
         cmd = [sys.executable, "-c",
                "import sys; sys.path.insert(0, sys.argv[1]); from engines import cold_query; "
                "cold_query(sys.argv[2], sys.argv[3], sys.argv[4:])",
-               str(HERE.parent), engine, str(index), *terms]
+               str(HERE.parents[1] / "lib"), engine, str(index), *terms]
         env = dict(os.environ)
     walls = []
     for _ in range(repeat):
@@ -378,6 +366,13 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0] == "_worker":
         print(json.dumps(worker(json.loads(argv[1]))))
         return 0
+    if argv and argv[0] in ("ingest", "_ingest_run"):  # the ingest mode (ingest_mode.py)
+        import ingest_mode
+
+        if argv[0] == "_ingest_run":
+            print(json.dumps(ingest_mode.child(json.loads(argv[1]))))
+            return 0
+        return ingest_mode.main(argv[1:])
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("data", nargs="?", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--scale", default="1,4,16", help="BBC replication factors (default 1,4,16; '' for none)")
@@ -435,7 +430,7 @@ def main(argv: list[str] | None = None) -> int:
         # End-to-end ingest (clean + passages + NER + index) runs at --ingest-scales; its cost
         # per article is NER-bound and does not depend on the scale. At the other scales the
         # 1x articles (clean text, passages, entities) are replicated with new ids and indexed
-        # through searchkit's own writer loop, which yields the same index without hours of NER.
+        # through ``searchkit.ingest.write_articles``, which yields the same index without hours of NER.
         articles_file = work / f"{key}-articles.pickle"
         scale = int(label.split("x")[1]) if label.startswith("bbc x") else 0
         if not args.no_searchkit:
