@@ -54,15 +54,22 @@ def clean(source: str | os.PathLike[str] | Source, *, html: bool | None = None, 
     gives its first article.
     """
     from . import cleaner as clean_stage
-    from .load import normalise_text, read_file, sniff_kind
+    from .load import discover, normalise_text, read_file, sniff_kind
 
     if isinstance(source, Source):
         return clean_stage.clean_source(source)
     if isinstance(source, os.PathLike):
-        sources, failures = read_file(os.fspath(Path(source).resolve()))
+        named = os.fspath(source)
+        if Path(named).is_dir():
+            raise SourceError(f"{named}: is a folder; clean reads one file (ingest reads folders)")
+        files, issues = discover([named])
+        if not files:
+            raise SourceError(f"{named}: {issues[0].reason if issues else 'no such file or folder'}")
+        sources, failures = read_file(files[0].path)
+        failed = [f for f in failures if f.status == "failed"]
         if not sources:
-            raise SourceError(f"{os.fspath(source)}: {failures[0].reason if failures else 'no article'}")
-        return clean_stage.clean_source(sources[0])
+            raise SourceError(f"{named}: {failed[0].reason if failed else 'no article'}")
+        return clean_stage.clean_source(next(iter(sources)))
     is_html = html if html is not None else sniff_kind(source) == "html"
     if is_html:
         return clean_stage.clean_html(source, url=url)

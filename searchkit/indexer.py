@@ -72,6 +72,7 @@ class IngestReport:
     pruned: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[tuple[str, str]] = field(default_factory=list)  # read, but repaired on the way
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # left out on purpose (assets, venvs, images)
     articles: int = 0  # in the index after the run
     passages: int = 0  # in the index after the run
     seconds: float = 0.0
@@ -82,6 +83,7 @@ class IngestReport:
             "new": self.new, "updated": self.updated, "unchanged": self.unchanged,
             "pruned": self.pruned, "failed": [{"where": w, "reason": r} for w, r in self.failed],
             "warnings": [{"where": w, "reason": r} for w, r in self.warnings],
+            "skipped": [{"where": w, "reason": r} for w, r in self.skipped],
             "articles": self.articles, "passages": self.passages,
             "seconds": round(self.seconds, 3), "interrupted": self.interrupted,
         }
@@ -500,13 +502,16 @@ def ingest(
     commit_every: int = DEFAULT_COMMIT_EVERY,
     model: str | None = None,
     progress: ProgressCallback | None = None,
+    include_skipped: bool = False,
 ) -> IngestReport:
     """Ingest files and folders into the index at ``index`` (created if needed).
 
     Unchanged files are skipped by content hash, changed ones replaced, and with ``prune``
     articles whose files are gone are dropped. Returns an :class:`IngestReport`; raises
     :class:`Interrupted` (with the report) on Ctrl-C or SIGTERM, after keeping what was
-    committed.
+    committed. Folders no one means as input (version control, virtualenvs, caches, build
+    output, a saved page's asset folder) are skipped and listed in ``report.skipped``;
+    ``include_skipped`` reads them too. A searchkit index is never read.
 
     Example::
 
@@ -530,6 +535,7 @@ def ingest(
                             hint="searching works on it; ingest needs write access")
     workers = max(1, workers if workers is not None else (os.cpu_count() or 1))
     run = _IngestRun(index_dir, IngestReport(), max(1, commit_every), workers, model or DEFAULT_MODEL)
+    run.include_skipped = include_skipped
 
     with write_lock(index_dir, wait), _StopSignals() as stop:
         try:
@@ -581,6 +587,7 @@ class _IngestRun:
         self.in_batch = 0
         self.committed = 0
         self.stop: _StopSignals | None = None
+        self.include_skipped = False
 
     # -- writer ---------------------------------------------------------------------------
     def get_writer(self) -> Any:
@@ -618,7 +625,7 @@ class _IngestRun:
     # -- the run --------------------------------------------------------------------------
     def execute(self, paths: Iterable[str | os.PathLike[str]], *, prune: bool, rebuild: bool,
                 progress: ProgressCallback | None, stop: _StopSignals) -> None:
-        from .load import LoadNote, discover, display_path, file_hash, read_bytes, read_file
+        from .load import discover, display_path, open_input
 
         self.stop = stop
         report = self.report
@@ -628,9 +635,11 @@ class _IngestRun:
         by_path: dict[str, dict[str, dict[str, Any]]] = {}
         for sid, rec in existing.items():
             by_path.setdefault(rec["path"], {})[sid] = rec
+        issue_lists = {"failed": report.failed, "repaired": report.warnings, "skipped": report.skipped}
 
-        files, failures = discover(paths)
-        report.failed.extend((f.where, f.reason) for f in failures)
+        files, found_issues = discover(paths, exclude=[self.index_dir], include_skipped=self.include_skipped)
+        for issue in found_issues:
+            issue_lists[issue.status].append((issue.where, issue.reason))
         seen_paths = {f.path for f in files}
         to_delete: list[str] = []  # article ids
         unchanged_rehash: list[tuple[dict[str, Any], FileStamp]] = []
@@ -641,22 +650,21 @@ class _IngestRun:
                     progress("files", n - 1, len(files))
                 old = by_path.get(entry.path, {})
                 try:
-                    data = read_bytes(entry.path)
+                    opened = open_input(entry.path)
                 except SourceError as e:
                     report.failed.append((display_path(entry.path), str(e)))
                     continue
-                fhash = file_hash(data)
+                fhash = opened.file_hash
                 if old and _file_complete(old, fhash):
                     report.unchanged += len(old)
                     continue
-                sources, issues = read_file(entry.path, data)
-                del data
+                sources, issues = opened.read()
+                del opened
                 for issue in issues:
-                    (report.warnings if isinstance(issue, LoadNote) else report.failed).append(
-                        (issue.where, issue.reason))
+                    issue_lists[issue.status].append((issue.where, issue.reason))
                 stamp = FileStamp(fhash, len(sources))
-                current = {s.source_id for s in sources}
-                if sources or not any(not isinstance(i, LoadNote) for i in issues):
+                current = sources.source_ids
+                if sources or not any(i.status == "failed" for i in issues):
                     # an unreadable file keeps its old articles
                     to_delete.extend(r["article_id"] for sid, r in old.items() if sid not in current)
                 for s in sources:

@@ -360,7 +360,7 @@ def test_utf16_without_bom_is_detected() -> None:
 
 def test_binary_behind_a_bom_is_refused() -> None:
     with pytest.raises(SourceError, match="binary data"):
-        load.decode(b"\xff\xfe" + bytes(range(1, 32)) * 50)
+        load.decode_noted(b"\xff\xfe" + bytes(range(1, 32)) * 50)
 
 
 def test_lone_surrogates_from_json_escapes_become_replacement_characters(tmp_path: Path) -> None:
@@ -393,6 +393,6 @@ def test_fifo_is_not_read(tmp_path: Path) -> None:
     fifo = tmp_path / "pipe.txt"
     os.mkfifo(fifo)
     files, failures = load.discover([fifo])
-    assert files == [] and failures == [load.LoadFailure(str(fifo), "not a regular file")]
+    assert files == [] and failures == [load.LoadIssue(str(fifo), "not a regular file")]
     assert stat.S_ISFIFO(os.stat(fifo).st_mode)
 
