@@ -77,9 +77,10 @@ class ArchiveScan:
     issues: list[LoadIssue] = field(default_factory=list)
 
 
-def scan_archive(path: str, kind: str) -> tuple[ArchiveScan, Callable[[], Iterator[Source]]]:
-    """Read an archive once: its record ids, its issues, and (when small) its sources; plus a
-    function that reads the sources again, in the same order, for a big archive."""
+def scan_archive(path: str, kind: str, keep_chars: int = KEEP_IN_MEMORY_CHARS
+                 ) -> tuple[ArchiveScan, Callable[[], Iterator[Source]]]:
+    """Read an archive once: its record ids, its issues, and (up to ``keep_chars`` of text)
+    its sources; plus a function that reads the sources again, in the same order."""
     scan = ArchiveScan()
     kept_chars = 0
     for item in _archive_items(path, kind, scan.issues):
@@ -87,7 +88,7 @@ def scan_archive(path: str, kind: str) -> tuple[ArchiveScan, Callable[[], Iterat
         if scan.sources is not None:
             kept_chars += len(item.content)
             scan.sources.append(item)
-            if kept_chars > KEEP_IN_MEMORY_CHARS:
+            if kept_chars > keep_chars:
                 scan.sources = None
 
     def reread() -> Iterator[Source]:
@@ -131,7 +132,7 @@ def _size(fh: IO[bytes]) -> int:
 
 def _skipped_line(counts: Counter[str]) -> str:
     total = sum(counts.values())
-    parts = ", ".join(f"{n:,} {what}" for what, n in counts.most_common(6))
+    parts = ", ".join(f"{what}: {n:,}" for what, n in counts.most_common(6))
     more = "" if len(counts) <= 6 else f", {len(counts) - 6} more kinds"
     return f"{total:,} records skipped ({parts}{more})"
 
@@ -207,7 +208,7 @@ class _WarcReader:
     def _article(self, record: Any, records: _QuietArchiveIterator) -> Source | None:
         rtype = record.rec_type
         if rtype == "revisit":
-            self.counts["revisits"] += 1
+            self.counts["revisit"] += 1
             return None
         if rtype not in ("response", "resource"):
             return None  # warcinfo, request, metadata: not documents
@@ -217,7 +218,7 @@ class _WarcReader:
         if record.http_headers is not None and rtype == "response":
             status = record.http_headers.get_statuscode() or ""
             if not status.startswith("2"):
-                self.counts[f"HTTP {status or '?'} responses"] += 1
+                self.counts[f"HTTP {status or '?'}"] += 1
                 return None
             ctype = record.http_headers.get_header("Content-Type") or ""
         else:
@@ -227,7 +228,7 @@ class _WarcReader:
             self.counts[_mime_group(mime)] += 1
             return None
         if self.pages is not None and uri not in self.pages and uri.split("#", 1)[0] not in self.pages:
-            self.counts["not in pages.jsonl (frames, fetched fragments)"] += 1
+            self.counts["not a page in pages.jsonl"] += 1
             return None
         source_id = f"{self.path}#{_timestamp14(date)}/{uri}"
         where = display_path(source_id)
@@ -242,7 +243,7 @@ class _WarcReader:
             return None
         digest = hashlib.sha256(payload).digest()
         if digest in self.seen_payloads:
-            self.counts["identical payloads"] += 1
+            self.counts["identical payload"] += 1
             return None
         self.seen_payloads.add(digest)
         if source_id in self.seen_ids:  # two captures in the same second
