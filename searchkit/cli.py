@@ -164,7 +164,7 @@ def _print_ingest(report: object, index: Path) -> None:
         err.print(Text("  skipped: ", style="dim").append(_inert(where)).append(f": {_inert(reason)}"), soft_wrap=True)
     if len(report.skipped) > 20:
         err.print(Text(f"  … and {len(report.skipped) - 20} more skipped (use --json for all)", style="dim"))
-    if any(r.endswith(" skipped") for _, r in report.skipped):
+    if any("skipped" in r and "records skipped" not in r for _, r in report.skipped):  # folders the flag reads
         err.print(Text("  (--include-skipped reads the skipped folders too)", style="dim"))
     err.print(Text(f"index {index}: {report.articles} articles, {report.passages} passages", style="dim"))
 

@@ -21,21 +21,53 @@ from datetime import datetime
 DATA_URI_MIN_CHARS = 100
 """Shorter ``data:`` URIs (a 1-pixel GIF) cost nothing and are left alone."""
 
-_DATA_URI = re.compile(
-    r"(?<![\w-])data:[a-z]+/[a-z0-9.+-]+(?:;[a-z0-9.+-]+(?:=[^;,\"'\s)]*)?)*,[^\"'\s)<>]{%d,}" % DATA_URI_MIN_CHARS,
-    re.I,
-)
+_DATA_HEAD = re.compile(r"data:[a-z]+/[a-z0-9.+-]+(?:;[a-z0-9.+-]+(?:=[^;,\"'\s)<>]*)?)*,", re.I)
+_DATA_ENDS = "\"')<> \t\n\r\f"
 _SAVED_FROM = re.compile(r"<!--\s*saved from url=\(\d{4}\)(\S+?)\s*-->", re.I)
 _SINGLEFILE = re.compile(r"<!--\s*Page saved with SingleFile\s*(.*?)-->", re.S)
 _SINGLEFILE_LINE = re.compile(r"^\s*(url|saved date):\s*(.+?)\s*$", re.M)
 
 
 def strip_data_uris(html: str) -> tuple[str, int]:
-    """``html`` without its long inline ``data:`` URIs, and how many characters that removed."""
-    if "data:" not in html:
+    """``html`` without its long inline ``data:`` URIs, and how many characters that removed.
+
+    Each ``data:`` and its end are found with ``str.find`` (memchr speed), so a 10 MB page
+    costs tens of milliseconds; a regular expression stepping through the payloads took 290 ms."""
+    pieces: list[str] = []
+    kept_from = pos = 0
+    while (pos := html.find("data:", pos)) >= 0:
+        if pos and (html[pos - 1].isalnum() or html[pos - 1] in "-_"):  # "metadata:" is a word
+            pos += 5
+            continue
+        head = _DATA_HEAD.match(html, pos)
+        if head is None:
+            pos += 5
+            continue
+        end = _data_end(html, head.end())
+        if end - head.end() >= DATA_URI_MIN_CHARS:
+            pieces.append(html[kept_from:pos])
+            pieces.append("data:,")
+            kept_from = end
+        pos = end
+    if not pieces:
         return html, 0
-    stripped = _DATA_URI.sub("data:,", html)
+    pieces.append(html[kept_from:])
+    stripped = "".join(pieces)
     return stripped, len(html) - len(stripped)
+
+
+def _data_end(html: str, start: int) -> int:
+    """Where the URI that starts at ``start`` ends: the first quote, bracket or space after it,
+    searched in growing windows so that a terminator far away is not scanned for each URI."""
+    window = 4096
+    while True:
+        stop = min(len(html), start + window)
+        found = [i for c in _DATA_ENDS if (i := html.find(c, start, stop)) >= 0]
+        if found:
+            return min(found)
+        if stop == len(html):
+            return stop
+        window *= 4
 
 
 def saved_page_hints(html: str) -> dict[str, str]:
