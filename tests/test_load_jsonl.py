@@ -92,3 +92,15 @@ def test_ingest_of_a_pretty_printed_json_file_is_one_failure(tmp_path: Path) -> 
     report = json.loads(run_cli(["ingest", str(folder), "--index", str(tmp_path / "ix"), "--json", "-w", "1"]).stdout)
     assert report["new"] == 1 and len(report["failed"]) == 1
     assert report["failed"][0]["where"] == str(folder / "entities.json")
+
+
+def test_lone_surrogates_from_json_escapes_become_replacement_characters(tmp_path: Path) -> None:
+    path = tmp_path / "s.jsonl"
+    path.write_text('{"id": "x\\ud800", "title": "T\\udfff", "text": "Bad \\udc80 escape here."}\n', encoding="utf-8")
+    sources, failures = load.read_file(str(path))
+    assert not failures
+    (s,) = sources
+    assert s.content == "Bad \ufffd escape here." and s.meta["title"] == "T\ufffd"
+    s.source_id.encode("utf-8")  # no surrogate left anywhere that gets indexed
+    s.meta["id"].encode("utf-8")
+

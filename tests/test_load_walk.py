@@ -5,6 +5,8 @@ build output by default, listing each; ``--include-skipped`` reads them."""
 from __future__ import annotations
 
 import json
+import os
+import stat
 from pathlib import Path
 
 from searchkit import load
@@ -88,3 +90,21 @@ def test_ingest_dot_in_a_checkout_reads_only_the_articles(tmp_path: Path) -> Non
     assert skipped[".venv"] == "virtualenv skipped"
     wider = json.loads(run_cli(["ingest", ".", "--json", "-w", "1", "--include-skipped"], cwd=root).stdout)
     assert wider["new"] == 8 and wider["failed"] == []  # the skipped folders' files, never an index's
+
+
+def test_second_link_to_a_folder_is_not_a_failure(tmp_path: Path) -> None:
+    (tmp_path / "real").mkdir()
+    (tmp_path / "real" / "a.txt").write_text(ARTICLE)
+    os.symlink("real", tmp_path / "alias")
+    files, failures = load.discover([tmp_path])
+    assert [Path(f.path).name for f in files] == ["a.txt"]
+    assert failures == []
+
+
+
+def test_fifo_is_not_read(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)
+    files, failures = load.discover([fifo])
+    assert files == [] and failures == [load.LoadIssue(str(fifo), "not a regular file")]
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
