@@ -50,8 +50,9 @@ def clean(source: str | os.PathLike[str] | Source, *, html: bool | None = None, 
     """Clean one document without touching an index.
 
     ``source`` is a :class:`pathlib.Path` (or other path-like) to read, a :class:`Source`, or
-    the document itself as a ``str`` (HTML is detected unless ``html`` says). A JSONL file
-    gives its first article.
+    the document itself as a ``str`` (HTML is detected unless ``html`` says). A JSONL or JSON
+    file gives its first article, a WARC or WACZ archive its first page. A path that does not
+    exist, or a folder, raises :class:`SourceError` with the same words ``ingest`` uses.
     """
     from . import cleaner as clean_stage
     from .load import discover, normalise_text, read_file, sniff_kind

@@ -29,7 +29,7 @@ import sys
 import zipfile
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -104,6 +104,7 @@ def _archive_items(path: str, kind: str, issues: list[LoadIssue]) -> Iterator[So
     seen_ids: set[str] = set()
     try:
         with ExitStack() as stack:
+            members: Iterable[tuple[IO[bytes], int, str]]
             if kind == "wacz":
                 members, pages = _wacz_members(path, stack, issues)
             else:
@@ -272,7 +273,8 @@ class _WarcReader:
         else:
             text = normalise_text(text)
         meta = {"url": uri} if uri.startswith(("http://", "https://")) else {}
-        defaults = {"date": iso}  if (iso := _iso_date(date)) else {}
+        iso = _iso_date(date)
+        defaults = {"date": iso} if iso else {}
         if self.pages and self.pages.get(uri):
             defaults["title"] = self.pages[uri]
         return Source(source_id, self.path, kind, text, digest, meta, defaults=defaults, input_kind=self.kind)
@@ -331,7 +333,7 @@ def _iso_date(date: str) -> str | None:
 
 
 def _wacz_members(path: str, stack: ExitStack, issues: list[LoadIssue]
-                  ) -> tuple[list[tuple[IO[bytes], int, str]], dict[str, str] | None]:
+                  ) -> tuple[Iterable[tuple[IO[bytes], int, str]], dict[str, str] | None]:
     """The WARC members of a WACZ (opened lazily, one at a time) and its pages' titles."""
     zf = stack.enter_context(zipfile.ZipFile(path))
     where = display_path(path)
@@ -350,7 +352,7 @@ def _wacz_members(path: str, stack: ExitStack, issues: list[LoadIssue]
             with zf.open(info) as fh:
                 yield fh, info.compress_size, label
 
-    return members(), pages  # type: ignore[return-value]
+    return members(), pages
 
 
 def _wacz_pages(zf: zipfile.ZipFile, where: str, issues: list[LoadIssue]) -> dict[str, str] | None:
