@@ -44,6 +44,8 @@ def _records() -> list[Rec]:
         Rec("https://news.example/harbour", "2024-03-08T10:00:00Z", rec_type="revisit"),
         Rec("https://news.example/harbour?utm=x", "2024-03-08T10:05:00Z", HARBOUR.encode()),  # identical payload
         Rec("https://news.example/old", "2024-03-08T10:06:00Z", b"<html>Moved</html>", status="301 Moved Permanently"),
+        Rec("https://news.example/robots.txt", "2024-03-05T09:59:59Z", b"User-agent: *\nDisallow: /admin\n",
+            content_type="text/plain"),
     ]
 
 
@@ -76,9 +78,9 @@ def test_warc_pages_become_articles_with_url_and_dates(warc: Path) -> None:
 def test_skipped_records_are_counted_in_one_line(warc: Path) -> None:
     _, issues = _read(warc)
     (line,) = [i.reason for i in issues if i.status == "skipped"]
-    assert line.startswith("6 records skipped (")
+    assert line.startswith("7 records skipped (")
     for part in ("image/*: 1", "text/css: 1", "application/javascript: 1", "revisit: 1", "identical payload: 1",
-                 "HTTP 301: 1"):
+                 "HTTP 301: 1", "robots.txt: 1"):
         assert part in line
 
 

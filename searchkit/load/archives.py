@@ -133,8 +133,8 @@ def _size(fh: IO[bytes]) -> int:
 
 def _skipped_line(counts: Counter[str]) -> str:
     total = sum(counts.values())
-    parts = ", ".join(f"{what}: {n:,}" for what, n in counts.most_common(6))
-    more = "" if len(counts) <= 6 else f", {len(counts) - 6} more kinds"
+    parts = ", ".join(f"{what}: {n:,}" for what, n in counts.most_common(10))
+    more = "" if len(counts) <= 10 else f", {len(counts) - 10} more kinds"
     return f"{total:,} records skipped ({parts}{more})"
 
 
@@ -227,6 +227,9 @@ class _WarcReader:
         mime = ctype.split(";", 1)[0].strip().lower()
         if mime and not mime.startswith(_HTML_TYPES + _TEXT_TYPES):
             self.counts[_mime_group(mime)] += 1
+            return None
+        if uri.endswith("/robots.txt"):  # every crawler fetches it; never an article
+            self.counts["robots.txt"] += 1
             return None
         if self.pages is not None and uri not in self.pages and uri.split("#", 1)[0] not in self.pages:
             self.counts["not a page in pages.jsonl"] += 1
