@@ -184,7 +184,7 @@ class _WarcReader:
                                                  "the rest of the archive is lost"))
                     break
                 inflated += max(record.length or 0, 0)
-                if inflated > self.budget:
+                if inflated > self.budget and records.reader.decompressor is not None:  # plain: EOF stops it
                     self.issues.append(LoadIssue(self.where, f"records expand beyond {MAX_INFLATION}x the file's size "
                                                  f"(a decompression bomb?); stopped after {good:,} records"))
                     break
