@@ -92,7 +92,8 @@ def scan_archive(path: str, kind: str, keep_chars: int = KEEP_IN_MEMORY_CHARS
                 scan.sources = None
 
     def reread() -> Iterator[Source]:
-        yield from _archive_items(path, kind, [])
+        known = set(scan.ids)  # a crawl still being written may have grown since: not those
+        yield from (s for s in _archive_items(path, kind, []) if s.source_id in known)
 
     return scan, reread
 
