@@ -28,6 +28,7 @@ import itertools
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import overload
 
 from ..errors import SourceError
 from ..records import LoadIssue, Source
@@ -83,9 +84,17 @@ class SourceSet:
         assert self._reread is not None
         return self._reread()
 
-    def __getitem__(self, i: int) -> Source:
+    @overload
+    def __getitem__(self, i: int) -> Source: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Source]: ...
+
+    def __getitem__(self, i: int | slice) -> Source | list[Source]:
         if self._list is not None:
             return self._list[i]
+        if isinstance(i, slice):
+            return list(self)[i]
         if i < 0:
             i += len(self)
         found = next(itertools.islice(iter(self), i, None), None)
