@@ -216,3 +216,15 @@ def test_ingest_of_a_grown_warc_adds_only_the_new_records(tmp_path: Path) -> Non
     hit = json.loads(shown.stdout)["hits"][0]
     assert hit["url"] == "https://news.example/ferry" and hit["date"].startswith("2024-03-06")
     assert hit["path"] == str(path)
+
+
+def test_archive_cut_inside_a_record_header_is_one_failure(warc: Path) -> None:
+    data = warc.read_bytes()
+    sources, _ = _read(warc)
+    kept = len(sources)
+    for cut in range(len(data) - 40, len(data) // 2, -37):  # cut at many places: never a traceback
+        warc.write_bytes(data[:cut])
+        got, issues = _read(warc)
+        assert len(got) <= kept
+        assert all("\n" not in i.reason for i in issues)
+        assert sum(1 for i in issues if "truncated" in i.reason) <= 1

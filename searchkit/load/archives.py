@@ -174,15 +174,18 @@ class _WarcReader:
         self.budget = MAX_INFLATION * max(compressed, 1) + MAX_RECORD_BYTES
         self.counts, self.seen_payloads, self.seen_ids, self.issues = counts, seen_payloads, seen_ids, issues
         self.where = display_path(label)
+        self.cut = False
 
     def sources(self) -> Iterator[Source]:
         records = _QuietArchiveIterator(self.fh, no_record_parse=False)
         inflated = good = 0
+        self.cut = False  # a truncation already reported: the gzip note would say it twice
         try:
             for record in records:
                 if record.rec_type is None:  # its headers were cut off
                     self.issues.append(LoadIssue(self.where, f"truncated record after {good:,} good ones; "
                                                  "the rest of the archive is lost"))
+                    self.cut = True
                     break
                 inflated += max(record.length or 0, 0)
                 if inflated > self.budget and records.reader.decompressor is not None:  # plain: EOF stops it
@@ -198,9 +201,14 @@ class _WarcReader:
             if "non-chunked gzip" in reason:
                 reason = "one gzip stream over the whole file, not one per record (run `warcio recompress`)"
             self.issues.append(LoadIssue(self.where, f"unreadable after {good:,} records: {reason}"))
+            self.cut = True
+        except (AttributeError, TypeError, KeyError, IndexError) as e:  # warcio on a header cut in half
+            self.issues.append(LoadIssue(self.where, f"malformed or truncated record header after {good:,} records "
+                                         f"({type(e).__name__} in the WARC parser); the records before it were read"))
+            self.cut = True
         finally:
             records.close()
-        if records.truncated_gzip:
+        if records.truncated_gzip and not self.cut:
             self.issues.append(LoadIssue(self.where, f"the last gzip member is truncated (a download or copy cut "
                                          f"short); the {good:,} records before it were read", "repaired"))
         if records.bad_lengths:
@@ -245,6 +253,7 @@ class _WarcReader:
         remaining = getattr(record.raw_stream, "limit", 0)
         if remaining > 0:
             self.issues.append(LoadIssue(where, f"truncated record: {remaining:,} of its {record.length:,} bytes missing"))
+            self.cut = True
             return None
         digest = hashlib.sha256(payload).digest()
         if digest in self.seen_payloads:
