@@ -218,7 +218,9 @@ def test_ingest_of_a_grown_warc_adds_only_the_new_records(tmp_path: Path) -> Non
     assert hit["path"] == str(path)
 
 
-def test_archive_cut_inside_a_record_header_is_one_failure(warc: Path) -> None:
+@pytest.mark.parametrize("compress", [True, False], ids=["warc.gz", "warc"])
+def test_archive_cut_anywhere_gives_one_line_and_keeps_records(tmp_path: Path, compress: bool) -> None:
+    warc = write_warc(tmp_path / ("crawl.warc.gz" if compress else "crawl.warc"), _records(), compress=compress)
     data = warc.read_bytes()
     sources, _ = _read(warc)
     kept = len(sources)
