@@ -95,6 +95,7 @@ class IngestRun:
         report.pruned += plan.pruned
         report.failed.extend((f.where, f.reason) for f in plan.failed)
         report.warnings.extend((f.where, f.reason) for f in plan.warnings)
+        report.skipped.extend((f.where, f.reason) for f in plan.skipped)
         self.to_delete.extend(plan.to_delete)
         self.restamp.extend(plan.restamp)
         return plan.to_index
@@ -188,13 +189,16 @@ def ingest(
     wait: float = 5.0,
     model: str | None = None,
     progress: ProgressCallback | None = None,
+    include_skipped: bool = False,
 ) -> IngestReport:
     """Ingest files and folders into the index at ``index`` (created if needed).
 
     Unchanged files are skipped by content hash, changed ones replaced, and with ``prune``
     articles whose files are gone are dropped. Returns an :class:`IngestReport`; raises
     :class:`~searchkit.errors.Interrupted` (with the report) on Ctrl-C or SIGTERM, after
-    keeping what was committed.
+    keeping what was committed. Folders no one means as input (version control, virtualenvs,
+    caches, build output, a saved page's asset folder) are skipped and listed in
+    ``report.skipped``; ``include_skipped`` reads them too. A searchkit index is never read.
 
     Example::
 
@@ -208,8 +212,10 @@ def ingest(
 
     def body(run: IngestRun, progress: ProgressCallback | None) -> None:
         run.open(rebuild)
-        files, failures = discover(paths)
-        run.report.failed.extend((f.where, f.reason) for f in failures)
+        files, found = discover(paths, exclude=[run.folder.path], include_skipped=include_skipped)
+        by_status = {"failed": run.report.failed, "repaired": run.report.warnings, "skipped": run.report.skipped}
+        for issue in found:
+            by_status[issue.status].append((issue.where, issue.reason))
         if prune:
             run.take(plan_prune(run.stored_by_path(), {f.path for f in files}, os.path.exists))
         pipeline = run_pipeline(run.sources_to_index([f.path for f in files], progress), n_workers,
