@@ -11,7 +11,7 @@ left the file half committed). Reading the files is :func:`read_entry`'s job; de
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,6 +51,8 @@ class IngestPlan:
     failed: list[Failure] = field(default_factory=list)
     warnings: list[Failure] = field(default_factory=list)
     skipped: list[Failure] = field(default_factory=list)
+    deferred: list[tuple[Sequence[Source], Mapping[str, Mapping[str, Any]], FileStamp]] = field(default_factory=list)
+    """Lazily read archives whose records are planned as they are read (:func:`expand_deferred`)."""
 
 
 def file_complete(old: Mapping[str, Mapping[str, Any]], fhash: str) -> bool:
@@ -90,14 +92,32 @@ def _plan_file(plan: IngestPlan, read: FileRead, old: Mapping[str, Mapping[str, 
     current = getattr(read.sources, "source_ids", None) or {s.source_id for s in read.sources}
     if read.sources or not read.failures:  # a file that no longer reads keeps its old articles
         plan.to_delete.extend(r["article_id"] for sid, r in old.items() if sid not in current)
+    if getattr(read.sources, "lazy", False):
+        # A big archive re-read record by record: deciding now would hold all its text.
+        plan.deferred.append((read.sources, old, stamp))
+        return
     for s in read.sources:
-        prev = old.get(s.source_id)
-        if prev is not None and prev["content_hash"] == s.content_hash:
-            plan.unchanged += 1
-            if needs_restamp(prev, stamp):
-                plan.restamp.append((prev, stamp))
-            continue
-        plan.to_index.append((s, stamp))
+        _plan_source(plan, s, old, stamp)
+
+
+def _plan_source(plan: IngestPlan, s: Source, old: Mapping[str, Mapping[str, Any]], stamp: FileStamp) -> None:
+    prev = old.get(s.source_id)
+    if prev is not None and prev["content_hash"] == s.content_hash:
+        plan.unchanged += 1
+        if needs_restamp(prev, stamp):
+            plan.restamp.append((prev, stamp))
+        return
+    plan.to_index.append((s, stamp))
+
+
+def expand_deferred(plan: IngestPlan) -> Iterator[IngestPlan]:
+    """The plans of a lazily read archive's records, one record at a time, so that only the
+    records in flight are in memory (a 100k-record WARC never is as a whole)."""
+    for sources, old, stamp in plan.deferred:
+        for s in sources:
+            one = IngestPlan()
+            _plan_source(one, s, old, stamp)
+            yield one
 
 
 def plan_prune(stored: StoredRecords, seen_paths: set[str], exists: Callable[[str], bool]) -> IngestPlan:

@@ -25,7 +25,7 @@ from ..store import whoosh_ext
 from ..store.documents import FileStamp, add_article, article_from_documents, stored_records
 from ..store.folder import IndexFolder
 from .finish import final_counts, merge_small_segments, save_entity_table
-from .plan import IngestPlan, plan_files, plan_prune, read_entry
+from .plan import IngestPlan, expand_deferred, plan_files, plan_prune, read_entry
 from .report import IngestReport, ProgressCallback
 from .signals import StopSignals
 from .workers import Built, run_pipeline
@@ -107,7 +107,10 @@ class IngestRun:
         for n, path in enumerate(files, start=1):
             if progress:
                 progress("files", n - 1, len(files))
-            yield from self.take(plan_files([read_entry(path, by_path.get(path, {}))], by_path))
+            plan = plan_files([read_entry(path, by_path.get(path, {}))], by_path)
+            yield from self.take(plan)
+            for one in expand_deferred(plan):
+                yield from self.take(one)
         if progress:
             progress("files", len(files), len(files))
 
