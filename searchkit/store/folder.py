@@ -95,6 +95,8 @@ class IndexFolder:
                 hint="rebuild it: searchkit ingest --rebuild PATH",
             )
         if not whoosh_ext.has_toc(p):
+            if (p / MANIFEST).exists():  # a kill never leaves this (see clear): damage
+                raise IndexDamaged("index damaged: its table of contents (_MAIN_*.toc) is missing", p)
             raise NotAnIndex(f"{p} has no committed data (was the first ingest killed?)",
                              hint="run searchkit ingest again")
         return p
@@ -182,7 +184,9 @@ class IndexFolder:
 
     def clear(self) -> None:
         """Empty a searchkit index for --rebuild. The tables of contents go first, so a rebuild
-        killed half-way leaves "our index, nothing committed", which the next run starts afresh."""
+        killed half-way leaves "our index, nothing committed", which the next run starts afresh
+        (the manifest before them, so that no manifest outlives its generation)."""
+        (self.path / MANIFEST).unlink(missing_ok=True)
         for toc in whoosh_ext.tocs(self.path):
             toc.unlink()
         for child in self.path.iterdir():

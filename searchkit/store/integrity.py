@@ -194,14 +194,18 @@ def _check(p: Path, report: CheckReport) -> None:
 
 
 def _check_marker(p: Path, manifest: Manifest | None, report: CheckReport, schema_version: int) -> None:
-    intact = manifest is not None and MARKER in manifest.files
+    entry = manifest.files.get(MARKER) if manifest is not None else None
+    try:
+        intact = entry is not None and crc32_file(p / MARKER) == entry.crc32
+    except OSError:
+        intact = False
     try:
         version = int(json.loads((p / MARKER).read_text(encoding="utf-8"))["schema_version"])
     except FileNotFoundError:
         return  # listed as missing by the file checks
     except (OSError, ValueError, KeyError, TypeError):
         return  # its checksum names it (or, without a manifest, nothing can)
-    if version != schema_version and (not intact or manifest.schema_version == version):
+    if version != schema_version and (manifest is None or intact):
         raise SearchkitError(f"the index at {p} has schema version {version}; this searchkit uses {schema_version}",
                              hint="rebuild it: searchkit ingest --rebuild PATH")
 
