@@ -108,11 +108,15 @@ def _set_segments_aside(folder: IndexFolder, before: CheckReport) -> tuple[set[s
         folder.marker.unlink(missing_ok=True)
         folder._write_marker()
         lines.append(f"rewrote {MARKER}")
+    lists = [f.name for f in before.problems if f.name.endswith(SOURCES_SUFFIX) and f.name.split(".")[0] not in damaged]
+    for name in lists:  # rewritten from the segment's stored records when the manifest is
+        (folder.path / name).unlink(missing_ok=True)
+        lines.append(f"rewrote {name}")
     ix = windex.open_dir(str(folder.path))
     if damaged:
         whoosh_ext.commit_dropping(ix, folder.path, damaged)
     remove_orphans(ix, folder.path)
-    if before.has(MANIFEST) or before.has(ENTITY_TABLE) or damaged:
+    if before.has(MANIFEST) or before.has(ENTITY_TABLE) or damaged or lists or before.problems:
         (folder.path / MANIFEST).unlink(missing_ok=True)  # record every file anew
         save_entity_table(ix, folder)
         lines.append("rewrote the manifest and the entity table")

@@ -28,6 +28,7 @@ from .folder import ENTITY_TABLE, KEPT_ON_CLEAR, LOCK, MARKER, IndexFolder
 from .manifest import (
     MANIFEST,
     SOURCES_SUFFIX,
+    STALE_LOCK,
     Manifest,
     ManifestDamaged,
     crc32_file,
@@ -233,9 +234,11 @@ def _check_files(p: Path, names: set[str], manifest: Manifest | None, verified: 
     if manifest is None:
         return
     for name, entry in sorted(manifest.files.items()):
-        seg = segment_of(name)
-        if not verified and ((seg is not None and seg not in current) or name.startswith("_MAIN_")):
+        owner = segment_of(name)
+        if not verified and ((owner is not None and owner not in current) or name.startswith("_MAIN_")):
             continue  # a file of the older, recorded generation that the new one dropped
+        # A damaged source list leaves its segment's documents intact (repair rewrites it).
+        seg = None if name.endswith(SOURCES_SUFFIX) else owner
         path = p / name
         try:
             size = path.stat().st_size
@@ -396,7 +399,10 @@ def _list_orphans(p: Path, names: set[str], generation: int, current: set[str], 
         if name in KNOWN or name == toc_name(generation):
             continue
         if is_orphan(name, generation, current):
-            if name == "MAIN_WRITELOCK" and whoosh_lock_held(p / name):
+            if name == STALE_LOCK:  # a writer stopped without releasing it: harmless
+                if not whoosh_lock_held(p / name):
+                    report.add("orphan", name, "stale lock file of a stopped writer (the next ingest, or "
+                               "--clean, removes it)", problem=False)
                 continue
             report.add("orphan", name, f"not part of generation {generation} (remove it with --clean)")
         elif segment_of(name) is None:
