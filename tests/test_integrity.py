@@ -138,6 +138,22 @@ def test_each_fault_of_each_kind_of_file_is_found(index: Path, tmp_path: Path, k
         assert "searchkit check" in line, line
 
 
+def test_ingest_refuses_to_build_on_a_damaged_segment(index: Path, corpus: Path, tmp_path: Path) -> None:
+    """A flipped byte keeps the size, so search opens; ingest must not merge the segment into
+    a new one with fresh checksums (the damage would be blessed)."""
+    work = _copy(index, tmp_path)
+    target = next(work.glob("MAIN_*.trm"))
+    data = bytearray(target.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    target.write_bytes(bytes(data))
+    before = sorted(p.name for p in work.iterdir())
+    proc = run_cli(["ingest", corpus / "batch-0.jsonl", "--index", work, "--workers", "1"])
+    assert proc.returncode == 2
+    line = one_line_error(proc.stderr)
+    assert f"index damaged: {target.name} fails its checksum" in line and "check --repair" in line, line
+    assert sorted(p.name for p in work.iterdir()) == before
+
+
 def test_crash_between_the_toc_and_the_manifest_is_an_unverified_generation(
         corpus: Path, tmp_path: Path) -> None:
     """A real SIGKILL right after a commit's TOC, before its manifest: search works, check

@@ -24,7 +24,7 @@ from ..settings import IngestSettings
 from ..store import whoosh_ext
 from ..store.documents import FileStamp, add_article, article_from_documents, stored_records
 from ..store.folder import IndexFolder
-from ..store.manifest import quick_check
+from ..store.manifest import quick_check, verify_checksums
 from ..store.record import record_generation, remove_orphans
 from .disk import disk_full_error, is_disk_full
 from .finish import final_counts, merge_small_segments, save_entity_table
@@ -61,6 +61,7 @@ class IngestRun:
             # (between its TOC and its manifest) is recorded now; then the sizes are checked.
             remove_orphans(self.ix, self.folder.path)
             quick_check(self.folder.path)
+            verify_checksums(self.folder.path)
             record_generation(self.ix, self.folder.path)
         with self.ix.searcher() as s:
             self.stored = stored_records(s)

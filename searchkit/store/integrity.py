@@ -147,13 +147,19 @@ def check_index(path: str | os.PathLike[str], *, deep: bool = False) -> CheckRep
     """
     started = time.perf_counter()
     p = Path(path)
-    report = CheckReport(str(p), deep=deep)
-    try:
-        _check(p, report)
-    except SearchkitError as e:
-        report.cannot_check = str(e)
-    except OSError as e:
-        report.cannot_check = f"cannot read the index folder {p}: {e.strerror or describe(e)}"
+    for _ in range(3):  # an ingest that commits meanwhile deletes files: check the new generation
+        report = CheckReport(str(p), deep=deep)
+        try:
+            _check(p, report)
+        except SearchkitError as e:
+            report.cannot_check = str(e)
+        except OSError as e:
+            report.cannot_check = f"cannot read the index folder {p}: {e.strerror or describe(e)}"
+        try:
+            if not report.problems or latest_generation(p) == report.generation:
+                break
+        except OSError:
+            break
     report.seconds = time.perf_counter() - started
     return report
 

@@ -284,6 +284,32 @@ def size_problems(folder: Path, manifest: Manifest) -> list[SizeProblem]:
     return out
 
 
+def verify_checksums(folder: Path) -> None:
+    """Before an ingest writes: every file of the recorded generation has its recorded CRC32.
+    Raises :class:`~searchkit.errors.IndexDamaged` naming the first that does not.
+
+    Whoosh merges old segments into new ones at commits and at the end of an ingest; a
+    decayed segment merged so would come out under fresh checksums, the damage blessed.
+    Lucene checks a segment's checksums before it merges it; this checks them all once per
+    ingest (33 MB in ~50 ms at BBC 1x, nothing beside an ingest's minutes)."""
+    from ..errors import IndexDamaged
+
+    try:
+        manifest = read_manifest(folder)
+    except ManifestDamaged:
+        return  # quick_check names it
+    if manifest is None or manifest.generation != latest_generation(folder):
+        return
+    for name, entry in sorted(manifest.files.items()):
+        try:
+            ok = crc32_file(folder / name) == entry.crc32
+        except FileNotFoundError:
+            ok = False
+        if not ok:
+            raise IndexDamaged(f"index damaged: {name} fails its checksum; ingest will not build on it",
+                               folder, hint=f"run: searchkit check --repair --index {folder}")
+
+
 def quick_check(folder: Path) -> None:
     """What opening an index checks: the manifest reads back, and every file of the committed
     generation is there with its recorded size. Raises :class:`~searchkit.errors.IndexDamaged`.
