@@ -376,6 +376,51 @@ def stats(
             out.print(Text(f"{k:>9}: ", style="bold").append(_inert(v)))
 
 
+# --- check --------------------------------------------------------------------------------------
+
+
+@app.command()
+def check(
+    index: IndexOpt = DEFAULT_INDEX,
+    deep: Annotated[bool, typer.Option("--deep", help="Also decode every document, posting list and column.")] = False,
+    clean: Annotated[bool, typer.Option("--clean", help="Delete orphan files (takes the write lock).")] = False,
+    repair: Annotated[bool, typer.Option("--repair", help="Set damaged segments aside and re-ingest their source files.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
+    wait: Annotated[float, typer.Option("--wait", min=0, help="Seconds to wait for an ingest's lock (--clean, --repair).")] = 0.0,
+) -> None:
+    """Verify the index against its manifest: files, sizes, CRC32 checksums, counts, entity table.
+
+    Exit 0: no problems; 1: problems found (one line each); 2: the index cannot be checked.
+
+    Example:  searchkit check --index index
+    """
+    from .render import dumps, emit
+
+    with errors_handled():
+        if repair:
+            from .ingest.repair import repair_index
+
+            report = repair_index(index, wait=wait)
+        elif clean:
+            from .ingest.repair import clean_orphans
+
+            report = clean_orphans(index, wait=wait)
+        else:
+            from .store.integrity import check_index
+
+            report = check_index(index, deep=deep)
+        if report.cannot_check:
+            raise fail(report.cannot_check)
+        if as_json:
+            emit(out, dumps(report.to_dict()))
+        else:
+            for line in report.lines():
+                out.print(Text(_inert(line)), soft_wrap=True)
+        if report.problems and not (clean and set(report.removed) >= set(report.orphans)
+                                    and all(f.kind == "orphan" for f in report.problems)):
+            raise Exit(1)
+
+
 def main() -> None:
     """Console-script entry point: run the app, turn every failure into one line and an exit code."""
     try:

@@ -53,6 +53,17 @@ class IndexReadOnly(SearchkitError):
     """The index cannot be written (permissions or read-only file system)."""
 
 
+class IndexDamaged(SearchkitError):
+    """A file of the committed generation is missing, truncated or fails its checksum."""
+
+    def __init__(self, message: str, folder: object, *, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint or f"run: searchkit check --index {folder}")
+
+
+class DiskFull(SearchkitError):
+    """The index's file system ran out of space (ENOSPC); the index is left at its last commit."""
+
+
 class QuerySyntax(SearchkitError):
     """The query or a filter value could not be parsed."""
 

@@ -395,8 +395,11 @@ def test_read_only_index_searches_but_refuses_ingest(small_index: Path, corpus: 
 def test_index_whose_first_ingest_was_killed_before_any_commit(small_index: Path, corpus: Path,
                                                                tmp_path: Path) -> None:
     index = _copy(small_index, tmp_path)
+    # What a kill during the first ingest (or a --rebuild) can leave: no table of contents,
+    # and no manifest (--rebuild deletes it first; a first commit records it after its TOC).
+    (index / "manifest.json").unlink()
     for toc in index.glob("_MAIN_*.toc"):
-        toc.unlink()  # what a kill during the first ingest (or a --rebuild) can leave
+        toc.unlink()
     proc = run_cli(["search", "talks", "--index", index])
     assert proc.returncode == 2
     assert "has no committed data" in one_line_error(proc.stderr)

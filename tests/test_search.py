@@ -165,7 +165,8 @@ def test_an_unexpected_failure_is_an_internal_error_not_the_users_query(corpus_h
     shutil.copytree(corpus_handmade_index, index)
     for stored in index.glob("*._stored.col"):
         data = bytearray(stored.read_bytes())
-        data[len(data) // 8: -len(data) // 8] = b"\xff" * (len(data) - 2 * (len(data) // 8))
+        lo, hi = len(data) // 8, len(data) - len(data) // 8  # same size: the open-time check passes
+        data[lo:hi] = b"\xff" * (hi - lo)
         stored.write_bytes(bytes(data))
     r = run_cli("search", "border OR belarus", "--index", index, "-n", "50")
     assert r.returncode == 2, r.stderr

@@ -8,6 +8,7 @@ from typing import Any
 from ..store import whoosh_ext
 from ..store.documents import KIND_ARTICLE, facet_value_counts
 from ..store.folder import IndexFolder
+from ..store.record import record_generation
 from .report import IngestReport, ProgressCallback
 
 
@@ -36,6 +37,7 @@ def merge_small_segments(ix: Any, where: Path, max_segments: int,
     if progress:
         progress("merge", 0, len(small))
     whoosh_ext.commit_merging(ix, where, small)
+    record_generation(ix, where)
     if progress:
         progress("merge", len(small), len(small))
     return len(small)
@@ -48,7 +50,9 @@ def save_entity_table(ix: Any, folder: IndexFolder) -> None:
 
     with ix.reader() as reader:
         table = EntityTable.build(facet_value_counts(reader))
-    folder.write_entity_table({"generation": ix.latest_generation(), "table": table.to_json()})
+    generation = ix.latest_generation()
+    folder.write_entity_table({"generation": generation, "table": table.to_json()})
+    record_generation(ix, folder.path, entities_generation=generation)
 
 
 def final_counts(ix: Any, report: IngestReport) -> None:

@@ -18,12 +18,15 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from ..errors import IndexReadOnly, Interrupted, SearchkitError
+from ..errors import IndexReadOnly, Interrupted
 from ..records import Article, Failure, Source
 from ..settings import IngestSettings
 from ..store import whoosh_ext
 from ..store.documents import FileStamp, add_article, article_from_documents, stored_records
 from ..store.folder import IndexFolder
+from ..store.manifest import quick_check, verify_checksums
+from ..store.record import record_generation, remove_orphans
+from .disk import disk_full_error, is_disk_full
 from .finish import final_counts, merge_small_segments, save_entity_table
 from .plan import IngestPlan, expand_deferred, plan_files, plan_prune, read_entry
 from .report import IngestReport, ProgressCallback
@@ -53,6 +56,13 @@ class IngestRun:
     def open(self, rebuild: bool) -> None:
         with self.stop.deferred():  # a --rebuild or a first create is not cut in half either
             self.ix = self.folder.open_or_create(rebuild)
+            # What a failed or killed run left (a disk-full commit's segment files, temp
+            # files, Whoosh's lock file) goes first; a generation a crash left unrecorded
+            # (between its TOC and its manifest) is recorded now; then the sizes are checked.
+            remove_orphans(self.ix, self.folder.path)
+            quick_check(self.folder.path)
+            verify_checksums(self.folder.path)
+            record_generation(self.ix, self.folder.path)
         with self.ix.searcher() as s:
             self.stored = stored_records(s)
 
@@ -73,6 +83,7 @@ class IngestRun:
         with self.stop.deferred():  # a commit is never cut in half by Ctrl-C
             self.writer.commit()
             self.writer = None
+            record_generation(self.ix, self.folder.path)  # right after Whoosh's TOC
             self.committed += self.in_batch
             self.in_batch = 0
 
@@ -145,9 +156,6 @@ class IngestRun:
             where = self.folder.path
             if e.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
                 raise IndexReadOnly(f"cannot write to the index at {where}: {e.strerror}") from e
-            if e.errno == errno.ENOSPC:
-                raise SearchkitError(f"disk full while writing the index at {where}; "
-                                     "the last commit is intact") from e
             raise
 
     # -- finish ---------------------------------------------------------------------------
@@ -166,6 +174,7 @@ class IngestRun:
             with self.stop.deferred():
                 save_entity_table(self.ix, self.folder)
                 final_counts(self.ix, self.report)
+                remove_orphans(self.ix, self.folder.path)  # Whoosh's lock file
 
     def _restamp(self, prev: Any, stamp: FileStamp) -> None:
         """Re-add an unchanged article with a new file stamp (no re-cleaning, no NER), rebuilt
@@ -284,8 +293,10 @@ def _locked_run(index_dir: Path, settings: IngestSettings, wait: float, progress
                 "run the same ingest again to finish",
                 run.report,
             ) from None
-        except BaseException:
+        except BaseException as e:
             run.abandon(final=False)
+            if is_disk_full(e):
+                raise disk_full_error(run, e) from e
             raise
     run.report.seconds = time.perf_counter() - started
     return run.report

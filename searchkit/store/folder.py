@@ -24,8 +24,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ..errors import IndexLocked, IndexMissing, IndexReadOnly, NotAnIndex, SchemaMismatch, SearchkitError, describe
+from ..errors import IndexDamaged, IndexLocked, IndexMissing, IndexReadOnly, NotAnIndex, SchemaMismatch, SearchkitError, describe
 from . import whoosh_ext
+from .manifest import MANIFEST
 from .schema import SCHEMA_VERSION, build_schema
 
 MARKER = "searchkit.json"
@@ -38,8 +39,14 @@ before its first commit and still be ours."""
 
 
 def check_index_dir(path: str | os.PathLike[str]) -> Path:
-    """Raise a clear error unless ``path`` holds a searchkit index of this schema version."""
-    return IndexFolder(Path(path)).check()
+    """Raise a clear error unless ``path`` holds a searchkit index of this schema version
+    whose files are all there at their recorded sizes (a few ``stat`` calls; see
+    :func:`searchkit.store.manifest.quick_check`)."""
+    from .manifest import quick_check
+
+    folder = IndexFolder(Path(path)).check()
+    quick_check(folder)
+    return folder
 
 
 class IndexFolder:
@@ -67,6 +74,8 @@ class IndexFolder:
             raise NotAnIndex(f"{p} is a file, not an index folder")
         marker = self.marker
         if not marker.exists():
+            if (p / MANIFEST).exists():  # ours, since it has a manifest: the marker was lost
+                raise IndexDamaged(f"index damaged: {MARKER} is missing", p)
             if whoosh_ext.has_toc(p):
                 raise NotAnIndex(f"{p} holds a Whoosh index that searchkit did not build",
                                  hint="point --index at a searchkit index, or another folder")
@@ -77,6 +86,8 @@ class IndexFolder:
             info = json.loads(marker.read_text(encoding="utf-8"))
             version = int(info["schema_version"])
         except (OSError, ValueError, KeyError, TypeError) as e:
+            if (p / MANIFEST).exists():
+                raise IndexDamaged(f"index damaged: {MARKER} is unreadable", p) from e
             raise NotAnIndex(f"{marker} is unreadable or damaged") from e
         if version != SCHEMA_VERSION:
             raise SchemaMismatch(
@@ -84,6 +95,8 @@ class IndexFolder:
                 hint="rebuild it: searchkit ingest --rebuild PATH",
             )
         if not whoosh_ext.has_toc(p):
+            if (p / MANIFEST).exists():  # a kill never leaves this (see clear): damage
+                raise IndexDamaged("index damaged: its table of contents (_MAIN_*.toc) is missing", p)
             raise NotAnIndex(f"{p} has no committed data (was the first ingest killed?)",
                              hint="run searchkit ingest again")
         return p
@@ -171,7 +184,9 @@ class IndexFolder:
 
     def clear(self) -> None:
         """Empty a searchkit index for --rebuild. The tables of contents go first, so a rebuild
-        killed half-way leaves "our index, nothing committed", which the next run starts afresh."""
+        killed half-way leaves "our index, nothing committed", which the next run starts afresh
+        (the manifest before them, so that no manifest outlives its generation)."""
+        (self.path / MANIFEST).unlink(missing_ok=True)
         for toc in whoosh_ext.tocs(self.path):
             toc.unlink()
         for child in self.path.iterdir():

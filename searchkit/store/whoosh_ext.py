@@ -95,6 +95,55 @@ def commit_merging(ix: Any, where: Path, chosen: list[Any]) -> None:
         raise
 
 
+def read_toc(ix: Any) -> tuple[int, list[Any]]:
+    """The generation and segments of the index's newest table of contents
+    (``FileIndex._read_toc``, private; ``TOC.generation`` and ``.segments``)."""
+    toc = ix._read_toc()
+    return int(toc.generation), list(toc.segments)
+
+
+def read_toc_dir(folder: Path) -> tuple[int, list[Any], Any]:
+    """Generation, segments and schema of the newest TOC in ``folder``, read without opening
+    an index (``TOC.read``, undocumented): what ``check`` reads when it cannot trust more."""
+    from whoosh.filedb.filestore import FileStorage
+    from whoosh.index import TOC
+
+    toc = TOC.read(FileStorage(str(folder), readonly=True), "MAIN")
+    return int(toc.generation), list(toc.segments), toc.schema
+
+
+def storage_index(folder: Path, schema: Any) -> Any:
+    """An object with the ``storage`` and ``schema`` a :func:`segment_searcher` needs,
+    without reading the TOC again."""
+    from types import SimpleNamespace
+
+    from whoosh.filedb.filestore import FileStorage
+
+    return SimpleNamespace(storage=FileStorage(str(folder), readonly=True), schema=schema)
+
+
+def segment_searcher(ix: Any, segment: Any, schema: Any = None) -> Any:
+    """A searcher over one segment alone (``SegmentReader``, documented but low-level):
+    what the manifest counts and ``check`` reads, segment by segment."""
+    from whoosh.reading import SegmentReader
+    from whoosh.searching import Searcher
+
+    return Searcher(SegmentReader(ix.storage, schema if schema is not None else ix.schema, segment))
+
+
+def commit_dropping(ix: Any, where: Path, dropped: set[str]) -> None:
+    """Commit a writer whose only change is removing the ``dropped`` segments (by id) from
+    the index, without reading them: how ``check --repair`` sets damaged segments aside.
+    Whoosh's commit then deletes their files (``index.clean_files``)."""
+    writer = new_writer(ix, where)
+    try:
+        writer.commit(mergetype=lambda _w, current: [s for s in current if s.segment_id() not in dropped])
+    except BaseException:
+        with contextlib.suppress(Exception):
+            writer.cancel()
+        raise
+
+
 # Query side ----------------------------------------------------------------------------------
 
 
