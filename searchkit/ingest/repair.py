@@ -84,7 +84,7 @@ def _set_segments_aside(folder: IndexFolder, before: CheckReport) -> tuple[set[s
     re-ingest, those that cannot be (path -> articles), and what was done."""
     from whoosh import index as windex
 
-    from ..store.record import record_generation, remove_orphans
+    from ..store.record import remove_orphans
     from .finish import save_entity_table
 
     lines: list[str] = []
