@@ -80,12 +80,22 @@ class BlockRule:
 
 
 @dataclass(frozen=True)
+class TrimRule:
+    """A fragment cut off the end of the last paragraph (a sign-off glued to the last sentence)."""
+
+    rule_id: str
+    reason: str
+    patterns: tuple[re.Pattern[str], ...]
+
+
+@dataclass(frozen=True)
 class CleanRules:
     """All cleaning rules: text rules in order, plus the structural HTML rules."""
 
     blocks: tuple[BlockRule, ...]
     html: HtmlRules
     edge_blocks: int = 2
+    trims: tuple[TrimRule, ...] = ()
 
 
 @lru_cache(maxsize=8)
@@ -109,6 +119,10 @@ def load_rules(path: str | None = None) -> CleanRules:
             )
             for table in data.get("block", [])
         )
+        trims = tuple(
+            TrimRule(table["id"], table["reason"], tuple(re.compile(p) for p in table["patterns"]))
+            for table in data.get("trim", [])
+        )
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise SearchkitError(f"cannot read cleaning rules {path}: {error}") from error
     except (KeyError, TypeError, ValueError, re.error) as error:
@@ -126,6 +140,7 @@ def load_rules(path: str | None = None) -> CleanRules:
             body_names=frozenset(html.get("body_names", [])),
         ),
         edge_blocks=int(data.get("edge_blocks", 2)),
+        trims=trims,
     )
 
 
@@ -195,6 +210,12 @@ def strip_boilerplate(paragraphs: list[str], rules: CleanRules | None = None) ->
             removed.append(Removal(paragraph, rule.rule_id, rule.reason))
         else:
             kept.append(paragraph)
+    if kept:
+        for trim in rules.trims:
+            found = next((m for m in (p.search(kept[-1]) for p in trim.patterns) if m), None)
+            if found and found.start() > 0:
+                removed.append(Removal(kept[-1][found.start():].strip(), trim.rule_id, trim.reason))
+                kept[-1] = kept[-1][: found.start()].rstrip()
     return kept, removed
 
 

@@ -255,12 +255,17 @@ def clean(
     from searchkit import clean as clean_api
     from .render import dumps, emit, print_cleaned
 
+    from .load import normalise_text
+
     with errors_handled():
         cleaned = clean_api(file)
+        empty = not normalise_text(cleaned.text).strip()  # the same test as ingest's
         if as_json:
             emit(out, dumps(cleaned.to_dict()))
-        else:
+        elif not empty or removed:
             print_cleaned(out, cleaned, removed=removed)
+    if empty:  # ingest skips such a file; clean says so too, with the same reason
+        raise fail(f"{file}: no article text left after cleaning", code=1)
 
 
 @app.command()
