@@ -157,8 +157,30 @@ def drop_silent_elements(root: etree._Element, rules: HtmlRules) -> None:
     """
     doomed = [el for el in root.iter() if el is not root and (not isinstance(el.tag, str) or el.tag.lower() in rules.silent_tags)]
     for element in doomed:
-        if element.getparent() is not None:
+        if element.getparent() is None:
+            continue
+        if isinstance(element.tag, str) and element.tag.lower() in _CONTROL_TAGS and _swallowed_page(element):
+            # An unclosed <div> inside a <button> makes the parser nest the rest of the page
+            # in the button: drop the control's own markup, keep what it swallowed.
+            element.drop_tag()
+        else:
             element.drop_tree()
+
+
+_CONTROL_TAGS = frozenset("button label select map object".split())
+SWALLOWED_CHARS = 500
+"""A form control holding more text than this in block elements has swallowed the page."""
+
+
+def _swallowed_page(element: etree._Element) -> bool:
+    """Whether a form control holds block elements with real text (a parser repair)."""
+    chars = 0
+    for child in element.iter():
+        if child is not element and isinstance(child.tag, str) and child.tag.lower() in ("p", "article", "main", "section", "li", "h2", "h3"):
+            chars += len(child.text_content())
+            if chars > SWALLOWED_CHARS:
+                return True
+    return False
 
 
 def boilerplate_mark(element: etree._Element, rules: HtmlRules) -> tuple[str, str] | None:
