@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -47,11 +47,15 @@ from .htmlbody import (
     is_prose,
     locate_body,
     normalise_space,
+    layout_marks,
     page_blocks,
     parse_html,
+    prose_chars,
     split_blocks,
     word_count,
 )
+from lxml.etree import _Element
+
 from .metadata import PageFacts, extract_page_facts, merge_metadata
 from .errors import SearchkitError
 from .records import Cleaned, Metadata, Removal, Source
@@ -138,6 +142,9 @@ def load_rules(path: str | None = None) -> CleanRules:
             negative_words=frozenset(html.get("negative_words", [])),
             negative_stems=frozenset(html.get("negative_stems", [])),
             body_names=frozenset(html.get("body_names", [])),
+            layout_words=frozenset(html.get("layout_words", [])),
+            layout_tags=frozenset(html.get("layout_tags", [])),
+            fallback_share=float(html.get("fallback_share", 0.0)),
         ),
         edge_blocks=int(data.get("edge_blocks", 2)),
         trims=trims,
@@ -272,6 +279,41 @@ def _filter_body(blocks: list[Block], facts: PageFacts, rules: CleanRules) -> tu
     return kept, removed
 
 
+def _article_blocks(
+    blocks: list[Block], root: _Element, marks: dict[_Element, tuple[str, str]], facts: PageFacts, rules: HtmlRules
+) -> tuple[list[Block], list[Removal]]:
+    """The blocks of the article body, by one strategy or, when it fails, by a second one.
+
+    First strategy: every boilerplate mark counts. When what it keeps is less than
+    ``fallback_share`` of the page's prose (the article sits in a "modal", a page-builder
+    "widget", a hidden tab or a ``<header>``), the page is located again with the marks that
+    only describe presentation voided (:func:`~searchkit.htmlbody.layout_marks`). Score of
+    each: characters of prose kept; the second wins only when the first keeps less than
+    ``fallback_share`` of the second's, and a ``body-fallback`` record says so.
+    """
+    body = locate_body(blocks, root, marks, facts.article_body, rules)
+    inside, removed = split_blocks(blocks, body, marks)
+    share = rules.fallback_share
+    first = prose_chars(inside)
+    if share <= 0 or first >= share * prose_chars(blocks):
+        return inside, removed
+    relaxed = layout_marks(marks, rules)
+    if not relaxed:
+        return inside, removed
+    kept_marks = {element: mark for element, mark in marks.items() if element not in relaxed}
+    loose = [replace(b, marks=tuple(m for m in b.marks if m not in relaxed)) for b in blocks]
+    body2 = locate_body(loose, root, kept_marks, facts.article_body, rules)
+    inside2, removed2 = split_blocks(loose, body2, kept_marks)
+    second = prose_chars(inside2)
+    if first >= share * second:
+        return inside, removed
+    note = (
+        f"first strategy kept {first} characters of prose, the second {second} of the page's "
+        f"{prose_chars(blocks)}: containers named only for their presentation were not trusted"
+    )
+    return inside2, [Removal(note, "body-fallback", "the second body strategy ran (see text)"), *removed2]
+
+
 def clean_html(
     html: str, url: str | None = None, meta: dict[str, str] | None = None, *, repeats: RepeatedBlocks | None = None
 ) -> Cleaned:
@@ -291,8 +333,7 @@ def clean_html(
         root = tree
     drop_silent_elements(root, rules.html)
     blocks, marks = page_blocks(root, rules.html)
-    body = locate_body(blocks, root, marks, facts.article_body, rules.html)
-    inside, removed = split_blocks(blocks, body, marks)
+    inside, removed = _article_blocks(blocks, root, marks, facts, rules.html)
     paragraphs, structural = _filter_body(inside, facts, rules)
     removed.extend(structural)
     kept, by_rule = strip_boilerplate(paragraphs, rules)

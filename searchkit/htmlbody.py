@@ -69,6 +69,9 @@ class HtmlRules:
     negative_words: frozenset[str]
     negative_stems: frozenset[str]
     body_names: frozenset[str]
+    layout_words: frozenset[str] = frozenset()
+    layout_tags: frozenset[str] = frozenset()
+    fallback_share: float = 0.0
 
 
 @dataclass
@@ -115,6 +118,13 @@ def parse_html(html: str) -> lxml_html.HtmlElement | None:
     return tree if isinstance(tree, lxml_html.HtmlElement) else None
 
 
+_TAXONOMY = re.compile(r"^(entry-|post-)?(author|category|tag|format|type|status|topic|section)-[\w-]+$", re.I)
+_POST_CLASSES = frozenset(("hentry", "type-post", "entry-type-post", "status-publish"))
+"""Blog engines label the post element with its author, categories and tags (WordPress
+``post_class``: "hentry author-jane category-news tag-fire"; Typepad "entry-author-jane
+entry-type-post"). Such a label names a value, not a container role, so "author-jane" must
+not read as an author box. A class counts as a label when the element carries two of them
+or a post class; a lone "author-bio" is still a role."""
 _MODIFIERS = frozenset("has with w no without and enable enabled show is".split())
 
 
@@ -128,9 +138,13 @@ def class_words(element: etree._Element) -> set[str]:
     if not raw.strip():
         return set()
     words: set[str] = set()
-    for name in raw.split():
+    names = raw.split()
+    filed = sum(1 for name in names if _TAXONOMY.match(name)) >= 2 or any(n in _POST_CLASSES for n in names)
+    for name in names:
         if "(" in name or "$" in name:
             continue  # atomic CSS ("Mend(395px)--modalMinWidth") names styles, not roles
+        if filed and _TAXONOMY.match(name):
+            continue  # "author-jane-doe category-news": how the post is filed, not a role
         previous = ""
         for word in _CLASS_SPLIT.split(name):
             if word:
@@ -204,6 +218,35 @@ def boilerplate_mark(element: etree._Element, rules: HtmlRules) -> tuple[str, st
     if bad and not _is_quote_embed(element):
         return "boilerplate-container", f"inside a container named '{sorted(bad)[0]}' by its class or id"
     return None
+
+
+def layout_marks(marks: dict[etree._Element, tuple[str, str]], rules: HtmlRules) -> set[etree._Element]:
+    """The marks that only say how a container is shown, not what it holds.
+
+    A hidden tab, a page-builder "widget", a "modal" or a ``<header>`` can hold the story as
+    well as furniture; a "comments", "related" or ``<nav>`` container never holds it. The
+    second strategy of :mod:`searchkit.cleaner` stops trusting the first kind.
+    """
+    relaxed: set[etree._Element] = set()
+    for element, (rule, _reason) in marks.items():
+        if rule == "hidden-element":
+            relaxed.add(element)
+        elif rule == "page-furniture":
+            if isinstance(element.tag, str) and element.tag.lower() in rules.layout_tags:
+                relaxed.add(element)
+        else:
+            words = class_words(element)
+            bad = words & rules.negative_words
+            if not bad:
+                bad = {stem for stem in rules.negative_stems for word in words if stem in word}
+            if bad and bad <= rules.layout_words:
+                relaxed.add(element)
+    return relaxed
+
+
+def prose_chars(blocks: Iterable[Block]) -> int:
+    """Characters of article-like prose in ``blocks``: the score the two strategies compare."""
+    return sum(len(block.text) for block in blocks if is_prose(block))
 
 
 def _is_quote_embed(element: etree._Element) -> bool:
