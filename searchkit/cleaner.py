@@ -288,28 +288,35 @@ def _article_blocks(
     ``fallback_share`` of the page's prose (the article sits in a "modal", a page-builder
     "widget", a hidden tab or a ``<header>``), the page is located again with the marks that
     only describe presentation voided (:func:`~searchkit.htmlbody.layout_marks`). Score of
-    each: characters of prose kept; the second wins only when the first keeps less than
-    ``fallback_share`` of the second's, and a ``body-fallback`` record says so.
+    each: characters of prose kept outside containers named for another role (comments,
+    related stories, a sidebar), since the first strategy may have fallen back to such a
+    container; the second wins only when the first scores less than ``fallback_share`` of
+    it, and a ``body-fallback`` record says so.
     """
     body = locate_body(blocks, root, marks, facts.article_body, rules)
     inside, removed = split_blocks(blocks, body, marks)
     share = rules.fallback_share
-    first = prose_chars(inside)
-    if share <= 0 or first >= share * prose_chars(blocks):
+    if share <= 0:
         return inside, removed
     relaxed = layout_marks(marks, rules)
-    if not relaxed:
+
+    def score(kept: list[Block]) -> int:
+        # prose outside every container whose name says it holds something else
+        return prose_chars(b for b in kept if all(m in relaxed for m in b.marks))
+
+    first = score(inside)
+    if not relaxed or first >= share * score(blocks):
         return inside, removed
     kept_marks = {element: mark for element, mark in marks.items() if element not in relaxed}
     loose = [replace(b, marks=tuple(m for m in b.marks if m not in relaxed)) for b in blocks]
     body2 = locate_body(loose, root, kept_marks, facts.article_body, rules)
     inside2, removed2 = split_blocks(loose, body2, kept_marks)
-    second = prose_chars(inside2)
+    second = prose_chars(inside2)  # every mark left on these blocks still applies
     if first >= share * second:
         return inside, removed
     note = (
-        f"first strategy kept {first} characters of prose, the second {second} of the page's "
-        f"{prose_chars(blocks)}: containers named only for their presentation were not trusted"
+        f"first strategy kept {first} characters of prose outside role containers, the second "
+        f"{second}: containers named only for their presentation were not trusted"
     )
     return inside2, [Removal(note, "body-fallback", "the second body strategy ran (see text)"), *removed2]
 

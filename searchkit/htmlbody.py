@@ -245,8 +245,18 @@ def layout_marks(marks: dict[etree._Element, tuple[str, str]], rules: HtmlRules)
 
 
 def prose_chars(blocks: Iterable[Block]) -> int:
-    """Characters of article-like prose in ``blocks``: the score the two strategies compare."""
-    return sum(len(block.text) for block in blocks if is_prose(block))
+    """Characters of article-like prose in ``blocks``: the score the two strategies compare.
+
+    Weighted as in :func:`locate_body`: a short prose block with no prose sibling (a teaser's
+    summary in a list of other stories) counts ``LONE_WEIGHT`` of its length.
+    """
+    prose = [block for block in blocks if is_prose(block)]
+    siblings: Counter[etree._Element | None] = Counter(b.owner.getparent() for b in prose)
+    total = 0.0
+    for block in prose:
+        lone = len(block.text) < LONE_PARAGRAPH and siblings[block.owner.getparent()] < 2
+        total += len(block.text) * (LONE_WEIGHT if lone else 1.0)
+    return int(total)
 
 
 def _is_quote_embed(element: etree._Element) -> bool:
