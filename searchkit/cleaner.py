@@ -51,6 +51,8 @@ from .htmlbody import (
     page_blocks,
     parse_html,
     prose_chars,
+    wrapper_marks,
+    WRAPPER_SHARE,
     split_blocks,
     word_count,
 )
@@ -299,13 +301,15 @@ def _article_blocks(
     if share <= 0:
         return inside, removed
     relaxed = layout_marks(marks, rules)
+    neutral = relaxed | wrapper_marks(blocks, marks, WRAPPER_SHARE)
 
     def score(kept: list[Block]) -> int:
-        # prose outside every container whose name says it holds something else
-        return prose_chars(b for b in kept if all(m in relaxed for m in b.marks))
+        # prose outside every container whose name says it holds something else (a
+        # container around nearly all the page's prose is a wrapper: its name says nothing)
+        return prose_chars(b for b in kept if all(m in neutral for m in b.marks))
 
     first = score(inside)
-    if not relaxed or first >= share * score(blocks):
+    if not relaxed or first >= share * prose_chars(blocks):
         return inside, removed
     kept_marks = {element: mark for element, mark in marks.items() if element not in relaxed}
     loose = [replace(b, marks=tuple(m for m in b.marks if m not in relaxed)) for b in blocks]

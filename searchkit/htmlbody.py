@@ -52,6 +52,8 @@ MIN_NAMED_CHARS = 100
 LONE_PARAGRAPH = 300
 LONE_WEIGHT = 0.3
 """A prose block shorter than LONE_PARAGRAPH with no prose sibling weighs LONE_WEIGHT."""
+WRAPPER_SHARE = 0.75
+"""Page-wide, a marked container around more than this share of the prose wraps the story."""
 HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
 _SPACE = re.compile(r"\s+")
 _WORD = re.compile(r"\w+")
@@ -251,10 +253,10 @@ def prose_chars(blocks: Iterable[Block]) -> int:
     summary in a list of other stories) counts ``LONE_WEIGHT`` of its length.
     """
     prose = [block for block in blocks if is_prose(block)]
-    siblings: Counter[etree._Element | None] = Counter(b.owner.getparent() for b in prose)
+    siblings: Counter[etree._Element | None] = Counter(run_key(b.owner) for b in prose)
     total = 0.0
     for block in prose:
-        lone = len(block.text) < LONE_PARAGRAPH and siblings[block.owner.getparent()] < 2
+        lone = len(block.text) < LONE_PARAGRAPH and siblings[run_key(block.owner)] < 2
         total += len(block.text) * (LONE_WEIGHT if lone else 1.0)
     return int(total)
 
@@ -361,6 +363,20 @@ def is_prose(block: Block) -> bool:
     return words >= 25 or words >= 8 and bool(_SENTENCE_END.search(block.text))
 
 
+def run_key(owner: etree._Element) -> etree._Element | None:
+    """The element whose children form the run of paragraphs ``owner`` belongs to.
+
+    Usually the parent; but when each paragraph is wrapped in its own container
+    (``<div class="paragraph"><p>...</p></div>``, one page-builder block per paragraph),
+    the single-child wrappers are skipped, so the paragraphs still count as siblings.
+    """
+    node = owner.getparent()
+    child = owner
+    while node is not None and len(node) == 1 and node.getparent() is not None:
+        child, node = node, node.getparent()
+    return node
+
+
 def block_score(block: Block) -> float:
     """Evidence that a block is article prose (positive) or navigation (negative)."""
     length = len(block.text)
@@ -418,11 +434,11 @@ def _best_node(
     totals: dict[etree._Element, int] = {}
     # Story paragraphs come in runs of siblings; a lone short paragraph under its own
     # parent is usually the summary of a teaser in a list of other stories.
-    prose_siblings: Counter[etree._Element | None] = Counter(b.owner.getparent() for b in blocks if is_prose(b))
+    prose_siblings: Counter[etree._Element | None] = Counter(run_key(b.owner) for b in blocks if is_prose(b))
     for block in blocks:
         boiler = ignored is not None and any(m not in ignored for m in block.marks)
         score = -0.5 * len(block.text) if boiler else block_score(block)
-        if score > 0 and len(block.text) < LONE_PARAGRAPH and prose_siblings[block.owner.getparent()] < 2:
+        if score > 0 and len(block.text) < LONE_PARAGRAPH and prose_siblings[run_key(block.owner)] < 2:
             score *= LONE_WEIGHT
         tokens = _tokens(block.text) if reference is not None and not boiler else []
         hits = sum(1 for t in tokens if t in reference) if reference is not None else 0
@@ -471,7 +487,7 @@ def locate_body(
     reference = Counter(_tokens(article_body)) if len(article_body) > 200 else None
     # Page-wide, only a mark around nearly all the prose is a wrapper: a footer with one
     # long paragraph can out-weigh a two-paragraph story.
-    marked, marked_score = _best_node(blocks, root, wrapper_marks(blocks, marks, 0.75), reference)
+    marked, marked_score = _best_node(blocks, root, wrapper_marks(blocks, marks, WRAPPER_SHARE), reference)
     unmarked, unmarked_score = _best_node(blocks, root, None, reference)
     best, score = (marked, marked_score) if marked_score >= 0.3 * unmarked_score else (unmarked, unmarked_score)
     if score < WEAK_BODY and rules is not None:
