@@ -295,7 +295,7 @@ def _article_blocks(
     container; the second wins only when the first scores less than ``fallback_share`` of
     it, and a ``body-fallback`` record says so.
     """
-    body = locate_body(blocks, root, marks, facts.article_body, rules)
+    body = locate_body(blocks, root, marks, facts.article_body, rules, facts.metadata.title)
     inside, removed = split_blocks(blocks, body, marks)
     share = rules.fallback_share
     if share <= 0:
@@ -313,7 +313,7 @@ def _article_blocks(
         return inside, removed
     kept_marks = {element: mark for element, mark in marks.items() if element not in relaxed}
     loose = [replace(b, marks=tuple(m for m in b.marks if m not in relaxed)) for b in blocks]
-    body2 = locate_body(loose, root, kept_marks, facts.article_body, rules)
+    body2 = locate_body(loose, root, kept_marks, facts.article_body, rules, facts.metadata.title)
     inside2, removed2 = split_blocks(loose, body2, kept_marks)
     second = prose_chars(inside2)  # every mark left on these blocks still applies
     if first >= share * second:

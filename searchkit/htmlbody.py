@@ -475,6 +475,7 @@ def locate_body(
     marks: dict[etree._Element, tuple[str, str]],
     article_body: str = "",
     rules: HtmlRules | None = None,
+    title: str | None = None,
 ) -> etree._Element:
     """The element whose subtree is most article-like; guided by JSON-LD text when given.
 
@@ -491,10 +492,55 @@ def locate_body(
     unmarked, unmarked_score = _best_node(blocks, root, None, reference)
     best, score = (marked, marked_score) if marked_score >= 0.3 * unmarked_score else (unmarked, unmarked_score)
     if score < WEAK_BODY and rules is not None:
+        anchored = headline_container(blocks, root, title)
+        if anchored is not None:
+            return anchored
         named = named_container(root, rules)
         if named is not None:
             return named
     return best
+
+
+ANCHOR_SHARE = 0.5
+"""The headline's container may hold at most this share of the page's text (else it is the page)."""
+
+
+def headline_container(blocks: list[Block], root: etree._Element, title: str | None) -> etree._Element | None:
+    """The smallest container of the page's headline that also holds text after it.
+
+    For pages whose story is one or two sentences, the scores cannot tell it from a
+    site blurb in a side column; the heading that repeats the page title can. ``None``
+    when no heading repeats the title, or when its container is most of the page.
+    """
+    wanted = normalise_space(title or "").casefold()
+    if len(wanted) < 10:
+        return None
+    heading = None
+    for block in blocks:
+        folded = block.text.casefold()
+        if block.tag in HEADINGS and len(folded) >= 10 and (
+            folded == wanted
+            or wanted.startswith(folded)  # "Title - Site Blog"
+            or wanted.endswith(folded)  # "Site: Title"
+            or folded in wanted and len(folded) > 0.6 * len(wanted)
+        ):
+            heading = block
+            break
+    if heading is None:
+        return None
+    page_chars = sum(len(b.text) for b in blocks)
+    position = blocks.index(heading)
+    node = heading.owner.getparent()
+    while node is not None and node is not root:
+        inside = set(node.iter())
+        after = sum(len(b.text) for b in blocks[position + 1 :] if b.owner in inside and b.link_density < 0.5)
+        held = sum(len(b.text) for b in blocks if b.owner in inside)
+        if held > ANCHOR_SHARE * page_chars:
+            return None
+        if after >= 40:
+            return node
+        node = node.getparent()
+    return None
 
 
 def named_container(root: etree._Element, rules: HtmlRules) -> etree._Element | None:
