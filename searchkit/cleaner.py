@@ -14,7 +14,8 @@ Design: the text rules live in ``data/clean_rules.toml`` (families of wording su
 each limited to short paragraphs so that an article sentence that merely mentions
 "subscribers" is never dropped. Plain text and HTML share :func:`strip_boilerplate`; HTML
 first goes through :mod:`searchkit.htmlbody` (parse with lxml directly, not bs4, for
-speed; find the body by structure and text statistics) and :mod:`searchkit.metadata`
+speed; blocks and boilerplate marks) and :mod:`searchkit.bodylocate` (find the body by
+structure and text statistics) and :mod:`searchkit.metadata`
 (title, date, author, site, url, language). :mod:`searchkit.repeats` adds opt-in
 repeated-block detection across pages of one site (``repeats=``).
 
@@ -39,21 +40,17 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
+from .bodylocate import WRAPPER_SHARE, locate_body, prose_chars, split_blocks, wrapper_marks
 from .htmlbody import (
     HEADINGS,
     Block,
     HtmlRules,
     drop_silent_elements,
     is_prose,
-    locate_body,
-    normalise_space,
     layout_marks,
+    normalise_space,
     page_blocks,
     parse_html,
-    prose_chars,
-    wrapper_marks,
-    WRAPPER_SHARE,
-    split_blocks,
     word_count,
 )
 from lxml.etree import _Element
