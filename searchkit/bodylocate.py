@@ -165,28 +165,44 @@ def locate_body(
     rules: HtmlRules | None = None,
     title: str | None = None,
 ) -> etree._Element:
-    """The element whose subtree is most article-like; guided by JSON-LD text when given.
+    """The element whose subtree is most article-like; see :func:`choose_body`."""
+    return choose_body(blocks, root, marks, article_body, rules, title)[0]
+
+
+def choose_body(
+    blocks: list[Block],
+    root: etree._Element,
+    marks: dict[etree._Element, tuple[str, str]],
+    article_body: str = "",
+    rules: HtmlRules | None = None,
+    title: str | None = None,
+) -> tuple[etree._Element, bool]:
+    """The element whose subtree is most article-like, and whether the marks were honoured.
 
     Each block adds its score to every ancestor, so an outer wrapper only beats the article
     container if it adds more prose than link lists and short fragments. Prose inside a
     boilerplate-marked container counts against its ancestors; but when honouring the marks
     leaves far less prose than ignoring them, the marks were wrong (the page wraps its
-    story in ``<nav>`` or a "share" div) and the unmarked choice wins.
+    story in ``<nav>`` or a "share" div) and the unmarked choice wins; the second value is
+    then ``False`` (also for the weak-page fallbacks), so that the cleaner does not take
+    prose inside a "sidebar" for the article without checking. JSON-LD ``articleBody``
+    guides the choice when given.
     """
     reference = Counter(_tokens(article_body)) if len(article_body) > 200 else None
     # Page-wide, only a mark around nearly all the prose is a wrapper: a footer with one
     # long paragraph can out-weigh a two-paragraph story.
     marked, marked_score = _best_node(blocks, root, wrapper_marks(blocks, marks, WRAPPER_SHARE), reference)
     unmarked, unmarked_score = _best_node(blocks, root, None, reference)
-    best, score = (marked, marked_score) if marked_score >= 0.3 * unmarked_score else (unmarked, unmarked_score)
+    honoured = marked_score >= 0.3 * unmarked_score
+    best, score = (marked, marked_score) if honoured else (unmarked, unmarked_score)
     if score < WEAK_BODY and rules is not None:
         anchored = headline_container(blocks, root, title)
         if anchored is not None:
-            return anchored
+            return anchored, False
         named = named_container(root, rules)
         if named is not None:
-            return named
-    return best
+            return named, False
+    return best, honoured
 
 
 ANCHOR_SHARE = 0.5

@@ -40,7 +40,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
-from .bodylocate import WRAPPER_SHARE, locate_body, prose_chars, split_blocks, wrapper_marks
+from .bodylocate import WRAPPER_SHARE, choose_body, locate_body, prose_chars, split_blocks, wrapper_marks
 from .htmlbody import (
     HEADINGS,
     Block,
@@ -287,25 +287,24 @@ def _article_blocks(
     ``fallback_share`` of the page's prose (the article sits in a "modal", a page-builder
     "widget", a hidden tab or a ``<header>``), the page is located again with the marks that
     only describe presentation voided (:func:`~searchkit.htmlbody.layout_marks`). Score of
-    each: characters of prose kept outside containers named for another role (comments,
-    related stories, a sidebar), since the first strategy may have fallen back to such a
-    container; the second wins only when the first scores less than ``fallback_share`` of
-    it, and a ``body-fallback`` record says so.
+    each: characters of prose kept (:func:`~searchkit.bodylocate.prose_chars`); when the
+    first strategy overruled the marks (its body sits in a "sidebar" or "comments" box),
+    only its prose outside such boxes counts. The second wins only when the first scores
+    less than ``fallback_share`` of it, and a ``body-fallback`` record says so.
     """
-    body = locate_body(blocks, root, marks, facts.article_body, rules, facts.metadata.title)
+    body, honoured = choose_body(blocks, root, marks, facts.article_body, rules, facts.metadata.title)
     inside, removed = split_blocks(blocks, body, marks)
     share = rules.fallback_share
     if share <= 0:
         return inside, removed
     relaxed = layout_marks(marks, rules)
-    neutral = relaxed | wrapper_marks(blocks, marks, WRAPPER_SHARE)
-
-    def score(kept: list[Block]) -> int:
-        # prose outside every container whose name says it holds something else (a
-        # container around nearly all the page's prose is a wrapper: its name says nothing)
-        return prose_chars(b for b in kept if all(m in neutral for m in b.marks))
-
-    first = score(inside)
+    if honoured:
+        first = prose_chars(inside)
+    else:
+        # The marks were overruled: count only prose outside every container whose name
+        # says it holds something else (one around nearly all the prose is a wrapper).
+        neutral = relaxed | wrapper_marks(blocks, marks, WRAPPER_SHARE)
+        first = prose_chars(b for b in inside if all(m in neutral for m in b.marks))
     if not relaxed or first >= share * prose_chars(blocks):
         return inside, removed
     kept_marks = {element: mark for element, mark in marks.items() if element not in relaxed}
@@ -316,8 +315,8 @@ def _article_blocks(
     if first >= share * second:
         return inside, removed
     note = (
-        f"first strategy kept {first} characters of prose outside role containers, the second "
-        f"{second}: containers named only for their presentation were not trusted"
+        f"first strategy kept {first} characters of prose, the second {second}: "
+        "containers named only for their presentation were not trusted"
     )
     return inside2, [Removal(note, "body-fallback", "the second body strategy ran (see text)"), *removed2]
 
