@@ -222,14 +222,11 @@ def headline_container(blocks: list[Block], root: etree._Element, title: str | N
     heading = None
     for block in blocks:
         folded = block.text.casefold()
-        if block.tag in HEADINGS and len(folded) >= 10 and (
-            folded == wanted
-            or wanted.startswith(folded)  # "Title - Site Blog"
-            or wanted.endswith(folded)  # "Site: Title"
-            or folded in wanted and len(folded) > 0.6 * len(wanted)
-        ):
+        if block.tag not in HEADINGS or len(folded) < 10 or heading is not None and len(folded) <= len(heading.text):
+            continue
+        # the whole title, or most of it ("Title - Site Blog"; never the site name alone)
+        if folded == wanted or folded in wanted and len(folded) >= 0.5 * len(wanted):
             heading = block
-            break
     if heading is None:
         return None
     page_chars = sum(len(b.text) for b in blocks)

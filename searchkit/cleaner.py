@@ -285,7 +285,7 @@ def _article_blocks(
 
     First strategy: every boilerplate mark counts. When what it keeps is less than
     ``fallback_share`` of the page's prose (the article sits in a "modal", a page-builder
-    "widget", a hidden tab or a ``<header>``), the page is located again with the marks that
+    "widget" or a ``<header>``), the page is located again with the marks that
     only describe presentation voided (:func:`~searchkit.htmlbody.layout_marks`). Score of
     each: characters of prose kept (:func:`~searchkit.bodylocate.prose_chars`); when the
     first strategy overruled the marks (its body sits in a "sidebar" or "comments" box),

@@ -16,7 +16,7 @@ The chain, one concern per function (as in trafilatura's ``htmlprocessing``):
    sit in (:func:`boilerplate_mark`: ``<nav>``/``<aside>``/``<footer>``..., hidden
    elements, class or id words such as "share", "related", "newsletter").
 4. :func:`layout_marks` — which marks only say how a container is shown (a "widget", a
-   "modal", a hidden tab), for the cleaner's second body strategy.
+   "modal", a ``<header>``), for the cleaner's second body strategy.
 
 Steps 5 and 6 (locate the body among the blocks, split off what is outside it) live in
 :mod:`searchkit.bodylocate`.
@@ -212,15 +212,15 @@ def boilerplate_mark(element: etree._Element, rules: HtmlRules) -> tuple[str, st
 def layout_marks(marks: dict[etree._Element, tuple[str, str]], rules: HtmlRules) -> set[etree._Element]:
     """The marks that only say how a container is shown, not what it holds.
 
-    A hidden tab, a page-builder "widget", a "modal" or a ``<header>`` can hold the story as
-    well as furniture; a "comments", "related" or ``<nav>`` container never holds it. The
+    A page-builder "widget", a "modal" or a ``<header>`` can hold the story as well as
+    furniture; a "comments", "related" or ``<nav>`` container never holds it. The
     second strategy of :mod:`searchkit.cleaner` stops trusting the first kind.
     """
     relaxed: set[etree._Element] = set()
     for element, (rule, _reason) in marks.items():
         if rule == "hidden-element":
-            relaxed.add(element)
-        elif rule == "page-furniture":
+            continue  # hidden from the reader: not what a reader reads, whatever it holds
+        if rule == "page-furniture":
             if isinstance(element.tag, str) and element.tag.lower() in rules.layout_tags:
                 relaxed.add(element)
         else:
