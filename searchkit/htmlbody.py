@@ -327,9 +327,13 @@ def page_blocks(root: etree._Element, rules: HtmlRules) -> tuple[list[Block], di
     return blocks, marks
 
 
+_TEASER_END = re.compile(r"(\[(\.\.\.|…)\]|\((\.\.\.|…)\)|(\.\.\.|…)\s*(read|continue|more)\b[^.]{0,20})\W*$", re.I)
+"""A cut-off excerpt: "... the energy [...]", "... more ... Read more" (a teaser of another post)."""
+
+
 def is_prose(block: Block) -> bool:
-    """Long enough, punctuated like sentences and not mostly links."""
-    if block.link_density >= 0.35:
+    """Long enough, punctuated like sentences, not mostly links, and not a cut-off excerpt."""
+    if block.link_density >= 0.35 or _TEASER_END.search(block.text):
         return False
     words = word_count(block.text)
     return words >= 25 or words >= 8 and bool(_SENTENCE_END.search(block.text))

@@ -67,6 +67,13 @@ def test_one_sentence_post_is_found_by_its_headline_not_the_longer_side_blurb() 
     assert cleaned.metadata.title == "Issue Two Is Out"
 
 
+def test_cut_off_excerpts_of_other_posts_are_not_taken_for_prose() -> None:
+    cleaned = clean_html(shape("teaser-excerpts-beside-post.html"))
+    assert len(cleaned.paragraphs) == 2
+    assert cleaned.paragraphs[0].startswith("The new Pilot looks almost the same")
+    assert not any(p.endswith("[...]") for p in cleaned.paragraphs)
+
+
 def test_fallback_does_not_bring_back_comments_or_footer() -> None:
     taxonomy = clean_html(shape("blog-taxonomy-classes.html"))
     assert not any("Great post" in p or "Sam Lee writes" in p for p in taxonomy.paragraphs)
