@@ -297,7 +297,7 @@ def _article_blocks(
     share = rules.fallback_share
     if share <= 0:
         return inside, removed
-    relaxed = layout_marks(marks, rules)
+    relaxed = layout_marks(marks, rules, blocks)
     if honoured:
         first = prose_chars(inside)
     else:

@@ -209,18 +209,33 @@ def boilerplate_mark(element: etree._Element, rules: HtmlRules) -> tuple[str, st
     return None
 
 
-def layout_marks(marks: dict[etree._Element, tuple[str, str]], rules: HtmlRules) -> set[etree._Element]:
+HIDDEN_STORY = 3
+"""A hidden container holding at least this many prose paragraphs may hold the story."""
+
+
+def layout_marks(
+    marks: dict[etree._Element, tuple[str, str]], rules: HtmlRules, blocks: list[Block] | None = None
+) -> set[etree._Element]:
     """The marks that only say how a container is shown, not what it holds.
 
     A page-builder "widget", a "modal" or a ``<header>`` can hold the story as well as
-    furniture; a "comments", "related" or ``<nav>`` container never holds it. The
-    second strategy of :mod:`searchkit.cleaner` stops trusting the first kind.
+    furniture; a "comments", "related" or ``<nav>`` container never holds it. The second
+    strategy of :mod:`searchkit.cleaner` stops trusting the first kind. Hiding is trusted
+    unless the hidden container holds a run of ``HIDDEN_STORY`` prose paragraphs (a story
+    revealed by a script, not a tooltip, a label or a duplicate summary).
     """
+    stories: dict[etree._Element, int] = {}
+    for block in blocks or ():
+        if is_prose(block):
+            for element in block.marks:
+                stories[element] = stories.get(element, 0) + 1
     relaxed: set[etree._Element] = set()
     for element, (rule, _reason) in marks.items():
+        story = stories.get(element, 0) >= HIDDEN_STORY
         if rule == "hidden-element":
-            continue  # hidden from the reader: not what a reader reads, whatever it holds
-        if rule == "page-furniture":
+            if story:
+                relaxed.add(element)
+        elif rule == "page-furniture":
             if isinstance(element.tag, str) and element.tag.lower() in rules.layout_tags:
                 relaxed.add(element)
         else:
@@ -228,7 +243,7 @@ def layout_marks(marks: dict[etree._Element, tuple[str, str]], rules: HtmlRules)
             bad = words & rules.negative_words
             if not bad:
                 bad = {stem for stem in rules.negative_stems for word in words if stem in word}
-            if bad and bad <= rules.layout_words:
+            if bad and (bad <= rules.layout_words or story and bad <= rules.layout_words | {"hidden"}):
                 relaxed.add(element)
     return relaxed
 
