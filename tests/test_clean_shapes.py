@@ -35,6 +35,7 @@ CASES = [
     ("blog-sidebar-profile.html", "", 0, True),
     ("button-swallows-page.html", "<main", 4, False),
     ("blog-taxonomy-classes.html", '<div class="entry-content">', 3, False),
+    ("hidden-story.html", '<div class="article-body hidden"', 4, True),
 ]
 
 
@@ -72,6 +73,12 @@ def test_cut_off_excerpts_of_other_posts_are_not_taken_for_prose() -> None:
     assert len(cleaned.paragraphs) == 2
     assert cleaned.paragraphs[0].startswith("The new Pilot looks almost the same")
     assert not any(p.endswith("[...]") for p in cleaned.paragraphs)
+
+
+def test_hidden_tooltip_stays_hidden_when_the_hidden_story_is_kept() -> None:
+    cleaned = clean_html(shape("hidden-story.html"))
+    assert len(cleaned.paragraphs) == 4
+    assert not any(p.startswith("An index is a list") for p in cleaned.paragraphs)
 
 
 def test_fallback_does_not_bring_back_comments_or_footer() -> None:
