@@ -14,7 +14,8 @@ Design: the text rules live in ``data/clean_rules.toml`` (families of wording su
 each limited to short paragraphs so that an article sentence that merely mentions
 "subscribers" is never dropped. Plain text and HTML share :func:`strip_boilerplate`; HTML
 first goes through :mod:`searchkit.htmlbody` (parse with lxml directly, not bs4, for
-speed; find the body by structure and text statistics) and :mod:`searchkit.metadata`
+speed; blocks and boilerplate marks) and :mod:`searchkit.bodylocate` (find the body by
+structure and text statistics) and :mod:`searchkit.metadata`
 (title, date, author, site, url, language). :mod:`searchkit.repeats` adds opt-in
 repeated-block detection across pages of one site (``repeats=``).
 
@@ -39,19 +40,21 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
+from .bodylocate import WRAPPER_SHARE, choose_body, locate_body, prose_chars, split_blocks, wrapper_marks
 from .htmlbody import (
     HEADINGS,
     Block,
     HtmlRules,
     drop_silent_elements,
     is_prose,
-    locate_body,
+    layout_marks,
     normalise_space,
     page_blocks,
     parse_html,
-    split_blocks,
     word_count,
 )
+from lxml.etree import _Element
+
 from .metadata import PageFacts, extract_page_facts, merge_metadata
 from .errors import SearchkitError
 from .records import Cleaned, Metadata, Removal, Source
@@ -80,12 +83,22 @@ class BlockRule:
 
 
 @dataclass(frozen=True)
+class TrimRule:
+    """A fragment cut off the end of the last paragraph (a sign-off glued to the last sentence)."""
+
+    rule_id: str
+    reason: str
+    patterns: tuple[re.Pattern[str], ...]
+
+
+@dataclass(frozen=True)
 class CleanRules:
     """All cleaning rules: text rules in order, plus the structural HTML rules."""
 
     blocks: tuple[BlockRule, ...]
     html: HtmlRules
     edge_blocks: int = 2
+    trims: tuple[TrimRule, ...] = ()
 
 
 @lru_cache(maxsize=8)
@@ -109,6 +122,10 @@ def load_rules(path: str | None = None) -> CleanRules:
             )
             for table in data.get("block", [])
         )
+        trims = tuple(
+            TrimRule(table["id"], table["reason"], tuple(re.compile(p) for p in table["patterns"]))
+            for table in data.get("trim", [])
+        )
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise SearchkitError(f"cannot read cleaning rules {path}: {error}") from error
     except (KeyError, TypeError, ValueError, re.error) as error:
@@ -124,8 +141,12 @@ def load_rules(path: str | None = None) -> CleanRules:
             negative_words=frozenset(html.get("negative_words", [])),
             negative_stems=frozenset(html.get("negative_stems", [])),
             body_names=frozenset(html.get("body_names", [])),
+            layout_words=frozenset(html.get("layout_words", [])),
+            layout_tags=frozenset(html.get("layout_tags", [])),
+            fallback_share=float(html.get("fallback_share", 0.0)),
         ),
         edge_blocks=int(data.get("edge_blocks", 2)),
+        trims=trims,
     )
 
 
@@ -195,6 +216,12 @@ def strip_boilerplate(paragraphs: list[str], rules: CleanRules | None = None) ->
             removed.append(Removal(paragraph, rule.rule_id, rule.reason))
         else:
             kept.append(paragraph)
+    if kept:
+        for trim in rules.trims:
+            found = next((m for m in (p.search(kept[-1]) for p in trim.patterns) if m), None)
+            if found and found.start() > 0:
+                removed.append(Removal(kept[-1][found.start():].strip(), trim.rule_id, trim.reason))
+                kept[-1] = kept[-1][: found.start()].rstrip()
     return kept, removed
 
 
@@ -251,6 +278,49 @@ def _filter_body(blocks: list[Block], facts: PageFacts, rules: CleanRules) -> tu
     return kept, removed
 
 
+def _article_blocks(
+    blocks: list[Block], root: _Element, marks: dict[_Element, tuple[str, str]], facts: PageFacts, rules: HtmlRules
+) -> tuple[list[Block], list[Removal]]:
+    """The blocks of the article body, by one strategy or, when it fails, by a second one.
+
+    First strategy: every boilerplate mark counts. When what it keeps is less than
+    ``fallback_share`` of the page's prose (the article sits in a "modal", a page-builder
+    "widget" or a ``<header>``), the page is located again with the marks that
+    only describe presentation voided (:func:`~searchkit.htmlbody.layout_marks`). Score of
+    each: characters of prose kept (:func:`~searchkit.bodylocate.prose_chars`); when the
+    first strategy overruled the marks (its body sits in a "sidebar" or "comments" box),
+    only its prose outside such boxes counts. The second wins only when the first scores
+    less than ``fallback_share`` of it, and a ``body-fallback`` record says so.
+    """
+    body, honoured = choose_body(blocks, root, marks, facts.article_body, rules, facts.metadata.title)
+    inside, removed = split_blocks(blocks, body, marks)
+    share = rules.fallback_share
+    if share <= 0:
+        return inside, removed
+    relaxed = layout_marks(marks, rules, blocks)
+    if honoured:
+        first = prose_chars(inside)
+    else:
+        # The marks were overruled: count only prose outside every container whose name
+        # says it holds something else (one around nearly all the prose is a wrapper).
+        neutral = relaxed | wrapper_marks(blocks, marks, WRAPPER_SHARE)
+        first = prose_chars(b for b in inside if all(m in neutral for m in b.marks))
+    if not relaxed or first >= share * prose_chars(blocks):
+        return inside, removed
+    kept_marks = {element: mark for element, mark in marks.items() if element not in relaxed}
+    loose = [replace(b, marks=tuple(m for m in b.marks if m not in relaxed)) for b in blocks]
+    body2 = locate_body(loose, root, kept_marks, facts.article_body, rules, facts.metadata.title)
+    inside2, removed2 = split_blocks(loose, body2, kept_marks)
+    second = prose_chars(inside2)  # every mark left on these blocks still applies
+    if first >= share * second:
+        return inside, removed
+    note = (
+        f"first strategy kept {first} characters of prose, the second {second}: "
+        "containers named only for their presentation were not trusted"
+    )
+    return inside2, [Removal(note, "body-fallback", "the second body strategy ran (see text)"), *removed2]
+
+
 def clean_html(
     html: str, url: str | None = None, meta: dict[str, str] | None = None, *, repeats: RepeatedBlocks | None = None
 ) -> Cleaned:
@@ -270,8 +340,7 @@ def clean_html(
         root = tree
     drop_silent_elements(root, rules.html)
     blocks, marks = page_blocks(root, rules.html)
-    body = locate_body(blocks, root, marks, facts.article_body, rules.html)
-    inside, removed = split_blocks(blocks, body, marks)
+    inside, removed = _article_blocks(blocks, root, marks, facts, rules.html)
     paragraphs, structural = _filter_body(inside, facts, rules)
     removed.extend(structural)
     kept, by_rule = strip_boilerplate(paragraphs, rules)

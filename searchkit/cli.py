@@ -267,6 +267,8 @@ def clean(
     from searchkit import clean as clean_api
     from .render import dumps, emit, print_cleaned
 
+    from .load import normalise_text
+
     with errors_handled():
         if file == "-":
             cleaned = clean_api(_stdin_document())
@@ -275,10 +277,13 @@ def clean(
                        hint="save the page first (e.g. curl -o page.html URL), then clean the file")
         else:
             cleaned = clean_api(Path(file))
+        empty = not normalise_text(cleaned.text).strip()  # the same test as ingest's
         if as_json:
             emit(out, dumps(cleaned.to_dict()))
-        else:
+        elif not empty or removed:
             print_cleaned(out, cleaned, removed=removed)
+    if empty:  # ingest skips such a file; clean says so too, with the same reason
+        raise fail(f"{file}: no article text left after cleaning", code=1)
 
 
 def _stdin_document() -> Source:

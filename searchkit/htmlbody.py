@@ -15,12 +15,11 @@ The chain, one concern per function (as in trafilatura's ``htmlprocessing``):
    element) with their link density, owning element and the boilerplate containers they
    sit in (:func:`boilerplate_mark`: ``<nav>``/``<aside>``/``<footer>``..., hidden
    elements, class or id words such as "share", "related", "newsletter").
-4. :func:`locate_body` — choose the element whose subtree holds the most article-like
-   prose (long, punctuated, few links) net of link lists and boilerplate; JSON-LD
-   ``articleBody`` steers the choice when present; :func:`named_container` is the fallback
-   for pages with too little prose. Found by structure and statistics, never by site name.
-5. :func:`split_blocks` — blocks outside the body, or inside a boilerplate container
-   within it, become :class:`Removal` records with their reason.
+4. :func:`layout_marks` — which marks only say how a container is shown (a "widget", a
+   "modal", a ``<header>``), for the cleaner's second body strategy.
+
+Steps 5 and 6 (locate the body among the blocks, split off what is outside it) live in
+:mod:`searchkit.bodylocate`.
 
 Text rules (read-next lines, appeals, credits ...) run afterwards, in :mod:`searchkit.cleaner`.
 """
@@ -28,14 +27,11 @@ Text rules (read-next lines, appeals, credits ...) run afterwards, in :mod:`sear
 from __future__ import annotations
 
 import re
-from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from lxml import etree
 from lxml import html as lxml_html
 
-from .records import Removal
 
 BLOCK_TAGS = frozenset(
     "address article aside blockquote body br center dd details dialog div dl dt fieldset figcaption figure "
@@ -46,15 +42,8 @@ BLOCK_TAGS = frozenset(
 A table row is one block; its cells are separated by a space."""
 CELL_TAGS = frozenset(("td", "th"))
 
-WEAK_BODY = 300
-"""Below this score the page has too little prose to trust the scores (see named_container)."""
-MIN_NAMED_CHARS = 100
-LONE_PARAGRAPH = 300
-LONE_WEIGHT = 0.3
-"""A prose block shorter than LONE_PARAGRAPH with no prose sibling weighs LONE_WEIGHT."""
 HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
 _SPACE = re.compile(r"\s+")
-_WORD = re.compile(r"\w+")
 _CLASS_SPLIT = re.compile(r"[\s_\-:.]+|(?<=[a-z])(?=[A-Z])")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _SENTENCE_END = re.compile(r"[.!?…。！？\"”’»)]\s*$|[.!?]\s|[。！？]")
@@ -69,6 +58,9 @@ class HtmlRules:
     negative_words: frozenset[str]
     negative_stems: frozenset[str]
     body_names: frozenset[str]
+    layout_words: frozenset[str] = frozenset()
+    layout_tags: frozenset[str] = frozenset()
+    fallback_share: float = 0.0
 
 
 @dataclass
@@ -115,6 +107,13 @@ def parse_html(html: str) -> lxml_html.HtmlElement | None:
     return tree if isinstance(tree, lxml_html.HtmlElement) else None
 
 
+_TAXONOMY = re.compile(r"^(entry-|post-)?(author|category|tag|format|type|status|topic|section)-[\w-]+$", re.I)
+_POST_CLASSES = frozenset(("hentry", "type-post", "entry-type-post", "status-publish"))
+"""Blog engines label the post element with its author, categories and tags (WordPress
+``post_class``: "hentry author-jane category-news tag-fire"; Typepad "entry-author-jane
+entry-type-post"). Such a label names a value, not a container role, so "author-jane" must
+not read as an author box. A class counts as a label when the element carries two of them
+or a post class; a lone "author-bio" is still a role."""
 _MODIFIERS = frozenset("has with w no without and enable enabled show is".split())
 
 
@@ -128,9 +127,13 @@ def class_words(element: etree._Element) -> set[str]:
     if not raw.strip():
         return set()
     words: set[str] = set()
-    for name in raw.split():
+    names = raw.split()
+    filed = sum(1 for name in names if _TAXONOMY.match(name)) >= 2 or any(n in _POST_CLASSES for n in names)
+    for name in names:
         if "(" in name or "$" in name:
             continue  # atomic CSS ("Mend(395px)--modalMinWidth") names styles, not roles
+        if filed and _TAXONOMY.match(name):
+            continue  # "author-jane-doe category-news": how the post is filed, not a role
         previous = ""
         for word in _CLASS_SPLIT.split(name):
             if word:
@@ -157,8 +160,30 @@ def drop_silent_elements(root: etree._Element, rules: HtmlRules) -> None:
     """
     doomed = [el for el in root.iter() if el is not root and (not isinstance(el.tag, str) or el.tag.lower() in rules.silent_tags)]
     for element in doomed:
-        if element.getparent() is not None:
+        if element.getparent() is None:
+            continue
+        if isinstance(element.tag, str) and element.tag.lower() in _CONTROL_TAGS and _swallowed_page(element):
+            # An unclosed <div> inside a <button> makes the parser nest the rest of the page
+            # in the button: drop the control's own markup, keep what it swallowed.
+            element.drop_tag()
+        else:
             element.drop_tree()
+
+
+_CONTROL_TAGS = frozenset("button label select map object".split())
+SWALLOWED_CHARS = 500
+"""A form control holding more text than this in block elements has swallowed the page."""
+
+
+def _swallowed_page(element: etree._Element) -> bool:
+    """Whether a form control holds block elements with real text (a parser repair)."""
+    chars = 0
+    for child in element.iter():
+        if child is not element and isinstance(child.tag, str) and child.tag.lower() in ("p", "article", "main", "section", "li", "h2", "h3"):
+            chars += len(child.text_content())
+            if chars > SWALLOWED_CHARS:
+                return True
+    return False
 
 
 def boilerplate_mark(element: etree._Element, rules: HtmlRules) -> tuple[str, str] | None:
@@ -182,6 +207,45 @@ def boilerplate_mark(element: etree._Element, rules: HtmlRules) -> tuple[str, st
     if bad and not _is_quote_embed(element):
         return "boilerplate-container", f"inside a container named '{sorted(bad)[0]}' by its class or id"
     return None
+
+
+HIDDEN_STORY = 3
+"""A hidden container holding at least this many prose paragraphs may hold the story."""
+
+
+def layout_marks(
+    marks: dict[etree._Element, tuple[str, str]], rules: HtmlRules, blocks: list[Block] | None = None
+) -> set[etree._Element]:
+    """The marks that only say how a container is shown, not what it holds.
+
+    A page-builder "widget", a "modal" or a ``<header>`` can hold the story as well as
+    furniture; a "comments", "related" or ``<nav>`` container never holds it. The second
+    strategy of :mod:`searchkit.cleaner` stops trusting the first kind. Hiding is trusted
+    unless the hidden container holds a run of ``HIDDEN_STORY`` prose paragraphs (a story
+    revealed by a script, not a tooltip, a label or a duplicate summary).
+    """
+    stories: dict[etree._Element, int] = {}
+    for block in blocks or ():
+        if is_prose(block):
+            for element in block.marks:
+                stories[element] = stories.get(element, 0) + 1
+    relaxed: set[etree._Element] = set()
+    for element, (rule, _reason) in marks.items():
+        story = stories.get(element, 0) >= HIDDEN_STORY
+        if rule == "hidden-element":
+            if story:
+                relaxed.add(element)
+        elif rule == "page-furniture":
+            if isinstance(element.tag, str) and element.tag.lower() in rules.layout_tags:
+                relaxed.add(element)
+        else:
+            words = class_words(element)
+            bad = words & rules.negative_words
+            if not bad:
+                bad = {stem for stem in rules.negative_stems for word in words if stem in word}
+            if bad and (bad <= rules.layout_words or story and bad <= rules.layout_words | {"hidden"}):
+                relaxed.add(element)
+    return relaxed
 
 
 def _is_quote_embed(element: etree._Element) -> bool:
@@ -278,181 +342,13 @@ def page_blocks(root: etree._Element, rules: HtmlRules) -> tuple[list[Block], di
     return blocks, marks
 
 
+_TEASER_END = re.compile(r"(\[(\.\.\.|…)\]|\((\.\.\.|…)\)|(\.\.\.|…)\s*(read|continue|more)\b[^.]{0,20})\W*$", re.I)
+"""A cut-off excerpt: "... the energy [...]", "... more ... Read more" (a teaser of another post)."""
+
+
 def is_prose(block: Block) -> bool:
-    """Long enough, punctuated like sentences and not mostly links."""
-    if block.link_density >= 0.35:
+    """Long enough, punctuated like sentences, not mostly links, and not a cut-off excerpt."""
+    if block.link_density >= 0.35 or _TEASER_END.search(block.text):
         return False
     words = word_count(block.text)
     return words >= 25 or words >= 8 and bool(_SENTENCE_END.search(block.text))
-
-
-def block_score(block: Block) -> float:
-    """Evidence that a block is article prose (positive) or navigation (negative)."""
-    length = len(block.text)
-    if block.link_density > 0.5:
-        return -0.5 * length
-    if is_prose(block):
-        commas = block.text.count(",") + block.text.count("，") + block.text.count("、")
-        return length + 20 * min(commas, 5)
-    return -min(length, 40) * 0.1
-
-
-def _ancestors(element: etree._Element, stop: etree._Element | None) -> Iterable[etree._Element]:
-    node: etree._Element | None = element
-    while node is not None:
-        yield node
-        if node is stop:
-            return
-        node = node.getparent()
-
-
-def _tokens(text: str) -> list[str]:
-    return _WORD.findall(text.lower())
-
-
-def wrapper_marks(
-    blocks: list[Block], marks: dict[etree._Element, tuple[str, str]], share: float = 0.5
-) -> set[etree._Element]:
-    """Class-named marks that hold more than ``share`` of the prose of ``blocks``.
-
-    Such a container wraps the story (``<div id="ad-portal">`` around the whole page, a
-    "sticky-sidebar" layout column), so its name says nothing about its content. Marks made
-    by the tag (``<aside>``, ``<nav>``) or by hiding are never voided this way.
-    """
-    prose_in: dict[etree._Element, int] = {}
-    total = 0
-    for block in blocks:
-        if is_prose(block):
-            total += len(block.text)
-            for element in block.marks:
-                if marks[element][0] == "boilerplate-container":
-                    prose_in[element] = prose_in.get(element, 0) + len(block.text)
-    return {element for element, chars in prose_in.items() if chars > share * total}
-
-
-def _best_node(
-    blocks: list[Block], root: etree._Element, ignored: set[etree._Element] | None, reference: Counter[str] | None
-) -> tuple[etree._Element, float]:
-    """Best-scoring element: by JSON-LD text match when ``reference`` is given, else by score.
-
-    Blocks inside a marked container count against it, except for marks in ``ignored``;
-    ``ignored=None`` ignores every mark.
-    """
-    scores: dict[etree._Element, float] = {}
-    matched: dict[etree._Element, int] = {}
-    totals: dict[etree._Element, int] = {}
-    # Story paragraphs come in runs of siblings; a lone short paragraph under its own
-    # parent is usually the summary of a teaser in a list of other stories.
-    prose_siblings: Counter[etree._Element | None] = Counter(b.owner.getparent() for b in blocks if is_prose(b))
-    for block in blocks:
-        boiler = ignored is not None and any(m not in ignored for m in block.marks)
-        score = -0.5 * len(block.text) if boiler else block_score(block)
-        if score > 0 and len(block.text) < LONE_PARAGRAPH and prose_siblings[block.owner.getparent()] < 2:
-            score *= LONE_WEIGHT
-        tokens = _tokens(block.text) if reference is not None and not boiler else []
-        hits = sum(1 for t in tokens if t in reference) if reference is not None else 0
-        for node in _ancestors(block.owner, root):
-            scores[node] = scores.get(node, 0.0) + score
-            if reference is not None:
-                matched[node] = matched.get(node, 0) + hits
-                totals[node] = totals.get(node, 0) + len(tokens)
-    if not scores:
-        return root, 0.0
-    best = max(scores, key=lambda node: scores[node])
-    if reference is not None:
-        # Prefer the element that best matches JSON-LD articleBody, unless that body is a
-        # teaser: then the match sits inside the scored container, which holds far more.
-        size = sum(reference.values())
-        candidate, best_f1 = best, 0.0
-        for node, total in totals.items():
-            if not total:
-                continue
-            precision = matched[node] / total
-            recall = min(matched[node] / size, 1.0)
-            f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-            if f1 > best_f1:
-                candidate, best_f1 = node, f1
-        teaser = size < 0.3 * totals.get(best, 0) and best in set(_ancestors(candidate, root))
-        if best_f1 >= 0.6 and not teaser:
-            return candidate, scores[candidate]
-    return best, scores[best]
-
-
-def locate_body(
-    blocks: list[Block],
-    root: etree._Element,
-    marks: dict[etree._Element, tuple[str, str]],
-    article_body: str = "",
-    rules: HtmlRules | None = None,
-) -> etree._Element:
-    """The element whose subtree is most article-like; guided by JSON-LD text when given.
-
-    Each block adds its score to every ancestor, so an outer wrapper only beats the article
-    container if it adds more prose than link lists and short fragments. Prose inside a
-    boilerplate-marked container counts against its ancestors; but when honouring the marks
-    leaves far less prose than ignoring them, the marks were wrong (the page wraps its
-    story in ``<nav>`` or a "share" div) and the unmarked choice wins.
-    """
-    reference = Counter(_tokens(article_body)) if len(article_body) > 200 else None
-    # Page-wide, only a mark around nearly all the prose is a wrapper: a footer with one
-    # long paragraph can out-weigh a two-paragraph story.
-    marked, marked_score = _best_node(blocks, root, wrapper_marks(blocks, marks, 0.75), reference)
-    unmarked, unmarked_score = _best_node(blocks, root, None, reference)
-    best, score = (marked, marked_score) if marked_score >= 0.3 * unmarked_score else (unmarked, unmarked_score)
-    if score < WEAK_BODY and rules is not None:
-        named = named_container(root, rules)
-        if named is not None:
-            return named
-    return best
-
-
-def named_container(root: etree._Element, rules: HtmlRules) -> etree._Element | None:
-    """The ``<article>``, ``itemprop=articleBody`` or "entry-content"-like element with the
-    most text outside links: the fallback for pages whose article is a list or a table."""
-    best, best_chars = None, MIN_NAMED_CHARS
-    for element in root.iter():
-        if not isinstance(element.tag, str):
-            continue
-        if not (
-            element.tag in ("article", "main")
-            or element.get("itemprop") == "articleBody"
-            or class_words(element) & rules.body_names
-        ):
-            continue
-        text = len(normalise_space(element.text_content()))
-        links = sum(len(normalise_space(a.text_content())) for a in element.iter("a"))
-        if text - links > best_chars:
-            best, best_chars = element, text - links
-    return best
-
-
-def split_blocks(
-    blocks: list[Block], body: etree._Element, marks: dict[etree._Element, tuple[str, str]]
-) -> tuple[list[Block], list[Removal]]:
-    """Blocks of the article body, and a removal for every block outside it or in boilerplate.
-
-    Marks on the body itself or on its ancestors are ignored: they wrap the article. So are
-    marks on a container inside the body that holds most of its prose (a layout class such
-    as "has-sidebar" or "sticky-sidebar" around the story column).
-    """
-    wrapping = set(_ancestors(body, None))
-    inside: list[Block] = []
-    removed: list[Removal] = []
-    for block in blocks:
-        node: etree._Element | None = block.owner
-        while node is not None and node is not body:
-            node = node.getparent()
-        if node is None:
-            removed.append(Removal(block.text, "outside-article", "outside the element that holds the article prose"))
-        else:
-            inside.append(block)
-    void = wrapping | wrapper_marks(inside, marks)
-    kept: list[Block] = []
-    for block in inside:
-        inner = [m for m in block.marks if m not in void]
-        if inner:
-            rule, reason = marks[inner[-1]]
-            removed.append(Removal(block.text, rule, reason))
-        else:
-            kept.append(block)
-    return kept, removed

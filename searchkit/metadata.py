@@ -16,11 +16,15 @@ from __future__ import annotations
 
 import json
 import re
+import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parsedate_to_datetime
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from lxml import html as lxml_html
 
@@ -41,6 +45,120 @@ class PageFacts:
 
     metadata: Metadata
     article_body: str = ""
+
+
+@dataclass(frozen=True)
+class MetaRules:
+    """The ``[metadata]`` part of ``clean_rules.toml``: title separators, byline words."""
+
+    separators: tuple[str, ...]
+    prefix: re.Pattern[str]
+    role_words: frozenset[str]
+    agencies: dict[str, str]
+    rejects: tuple[re.Pattern[str], ...]
+
+
+@lru_cache(maxsize=1)
+def metadata_rules() -> MetaRules:
+    """Load the metadata clean-up rules once; they ship as data next to the text rules so
+    that a reader sees why a title segment or a byline part was dropped."""
+    path = Path(__file__).parent / "data" / "clean_rules.toml"
+    data = tomllib.loads(path.read_text(encoding="utf-8")).get("metadata", {})
+    return MetaRules(
+        separators=tuple(data.get("title_separators", [])),
+        prefix=re.compile(data.get("byline_prefix", r"^\s*by\s+"), re.I),
+        role_words=frozenset(w.casefold() for w in data.get("role_words", [])),
+        agencies={name.casefold(): canonical for name, canonical in data.get("agencies", [])},
+        rejects=tuple(re.compile(p, re.I) for p in data.get("author_rejects", [])),
+    )
+
+
+_ALNUM = re.compile(r"[\W_]+")
+
+
+def _squash(text: str) -> str:
+    return _ALNUM.sub("", text.casefold())
+
+
+def strip_site_suffix(title: str | None, site: str | None, url: str | None) -> str | None:
+    """``"Clymer manual review | MoreBikes"`` -> ``"Clymer manual review"``.
+
+    A last (or first) title segment is dropped only when it names the site: equal to
+    ``og:site_name`` or to a label of the page's host name, letters and digits compared.
+    A headline segment that merely looks short ("Review | Film") is never guessed at.
+    """
+    if not title:
+        return title
+    names = {_squash(site)} if site else set()
+    host = urlsplit(url).hostname or "" if url else ""
+    labels = [label for label in host.lower().split(".") if label not in ("www", "m", "amp")]
+    names.update(_squash(label) for label in labels[:-1] if len(label) >= 3)
+    if len(labels) >= 2:
+        names.add(_squash("".join(labels[:-1])))
+    names.discard("")
+    if not names:
+        return title
+    changed = True
+    while changed:
+        changed = False
+        for sep in metadata_rules().separators:
+            head, found, tail = title.rpartition(sep)
+            if found and head.strip() and _squash(tail) in names:
+                title, changed = head.strip(), True
+                break
+            tail2, found, rest = title.partition(sep)
+            if found and rest.strip() and _squash(tail2) in names:
+                title, changed = rest.strip(), True
+                break
+    return title
+
+
+def _title_case(name: str) -> str:
+    """``TOM KRISHER`` -> ``Tom Krisher``; a name written in mixed case is left alone."""
+    letters = [c for c in name if c.isalpha()]
+    if len(letters) > 3 and all(c.isupper() for c in letters):
+        return " ".join(w.capitalize() if "'" not in w else w.title() for w in name.split())
+    return name
+
+
+def clean_author(value: str | None) -> tuple[str | None, str | None]:
+    """(names, agency) from a byline as a page prints it.
+
+    ``"By TOM KRISHER, AP Auto Writer"`` gives ``("Tom Krisher", "Associated Press")``: the
+    prefix and the job title go, the wire agency is returned for use as the site. Comment
+    form labels ("Nama (wajib)") and junk without a real name ("J J") give ``None``.
+    """
+    if not value:
+        return None, None
+    rules = metadata_rules()
+    text = _SPACE.sub(" ", value).strip()
+    if any(p.search(text) for p in rules.rejects):
+        return None, None
+    names: list[str] = []
+    agency: str | None = None
+    for part in re.split(r"\s*[,;|/]\s*|\s+(?:and|&|und|et)\s+|\s+[-–—]\s+", text):
+        part = rules.prefix.sub("", part).strip(" .:-–—")
+        if not part:
+            continue
+        folded = part.casefold()
+        if folded in rules.agencies:
+            agency = agency or rules.agencies[folded]
+            continue
+        words = [w.casefold() for w in _ALNUM.split(part) if w]
+        if any(w in rules.role_words for w in words):
+            for size in (3, 2, 1):  # an agency inside the role ("AP Auto Writer")
+                for i in range(len(words) - size + 1):
+                    found = rules.agencies.get(" ".join(words[i : i + size]))
+                    if found:
+                        agency = agency or found
+            continue
+        if any(p.search(part) for p in rules.rejects) or any(ch.isdigit() for ch in part):
+            continue
+        if not words or all(len(w) <= 1 for w in words):
+            continue  # initials only ("J J"): not a name
+        names.append(_title_case(part))
+    unique = list(dict.fromkeys(names))
+    return (", ".join(unique) if unique else None), agency
 
 
 def normalise_date(value: str | None) -> str | None:
@@ -181,7 +299,9 @@ def _byline_in_page(tree: lxml_html.HtmlElement) -> str | None:
         text = content if content and "://" not in content else source.text_content()
         text = _BY.sub("", collapse_spaces(text or ""))
         if 1 <= len(text.split()) <= 6 and not any(ch.isdigit() for ch in text) and not {"@", "/"} & set(text):
-            return text
+            name, _agency = clean_author(text)
+            if name:
+                return name
     return None
 
 
@@ -216,12 +336,19 @@ def extract_page_facts(tree: lxml_html.HtmlElement, url: str | None = None) -> P
         if date:
             break
 
-    authors = _names(ld.get("author"))
-    author = ", ".join(dict.fromkeys(authors)) if authors else None
+    agency: str | None = None
+    cleaned_authors = []
+    for raw in _names(ld.get("author")):
+        name, found = clean_author(raw)
+        agency = agency or found
+        if name:
+            cleaned_authors.append(name)
+    author = ", ".join(dict.fromkeys(cleaned_authors)) if cleaned_authors else None
     meta_author = _first(metas.get("author"), metas.get("article:author"), metas.get("dc.creator"),
                          metas.get("parsely-author"), metas.get("sailthru.author"))
     if not author and meta_author and not meta_author.startswith("http"):
-        author = meta_author
+        author, found = clean_author(meta_author)
+        agency = agency or found
     if not author:
         author = _byline_in_page(tree)
 
@@ -232,12 +359,15 @@ def extract_page_facts(tree: lxml_html.HtmlElement, url: str | None = None) -> P
             break
     lang = lang or _first(ld.get("inLanguage"), metas.get("og:locale"), metas.get("content-language"))
 
+    site = _first(metas.get("og:site_name"), ld.get("publisher"), metas.get("application-name"))
+    page_url = _first(canonical, metas.get("og:url"), ld.get("url"), url)
+    title = _first(ld.get("headline"), metas.get("og:title"), metas.get("twitter:title"), _title_tag(tree))
     metadata = Metadata(
-        title=_first(ld.get("headline"), metas.get("og:title"), metas.get("twitter:title"), _title_tag(tree)),
+        title=strip_site_suffix(title, site, page_url or url),
         date=date,
         author=author,
-        site=_first(metas.get("og:site_name"), ld.get("publisher"), metas.get("application-name")),
-        url=_first(canonical, metas.get("og:url"), ld.get("url"), url),
+        site=site or agency,
+        url=page_url,
         language=lang.replace("_", "-").strip() if lang else None,
     )
     body = ld.get("articleBody")

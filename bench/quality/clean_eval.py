@@ -2,7 +2,7 @@
 
 Usage::
 
-    python bench/quality/clean_eval.py [PAGES_DIR] [--only NAME ...] [--check-baselines] [--pages N] [--worst N]
+    python bench/quality/clean_eval.py [PAGES_DIR ...] [--only NAME ...] [--check-baselines] [--pages N] [--worst N] [--dump DIR]
 
 ``PAGES_DIR`` defaults to ``../shared/data/cleaner-bench`` relative to the repo root and is
 laid out as ``html/<id>.html.gz`` plus ``ground-truth.json`` (``{id: {"articleBody",
@@ -214,7 +214,7 @@ def is_bench_folder(folder: Path) -> bool:
     return (folder / "ground-truth.json").exists() or any((p / "source.html").exists() for p in folder.iterdir() if p.is_dir())
 
 
-def score_folder(folder: Path, names: list[str], limit: int = 0, worst: int = 0) -> dict[str, object]:
+def score_folder(folder: Path, names: list[str], limit: int = 0, worst: int = 0, dump: Path | None = None) -> dict[str, object]:
     """Run every extractor on one folder, print its table, return its summary."""
     pages = load_pages(folder)
     if limit:
@@ -226,6 +226,9 @@ def score_folder(folder: Path, names: list[str], limit: int = 0, worst: int = 0)
     extractors = {name: searchkit_site_runner(pages) if name == "searchkit+site" else EXTRACTORS[name] for name in names}
     for name, (figures, outputs) in run_extractors(extractors, pages).items():
         figures["version"] = version_of(name)  # type: ignore[assignment]
+        if dump is not None:
+            dump.mkdir(parents=True, exist_ok=True)
+            (dump / f"{folder.name}.{name}.json").write_text(json.dumps(outputs, ensure_ascii=False), encoding="utf-8")
         results[name] = figures
         rows.append(
             f"{name:<18}{figures['version']:>9}{figures['precision']:>7.3f}{figures['recall']:>7.3f}{figures['f1']:>7.3f}"
@@ -253,28 +256,32 @@ def score_folder(folder: Path, names: list[str], limit: int = 0, worst: int = 0)
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("pages_dir", nargs="?", default=str(REPO.parent / "shared" / "data" / "cleaner-bench"),
-                        help="a benchmark folder, or a folder of them (e.g. ../shared/data: every one is scored)")
+    parser.add_argument("pages_dir", nargs="*", default=[str(REPO.parent / "shared" / "data" / "cleaner-bench")],
+                        help="benchmark folders, or folders of them (e.g. ../shared/data: every one is scored)")
     parser.add_argument("--only", action="append", choices=sorted(EXTRACTORS), help="run only these extractors")
     parser.add_argument("--check-baselines", action="store_true", help="score baseline-output/ first")
     parser.add_argument("--pages", type=int, default=0, help="score only the first N pages")
     parser.add_argument("--worst", type=int, default=0, help="list the N worst searchkit pages")
+    parser.add_argument("--dump", type=Path, help="write every extractor's output per page to DIR/<set>.<extractor>.json")
     args = parser.parse_args(argv)
 
-    folder = Path(args.pages_dir)
-    if not folder.is_dir():
-        print(f"error: no benchmark folder at {folder}", file=sys.stderr)
-        return 2
-    folders = [folder] if is_bench_folder(folder) else sorted(p for p in folder.iterdir() if p.is_dir() and is_bench_folder(p))
-    if not folders:
-        print(f"error: {folder} holds no ground-truth.json and no <name>/source.html pages", file=sys.stderr)
-        return 2
+    folders: list[Path] = []
+    for name in args.pages_dir:
+        folder = Path(name)
+        if not folder.is_dir():
+            print(f"error: no benchmark folder at {folder}", file=sys.stderr)
+            return 2
+        found = [folder] if is_bench_folder(folder) else sorted(p for p in folder.iterdir() if p.is_dir() and is_bench_folder(p))
+        if not found:
+            print(f"error: {folder} holds no ground-truth.json and no <name>/source.html pages", file=sys.stderr)
+            return 2
+        folders.extend(found)
     summaries = []
     for bench in folders:
         if args.check_baselines and (bench / "baseline-output").is_dir():
             check_baselines(bench)
             print()
-        summaries.append(score_folder(bench, args.only or list(EXTRACTORS), args.pages, args.worst))
+        summaries.append(score_folder(bench, args.only or list(EXTRACTORS), args.pages, args.worst, args.dump))
         print()
     if len(summaries) == 1:
         print(json.dumps(summaries[0], sort_keys=True))
