@@ -59,9 +59,8 @@ def run_key(owner: etree._Element) -> etree._Element | None:
     the single-child wrappers are skipped, so the paragraphs still count as siblings.
     """
     node = owner.getparent()
-    child = owner
     while node is not None and len(node) == 1 and node.getparent() is not None:
-        child, node = node, node.getparent()
+        node = node.getparent()
     return node
 
 

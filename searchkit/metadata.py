@@ -131,7 +131,7 @@ def clean_author(value: str | None) -> tuple[str | None, str | None]:
     if not value:
         return None, None
     rules = metadata_rules()
-    text = _SPACE.sub(" ", value).strip()
+    text = collapse_spaces(value)
     if any(p.search(text) for p in rules.rejects):
         return None, None
     names: list[str] = []
