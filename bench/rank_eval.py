@@ -31,7 +31,7 @@ from _common import (DEFAULT_DATA, Collection, Table, evaluate, load_collection,
                      machine_line, percentile, query_terms, use_repo_searchkit)
 from engines import PEERS, Engine  # noqa: E402
 
-use_repo_searchkit()  # before anything imports searchkit (ranking_variants does): this checkout's, not an installed one
+use_repo_searchkit()  # before anything imports searchkit: this checkout's, not an installed one
 
 DEPTH = 100  # documents ranked per query (MAP@100)
 COLLECTIONS = ("cranfield", "cisi", "med", "cacm", "cf", "npl")
@@ -40,8 +40,8 @@ COLLECTIONS = ("cranfield", "cisi", "med", "cacm", "cf", "npl")
 class SearchkitEngine(Engine):
     """searchkit through its public API: ingest a JSONL file, search with ``operator="or"``.
 
-    ``variant`` names a set of ranking changes from ``ranking_variants.VARIANTS``, patched
-    in for this engine's ingest and search only (measurement, not runtime code)."""
+    ``variant`` names a set of ranking changes from ``ranking_variants.VARIANTS``, passed to
+    ``open_index`` as its ``RankingParams``."""
 
     name = "searchkit"
     _built: dict[str, Path] = {}  # collection -> folder (no variant changes the index)
@@ -56,16 +56,13 @@ class SearchkitEngine(Engine):
             self.name = f"searchkit[{variant}]"
 
     def build(self, records: Any, path: Path) -> int:
-        from ranking_variants import applied
-
         records = list(records)
         key = path.name.split("-")[0]
         if key in self._built:  # same index: reuse it, only the query side differs
             self._line_to_id = {n: r["id"] for n, r in enumerate(records, start=1)}
             self._path = self._built[key]
             return len(records)
-        with applied(self.knobs):
-            n = self._ingest(records, path)
+        n = self._ingest(records, path)
         self._built[key] = self._path = path
         return n
 
@@ -87,13 +84,11 @@ class SearchkitEngine(Engine):
 
     def open(self, path: Path) -> None:
         import searchkit
-        from ranking_variants import applied
+        from ranking_variants import params
         from whoosh import index as windex
 
         path = self._path
-        self._patches = applied(self.knobs)
-        self._patches.__enter__()
-        self._idx = searchkit.open_index(str(path / "index"))
+        self._idx = searchkit.open_index(str(path / "index"), ranking=params(self.knobs))
         # Hits carry the article id (a hash of the source id ``path#<id>``, or ``path#L<line>``
         # for a line without an id), not the JSONL ``id``; map it back through the source ids
         # stored in the index.
@@ -126,7 +121,6 @@ class SearchkitEngine(Engine):
 
     def close(self) -> None:
         self._idx.close()
-        self._patches.__exit__(None, None, None)
 
 
 def make_engine(name: str) -> Engine:

@@ -1,48 +1,32 @@
-"""Ranking ablations, patched into searchkit in-process for measurement only.
+"""Ranking ablations: searchkit with one part of its ranking changed, for measurement only.
 
-Each variant sets some of ``searchkit.search``'s ranking constants for the duration of a run,
-so that ``rank_eval.py --engines 'searchkit[NAME]'`` measures searchkit with one part of its
-ranking changed or switched off. No variant changes the index, so ``rank_eval.py`` builds
-one index per collection and reuses it. Nothing here is used at runtime.
+Each variant is a set of :class:`searchkit.settings.RankingParams` fields, passed to
+``open_index(ranking=...)``, so that ``rank_eval.py --engines 'searchkit[NAME]'`` measures
+searchkit with that change. No variant changes the index, so ``rank_eval.py`` builds one
+index per collection and reuses it. The fields (see ``searchkit/settings.py``):
 
-The constants (see ``searchkit/search.py``):
-
-* ``ARTICLE_WEIGHT``: a hit's score is its passage's BM25F plus this times its article's BM25
+* ``article_weight``: a hit's score is its passage's BM25F plus this times its article's BM25
   over ``body`` (0 = passages alone, as before schema version 3);
-* ``RERANK_DEPTH``: collapsed passages re-ranked (at least ``limit``);
-* ``FEEDBACK_MIN_WORDS``: distinct words an OR query needs for pseudo-relevance feedback
-  (a huge value switches feedback off);
-* ``FEEDBACK_ARTICLES`` / ``FEEDBACK_WORDS`` / ``FEEDBACK_WEIGHT`` / ``FEEDBACK_MAX_DF``: RM3's
-  feedback articles, added words, their share of the query, and the document-frequency cap.
+* ``skip_stop_words``: an OR query leaves out Snowball's English stop words;
+* ``bm25_k1`` / ``bm25_b`` / ``title_boost``: BM25F's constants.
 """
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from typing import Any
-
-OFF = 10**9
 
 VARIANTS: dict[str, dict[str, Any]] = {
     "as-is": {},
-    "passages-only": {"ARTICLE_WEIGHT": 0.0, "FEEDBACK_MIN_WORDS": OFF},
-    "no-feedback": {"FEEDBACK_MIN_WORDS": OFF},
-    "feedback-weight-0.5": {"FEEDBACK_WEIGHT": 0.5},
-    "feedback-no-df-cap": {"FEEDBACK_MAX_DF": 1.0},
+    "passages-only": {"article_weight": 0.0},
+    "keep-stop-words": {"skip_stop_words": False},
+    "before": {"bm25_k1": 1.5, "bm25_b": 0.75, "title_boost": 2.0, "article_weight": 1.0, "skip_stop_words": False},
 }
 
 
-@contextlib.contextmanager
-def applied(knobs: dict[str, Any]) -> Iterator[None]:
-    """Set ``searchkit.search`` constants for the duration of the block."""
-    from searchkit import search
+def params(knobs: dict[str, Any]) -> Any:
+    """searchkit's ranking settings with ``knobs`` changed."""
+    from dataclasses import replace
 
-    saved = {name: getattr(search, name) for name in knobs}
-    try:
-        for name, value in knobs.items():
-            setattr(search, name, value)
-        yield
-    finally:
-        for name, value in saved.items():
-            setattr(search, name, value)
+    from searchkit.settings import RankingParams
+
+    return replace(RankingParams(), **knobs)

@@ -4,7 +4,7 @@ This package is the query path: it imports Whoosh and searchkit's own light modu
 never spaCy, bs4 or lxml — so that ``searchkit search`` starts fast. Its parts:
 
 - :mod:`.query` — the query language, its checks, the filters and date bounds;
-- :mod:`.ranking` — BM25F, the article score, pseudo-relevance feedback;
+- :mod:`.ranking` — BM25F, the article score, query-time stop words;
 - :mod:`.facets` — entity counts over every match; :mod:`.highlight` — matched spans;
 - :mod:`.collect` — the top passages, collapsed per article, and the count of matches;
 - :mod:`.docsets` — sets of matching documents read from posting blocks;
@@ -46,7 +46,7 @@ from .facets import facet_counts
 from .highlight import highlight_spans, highlight_terms
 from .query import FilterValue, build_filters, may_match_articles, parse_date_bound, scored_words
 from .query import parse_query as parse_query_text
-from .ranking import RobertsonBM25F, rerank, rerank_pool
+from .ranking import RobertsonBM25F, rerank, rerank_pool, skip_stop_words
 from .segments import SegmentColumns
 from .stats import IndexStats, index_stats
 
@@ -195,6 +195,8 @@ class SearchIndex:
         limits = self.limits
         limit = max(1, min(int(limit), limits.max_limit))
         q = self.parse_query(query, operator)
+        if operator == "or":
+            q = skip_stop_words(q, query.strip(), self.ranking)
         filters, allowed = build_filters(self.entity_table, self.article_passages, person=person, org=org,
                                          place=place, group=group, site=site, since=since, until=until,
                                          in_article=in_article)
@@ -220,7 +222,7 @@ class SearchIndex:
                                         limits.per_article if collapse else None, article_of,
                                         count_all=count_in_search)
             if words and ranked:
-                ranked = rerank(searcher, article_of, ranked, q, words, operator, self.ranking)
+                ranked = rerank(searcher, article_of, ranked, words, self.ranking)
             ranked = ranked[:limit]
             if docs is not None:
                 total, exact = len(docs), True
