@@ -403,3 +403,31 @@ def test_hits_carry_their_articles_source_id(ranked, idx) -> None:  # type: igno
     assert top.source_id == f"{top.path}#focus"  # a JSONL line with an "id"
     hit = idx.search("border closure").hits[0]
     assert hit.source_id == hit.path and hit.path.endswith("sofrep-belarus-border.txt")
+
+
+@pytest.mark.parametrize("query", [QUESTION, "avalanche road pass", "moraine crevasse ablation glaciers alpine",
+                                   "avalanche avalanche danger", "nosuchword avalanche"])
+def test_or_questions_scored_term_at_a_time_score_as_whoosh_does(ranked, query: str) -> None:  # type: ignore[no-untyped-def]
+    from whoosh.collectors import TopCollector
+
+    from searchkit.search.ranking import or_scores
+
+    q = ranked.parse_query(query, "or")
+    searcher = ranked._searcher
+    ours = or_scores(searcher, q)
+    top = TopCollector(10_000, usequality=False, replace=0)
+    searcher.search_with_collector(q, top)
+    results = top.results()
+    whoosh = {results.docnum(i): results.score(i) for i in range(results.scored_length())}
+    assert ours is not None and set(ours) == set(whoosh) and whoosh
+    assert all(ours[d] == pytest.approx(whoosh[d], rel=1e-9) for d in whoosh)
+    # Every match is counted: the total of an OR question is exact.
+    result = ranked.search(query, operator="or", limit=3)
+    assert result.total == len({d for d in whoosh}) and result.total_exact
+
+
+def test_queries_other_than_an_or_of_words_are_left_to_whoosh(ranked) -> None:  # type: ignore[no-untyped-def]
+    from searchkit.search.ranking import or_scores
+
+    for query in ('"alpine glaciers" shrinking', "glaci* shrinking", "alpine NOT ski", "title:alpine OR ski~1"):
+        assert or_scores(ranked._searcher, ranked.parse_query(query, "or")) is None, query

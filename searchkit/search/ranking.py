@@ -122,6 +122,61 @@ def population(searcher: Any, fieldname: str) -> int:
     return searcher.doc_count_all()
 
 
+def or_scores(searcher: Any, q: Q.Query) -> dict[int, float] | None:
+    """Every matching passage's score for an OR of plain words (``Term`` leaves on text/title),
+    term at a time: each word's postings are read a block at a time and added into one table.
+
+    The same BM25F as Whoosh's matchers compute (the searcher's weighting gives each word's
+    scorer: idf, average length, k1, b, the title's scale), without Whoosh's union of 2 x words
+    matchers, whose block-quality bookkeeping was ~80% of a long question at BBC 1x. Returns
+    None for any other query (Whoosh then runs it)."""
+    leaves = list(q.subqueries) if type(q) is Q.Or else [q]
+    if not all(type(t) is Q.Term and t.fieldname in SEARCH_FIELDS for t in leaves):
+        return None
+    from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+    from whoosh.util.numeric import byte_to_length
+
+    acc: dict[int, float] = {}
+    get = acc.get
+    weighting = searcher.weighting
+    for sub, offset in searcher.leaf_searchers():
+        reader = sub.reader()
+        deleted = set(reader.deleted_docs()) if reader.has_deletions() else None
+        for leaf in leaves:
+            fieldname, text = leaf.fieldname, leaf.text
+            try:
+                m = reader.postings(fieldname, text)
+            except TermNotFound:
+                continue
+            scorer = weighting.scorer(searcher, fieldname, text)
+            k1, b, avg = scorer.K1, scorer.B, scorer.avgfl
+            scale = getattr(scorer, "scale", 1.0)
+            c = leaf.boost * scorer.idf * (k1 + 1)
+            column = reader._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+            lengths = memo_on(sub, f"lengths:{fieldname}", lambda c=column: c.load() if c is not None else None)
+            norm = [k1 * (1 - b + b * byte_to_length(i) / avg) for i in range(256)]
+            if type(m) is W3LeafMatcher and deleted is None and lengths is not None:
+                while m.is_active():
+                    m._read_ids()
+                    m._read_weights()
+                    for d, w in zip(m._ids, m._weights):
+                        tf = w * scale
+                        d += offset
+                        acc[d] = get(d, 0.0) + c * tf / (tf + norm[lengths[d - offset]])
+                    if m._lastblock:
+                        break
+                    m._next_block()
+                continue
+            while m.is_active():  # inlined or filtered postings: one at a time
+                d = m.id()
+                if deleted is None or d not in deleted:
+                    tf = m.weight() * scale
+                    length = byte_to_length(lengths[d]) if lengths is not None else 0
+                    acc[d + offset] = get(d + offset, 0.0) + c * tf / (tf + k1 * (1 - b + b * length / avg))
+                m.next()
+    return acc
+
+
 def rerank_pool(limit: int, operator: str, params: RankingParams) -> int:
     """How many collapsed passages the article score re-ranks for a page of ``limit``."""
     return max(limit, params.rerank_depth if operator == "or" else params.rerank_pages_and * limit)
