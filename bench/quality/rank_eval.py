@@ -3,15 +3,16 @@
     python bench/quality/rank_eval.py [COLLECTION_DIR ...] [--engines searchkit,bm25s,tantivy,fts5,whoosh]
 
 Each COLLECTION_DIR holds ``docs.jsonl`` (id, title, text), ``queries.jsonl`` (id, text) and
-``qrels.tsv`` (header; query_id, doc_id, relevance); the default is
-``../shared/data/ir/{cranfield,cisi,med}`` next to the repo. Every document goes through
+``qrels.tsv`` (header; query_id, doc_id, relevance); the default is the six collections
+``../shared/data/ir/{cranfield,cisi,med,cacm,cf,npl}`` next to the repo. Every document goes through
 searchkit's real pipeline (clean, passages, entities) into a temporary index and every query
 through ``Index.search`` as the CLI calls it; the article-collapsed ranking (first hit per
 article) is the document ranking. Peers index the same documents (title + text) and get the
 same normalised query: the OR of its terms (``_common.query_terms``).
 
 Metrics: nDCG@10 (linear graded gain, log2 discount), MAP@100, P@10, over the queries with a
-relevant document. The last line printed is one JSON object: collection → engine → metrics.
+relevant document; each query's wall time through the engine's search call (one pass):
+mean, p50 and p95. The last line printed is one JSON object: collection → engine → metrics.
 """
 
 from __future__ import annotations
@@ -27,12 +28,13 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
 
 from _common import (DEFAULT_DATA, Collection, Table, evaluate, load_collection,  # noqa: E402
-                     machine_line, query_terms, use_repo_searchkit)
+                     machine_line, percentile, query_terms, use_repo_searchkit)
 from engines import PEERS, Engine  # noqa: E402
 
-use_repo_searchkit()  # before anything imports searchkit (ranking_variants does): this checkout's, not an installed one
+use_repo_searchkit()  # before anything imports searchkit: this checkout's, not an installed one
 
 DEPTH = 100  # documents ranked per query (MAP@100)
+COLLECTIONS = ("cranfield", "cisi", "med", "cacm", "cf", "npl")
 
 
 class SearchkitEngine(Engine):
@@ -116,24 +118,29 @@ def make_engine(name: str) -> Engine:
     return PEERS[name]()
 
 
-def run_engine(engine: Engine, coll: Collection, workdir: Path) -> tuple[dict[str, list[str]], float, float]:
-    """Index the collection, run its judged queries; return the run and the two timings."""
+def run_engine(engine: Engine, coll: Collection, workdir: Path) -> tuple[dict[str, list[str]], float, list[float]]:
+    """Index the collection, run its judged queries; return the run, the build time (s) and
+    each query's time (ms), one timed pass."""
     path = workdir / f"{coll.name}-{engine.name}"
     t0 = time.perf_counter()
     engine.build(coll.docs, path)
     engine.open(path)
     t1 = time.perf_counter()
-    run = {q: [d for d, _, _ in engine.search(query_terms(coll.queries[q]), DEPTH)]
-           for q in coll.judged_queries}
-    t2 = time.perf_counter()
+    run: dict[str, list[str]] = {}
+    times: list[float] = []
+    for q in coll.judged_queries:
+        terms = query_terms(coll.queries[q])
+        ts = time.perf_counter()
+        run[q] = [d for d, _, _ in engine.search(terms, DEPTH)]
+        times.append(1000 * (time.perf_counter() - ts))
     engine.close()
-    return run, t1 - t0, t2 - t1
+    return run, t1 - t0, times
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("collections", nargs="*", type=Path,
-                    default=[DEFAULT_DATA / "ir" / c for c in ("cranfield", "cisi", "med")])
+                    default=[DEFAULT_DATA / "ir" / c for c in COLLECTIONS])
     ap.add_argument("--engines", default="searchkit,bm25s,tantivy,fts5,whoosh",
                     help="comma-separated, from: searchkit, searchkit[VARIANT] (see ranking_variants.py), "
                     + ", ".join(PEERS))
@@ -144,22 +151,25 @@ def main(argv: list[str] | None = None) -> int:
     print(machine_line())
     results: dict[str, dict[str, dict[str, float]]] = {}
     runs: dict[str, dict[str, dict[str, list[str]]]] = {}
-    table = Table(["collection", "engine", "nDCG@10", "MAP@100", "P@10", "queries", "index s", "query ms"])
+    table = Table(["collection", "engine", "nDCG@10", "MAP@100", "P@10", "queries", "index s", "query ms",
+                   "p50 ms", "p95 ms"])
     with tempfile.TemporaryDirectory(prefix="searchkit-rank-") as tmp:
         for folder in args.collections:
             coll = load_collection(folder)
             results[coll.name] = {}
             for name in names:
                 try:
-                    run, t_index, t_query = run_engine(make_engine(name), coll, Path(tmp))
+                    run, t_index, times = run_engine(make_engine(name), coll, Path(tmp))
                 except ImportError as e:
                     print(f"# {name}: skipped ({e})", file=sys.stderr)
                     continue
                 m = evaluate(run, coll.qrels)
                 results[coll.name][name] = {k: round(v, 4) for k, v in m.items()}
+                results[coll.name][name].update(p50_ms=round(percentile(times, 50), 3),
+                                                p95_ms=round(percentile(times, 95), 3))
                 runs.setdefault(coll.name, {})[name] = run
                 table.add(coll.name, name, m["ndcg@10"], m["map@100"], m["p@10"], m["queries"],
-                          t_index, 1000 * t_query / max(1, m["queries"]))
+                          t_index, sum(times) / max(1, len(times)), percentile(times, 50), percentile(times, 95))
                 print(table.render().splitlines()[-1], flush=True)
     print()
     print(table.render())

@@ -4,7 +4,7 @@ This package is the query path: it imports Whoosh and searchkit's own light modu
 never spaCy, bs4 or lxml — so that ``searchkit search`` starts fast. Its parts:
 
 - :mod:`.query` — the query language, its checks, the filters and date bounds;
-- :mod:`.ranking` — BM25F, the article score, pseudo-relevance feedback;
+- :mod:`.ranking` — BM25F, the article score, query-time stop words;
 - :mod:`.facets` — entity counts over every match; :mod:`.highlight` — matched spans;
 - :mod:`.collect` — the top passages, collapsed per article, and the count of matches;
 - :mod:`.docsets` — sets of matching documents read from posting blocks;
@@ -40,13 +40,13 @@ from ..store.documents import KIND_ARTICLE, article_from_documents, facet_value_
 from ..store.folder import ENTITY_TABLE, check_index_dir
 from ..settings import RankingParams, SearchLimits
 from ..store.whoosh_ext import FilteredQuery
-from .collect import count_matches, expected_count, matching_set, top_passages
+from .collect import count_matches, expected_count, matching_set, top_of_scores, top_passages
 from .docsets import matching_docs, term_docs
 from .facets import facet_counts
 from .highlight import highlight_spans, highlight_terms
 from .query import FilterValue, build_filters, may_match_articles, parse_date_bound, scored_words
 from .query import parse_query as parse_query_text
-from .ranking import RobertsonBM25F, rerank, rerank_pool
+from .ranking import RobertsonBM25F, or_scores, rerank, rerank_pool, skip_stop_words
 from .segments import SegmentColumns
 from .stats import IndexStats, index_stats
 
@@ -195,6 +195,8 @@ class SearchIndex:
         limits = self.limits
         limit = max(1, min(int(limit), limits.max_limit))
         q = self.parse_query(query, operator)
+        if operator == "or":
+            q = skip_stop_words(q, query.strip(), self.ranking)
         filters, allowed = build_filters(self.entity_table, self.article_passages, person=person, org=org,
                                          place=place, group=group, site=site, since=since, until=until,
                                          in_article=in_article)
@@ -216,11 +218,17 @@ class SearchIndex:
             count_in_search = docs is None and (exact_total or
                                                 expected_count(searcher, matching, allowed) <= limits.count_cap)
             article_of = self._columns.article_ids()
-            ranked, seen = top_passages(searcher, matching, mask, allowed, depth,
-                                        limits.per_article if collapse else None, article_of,
-                                        count_all=count_in_search)
+            per_article = limits.per_article if collapse else None
+            # An OR of plain words (a question) is scored term at a time, which also counts it.
+            scores = or_scores(searcher, q) if operator == "or" and not filters and allowed is None \
+                and mask is None and docs is None else None
+            if scores is not None:
+                ranked, seen, count_in_search = top_of_scores(scores, depth, per_article, article_of), len(scores), True
+            else:
+                ranked, seen = top_passages(searcher, matching, mask, allowed, depth, per_article, article_of,
+                                            count_all=count_in_search)
             if words and ranked:
-                ranked = rerank(searcher, article_of, ranked, q, words, operator, self.ranking)
+                ranked = rerank(searcher, article_of, ranked, words, self.ranking)
             ranked = ranked[:limit]
             if docs is not None:
                 total, exact = len(docs), True

@@ -7,6 +7,7 @@ counted in a second, cheap pass, up to a cap (:class:`~searchkit.settings.Search
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter
 from typing import Any
 
@@ -44,6 +45,22 @@ def top_passages(searcher: Any, q: Q.Query, mask: Q.Query | None, allowed: set[i
         kept = collapse_per_article(ranked, limit, per_article, article_of)
         if len(kept) >= limit or len(ranked) < want:
             return kept, seen
+        want *= 4
+
+
+def top_of_scores(scores: dict[int, float], limit: int, per_article: int | None, article_of: ArticleIds) -> Ranked:
+    """The top ``limit`` of a table of every match's score (see ``ranking.or_scores``), best
+    first and ties in document order as Whoosh's collector has them, at most ``per_article``
+    per article (None: no collapsing)."""
+    want = limit * 2 if per_article is not None else limit
+    while True:
+        ranked = heapq.nsmallest(want, ((-sc, d) for d, sc in scores.items()))
+        ranked = [(d, -sc) for sc, d in ranked]
+        if per_article is None:
+            return ranked
+        kept = collapse_per_article(ranked, limit, per_article, article_of)
+        if len(kept) >= limit or len(ranked) < want:
+            return kept
         want *= 4
 
 

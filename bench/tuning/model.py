@@ -1,0 +1,373 @@
+"""searchkit's ranking re-done in numpy over searchkit-shaped collections, so that a ranking
+choice can be scored on six collections in about a second instead of a ten-minute ingest.
+
+It is a model, so ``sweep.py --check`` compares it with ``rank_eval.py``'s own searchkit run
+before any number from it is trusted. What it copies from searchkit, exactly:
+
+* the documents: each record goes through searchkit's loader, cleaner, ``normalise_text`` and
+  passage splitter (no NER: entities do not score); one Whoosh ``article`` document per record
+  then its passages, so N and the average field lengths of ``text``/``title`` count both kinds
+  (Whoosh divides by every document), while ``body`` counts articles only (``RobertsonBM25F``);
+* Whoosh's BM25F: each field scored on its own, ``idf * tf(k1+1) / (tf + k1(1-b+b*len/avg))``,
+  the title's ``field_boost`` multiplying its term frequency (not its length), document lengths
+  rounded through Whoosh's one-byte length code, Robertson idf ``log(1 + (N-n+.5)/(n+.5))``;
+* the query: the analyzer's stems, repeated ones weighted ``qtf(k3+1)/(qtf+k3)``;
+* the pool (top 2x200 passages, at most two per article, 200 kept: ``rank_eval`` asks 200
+  hits), the article re-ranking (passage + weight x the article's BM25 over ``body``) and RM3
+  (top articles' ``tf/len x score/total``, the df cap over articles, the added words' weight
+  ``w/(1-w) x sum(query weights)/mass``; the pooled passages re-scored, never new ones).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+import tempfile
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+BENCH = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BENCH / "lib"))
+
+from _common import Collection, query_terms, use_repo_searchkit  # noqa: E402
+
+use_repo_searchkit()
+
+POOL = 200
+"""Collapsed passages re-ranked: ``rank_eval`` asks 200 hits, which pools max(200, 100)."""
+PER_ARTICLE = 2
+
+# Query-time stop lists (the index keeps every word; these only change OR ranking).
+LUCENE_STOP = frozenset(
+    "a an and are as at be but by for if in into is it no not of on or such that the their then "
+    "there these they this to was will with".split())
+"""Lucene's English stop set (also bm25s' "en" list): 33 function words."""
+WHOOSH_STOP = frozenset(
+    "a an and are as at be by can for from have if in is it may not of on or tbd that the this to "
+    "us we when will with yet you your".split())
+"""Whoosh's default list (what searchkit's analyzer dropped at index time until now)."""
+SNOWBALL_STOP = frozenset(
+    "i me my myself we our ours ourselves you your yours yourself yourselves he him his himself "
+    "she her hers herself it its itself they them their theirs themselves what which who whom "
+    "this that these those am is are was were be been being have has had having do does did "
+    "doing would should could ought a an the and but if or because as until while of at by for "
+    "with about against between into through during before after above below to from up down "
+    "in out on off over under again further then once here there when where why how all any "
+    "both each few more most other some such no nor not only own same so than too very".split())
+"""The Snowball project's English stop list (its core function words; no contractions)."""
+STOP_LISTS = {"none": frozenset(), "lucene": LUCENE_STOP, "whoosh": WHOOSH_STOP, "snowball": SNOWBALL_STOP}
+
+_LENGTH_CACHE: list[int] | None = None
+
+
+def whoosh_length(n: int) -> int:
+    """A document length as Whoosh stores and reads it back (one byte, log-spaced)."""
+    from whoosh.util.numeric import byte_to_length, length_to_byte
+
+    return int(byte_to_length(length_to_byte(n))) if n else 0
+
+
+def analyzer(all_words: bool) -> Any:
+    """searchkit's analyzer (Snowball stems); ``all_words``: no stop list, no minimum size,
+    as the index is to be built (every word searchable)."""
+    from whoosh.analysis import StemmingAnalyzer
+    from whoosh.lang import porter2
+
+    if all_words:
+        return StemmingAnalyzer(stemfn=porter2.stem, stoplist=None)
+    return StemmingAnalyzer(stemfn=porter2.stem)
+
+
+def searchkit_articles(coll: Collection, title_only: bool = False) -> list[tuple[str, str, list[str]]]:
+    """(doc id, title, passage texts) as searchkit's ingest would index them: loader, cleaner,
+    normalised text and passage splitter. A record with a title and no text is refused by the
+    loader; with ``title_only`` it is kept as one passage of empty text under its title."""
+    from searchkit.cleaner import clean_source
+    from searchkit.load import normalise_text, read_file
+    from searchkit.passages import split_passages
+
+    with tempfile.TemporaryDirectory(prefix="searchkit-sweep-") as tmp:
+        path = Path(tmp) / "docs.jsonl"
+        with open(path, "w", encoding="utf-8") as f:
+            for r in coll.docs:
+                f.write(json.dumps({"id": r["id"], "title": r.get("title") or "", "text": r["text"]}) + "\n")
+        sources, _ = read_file(str(path))
+    out = []
+    if title_only:
+        kept = {s.source_id.rsplit("#", 1)[1] for s in sources}
+        out = [(r["id"], normalise_text(r["title"]), [""]) for r in coll.docs
+               if r["id"] not in kept and (r.get("title") or "").strip()]
+    for s in sources:
+        c = clean_source(s)
+        text = normalise_text(c.text)
+        if not text.strip():
+            continue
+        out.append((s.source_id.rsplit("#", 1)[1], c.metadata.title or "", [p.text for p in split_passages("x", text)]))
+    return out
+
+
+class Field:
+    """One field's postings: per term, the documents holding it and their term frequencies."""
+
+    def __init__(self, n_docs: int, population: int) -> None:
+        self.rows: dict[int, list[int]] = {}
+        self.tfs: dict[int, list[int]] = {}
+        self.length = np.zeros(n_docs, dtype=np.float64)  # as Whoosh reads it back
+        self.total = 0  # exact, as Whoosh keeps it
+        self.population = population  # N of the idf and divisor of the average length
+
+    def add(self, doc: int, counts: Counter[int]) -> None:
+        n = sum(counts.values())
+        self.total += n
+        self.length[doc] = whoosh_length(n)
+        for t, tf in counts.items():
+            self.rows.setdefault(t, []).append(doc)
+            self.tfs.setdefault(t, []).append(tf)
+
+    def freeze(self) -> None:
+        self.post = {t: (np.asarray(r, dtype=np.int64), np.asarray(self.tfs[t], dtype=np.float64))
+                     for t, r in self.rows.items()}
+        del self.rows, self.tfs
+        self.avg = self.total / self.population or 1.0
+
+    def idf(self, t: int) -> float:
+        n = len(self.post[t][0])
+        return math.log(1 + (self.population - n + 0.5) / (n + 0.5))
+
+    def scores(self, t: int, k1: float, b: float, boost: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+        """(docs, BM25 of term ``t`` in each), Whoosh's way (boost scales tf, not length)."""
+        rows, tf = self.post[t]
+        tf = tf * boost
+        return rows, self.idf(t) * tf * (k1 + 1) / (tf + k1 * (1 - b + b * self.length[rows] / self.avg))
+
+
+class Prepared:
+    """A collection tokenised once for one analyzer: passage ``text``/``title`` and article ``body``."""
+
+    def __init__(self, coll: Collection, all_words: bool, title_only: bool = False) -> None:
+        self.name = coll.name
+        self.qrels = coll.qrels
+        self.all_words = all_words
+        self.ana = analyzer(all_words)
+        self.vocab: dict[str, int] = {}
+        arts = searchkit_articles(coll, title_only)
+        self.doc_ids = [a[0] for a in arts]
+        n_pass = sum(len(p) for _, _, p in arts)
+        population = len(arts) + n_pass  # Whoosh's doc_count_all: articles and passages
+        self.text, self.title = Field(n_pass, population), Field(n_pass, population)
+        self.body = Field(len(arts), len(arts))
+        self.article_of = np.zeros(n_pass, dtype=np.int64)
+        self.vectors: list[tuple[np.ndarray, np.ndarray]] = []  # body term ids, tfs (for RM3)
+        p = 0
+        for a, (_, title, passages) in enumerate(arts):
+            tcounts = self.counts(title)
+            body: Counter[int] = Counter(tcounts)
+            for text in passages:
+                c = self.counts(text)
+                body.update(c)
+                self.text.add(p, c)
+                if title:
+                    self.title.add(p, tcounts)
+                self.article_of[p] = a
+                p += 1
+            self.body.add(a, body)
+            ids = np.fromiter(body.keys(), dtype=np.int64, count=len(body))
+            self.vectors.append((ids, np.fromiter(body.values(), dtype=np.float64, count=len(body))))
+        for f in (self.text, self.title, self.body):
+            f.freeze()
+        self.n_passages, self.n_articles = n_pass, len(arts)
+        self.body_df = np.zeros(len(self.vocab), dtype=np.int64)
+        for t, (rows, _) in self.body.post.items():
+            self.body_df[t] = len(rows)
+        self.queries = {q: self.query_stems(coll.queries[q]) for q in coll.judged_queries}
+        self.cache: dict[tuple[Any, ...], tuple[np.ndarray, np.ndarray]] = {}  # term scores
+        self.first: dict[tuple[Any, ...], Any] = {}  # first passes
+
+    def counts(self, text: str) -> Counter[int]:
+        c: Counter[int] = Counter()
+        for tok in self.ana(text):
+            c[self.vocab.setdefault(tok.text, len(self.vocab))] += 1
+        return c
+
+    def query_stems(self, text: str) -> list[tuple[str, int, frozenset[str]]]:
+        """(stem, repeats, the words typed for it) of the query as ``rank_eval`` sends it
+        (its shared word list applied)."""
+        stems: Counter[str] = Counter()
+        words: dict[str, set[str]] = {}
+        for w in query_terms(text):
+            for t in self.ana(w):
+                stems[t.text] += 1
+                words.setdefault(t.text, set()).add(w)
+        return [(s, n, frozenset(words[s])) for s, n in stems.items()]
+
+
+@dataclass(frozen=True)
+class Config:
+    """One ranking choice. The defaults are searchkit's settings before this sweep."""
+
+    all_words: bool = False  # index every word (no stop list, no minimum length)
+    k1: float = 1.5
+    b: float = 0.75
+    title_boost: float = 2.0
+    k3: float = 5.0
+    body_k1: float | None = None  # the article score's own k1 / b (None: as the passages')
+    body_b: float | None = None
+    passage_weight: float = 1.0
+    article_weight: float = 1.0
+    query_stop: str = "none"  # query-time stop list for OR ranking (see STOP_LISTS)
+    stop_weight: float = 0.0  # weight kept by a query stop word (0 = skipped)
+    fb_weight: float = 0.3  # RM3: share of the expanded query given to the added words (0 = off)
+    fb_docs: int = 10
+    fb_words: int = 10
+    fb_max_df: float = 0.1
+    fb_min_words: int = 4  # distinct query words needed for feedback
+
+
+Stems = list[tuple[str, int, frozenset[str]]]
+
+
+def query_weights(prep: Prepared, cfg: Config, stems: Stems) -> dict[int, float]:
+    stop = STOP_LISTS[cfg.query_stop]
+    out: dict[int, float] = {}
+    for s, qtf, typed in stems:
+        t = prep.vocab.get(s)
+        if t is None:
+            continue
+        w = qtf * (cfg.k3 + 1) / (qtf + cfg.k3) if qtf > 1 else 1.0
+        if typed <= stop:  # every word typed for this stem is a stop word
+            w *= cfg.stop_weight
+        if w > 0:
+            out[t] = w
+    return out
+
+
+def _term_scores(prep: Prepared, f: Field, t: int, k1: float, b: float, boost: float
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    key = (id(f), t, k1, b, boost)
+    hit = prep.cache.get(key)
+    if hit is None:
+        hit = prep.cache[key] = f.scores(t, k1, b, boost)
+    return hit
+
+
+def _passage_scores(prep: Prepared, cfg: Config, weights: dict[int, float], pos: np.ndarray | None = None,
+                    size: int | None = None) -> np.ndarray:
+    """BM25F of every passage (or, with ``pos``, of the passages ``pos`` maps to 0..size-1)."""
+    rows_all, vals = [], []
+    for t, w in weights.items():
+        for f, boost in ((prep.text, 1.0), (prep.title, cfg.title_boost)):
+            if t in f.post:
+                rows, sc = _term_scores(prep, f, t, cfg.k1, cfg.b, boost)
+                rows_all.append(rows)
+                vals.append(w * sc)
+    n = prep.n_passages if pos is None else size
+    if not rows_all:
+        return np.zeros(n)
+    rows, val = np.concatenate(rows_all), np.concatenate(vals)
+    if pos is not None:
+        rows = pos[rows]
+        keep = rows >= 0
+        rows, val = rows[keep], val[keep]
+    return np.bincount(rows, weights=val, minlength=n)
+
+
+def _body_scores(prep: Prepared, cfg: Config, weights: dict[int, float], arts: np.ndarray) -> np.ndarray:
+    """The article score (BM25 over ``body``) of the articles ``arts``."""
+    k1 = cfg.body_k1 if cfg.body_k1 is not None else cfg.k1
+    b = cfg.body_b if cfg.body_b is not None else cfg.b
+    rows_all, vals = [], []
+    for t, w in weights.items():
+        if t in prep.body.post:
+            rows, sc = _term_scores(prep, prep.body, t, k1, b, 1.0)
+            rows_all.append(rows)
+            vals.append(w * sc)
+    if not rows_all:
+        return np.zeros(len(arts))
+    full = np.bincount(np.concatenate(rows_all), weights=np.concatenate(vals), minlength=prep.n_articles)
+    return full[arts]
+
+
+def first_pass(prep: Prepared, cfg: Config, qid: str) -> tuple[dict[int, float], np.ndarray, np.ndarray, np.ndarray]:
+    """(query weights, pooled passages, their articles, their passage scores), cached per query
+    and per the settings they depend on."""
+    key = (qid, cfg.k1, cfg.b, cfg.title_boost, cfg.k3, cfg.query_stop, cfg.stop_weight)
+    hit = prep.first.get(key)
+    if hit is not None:
+        return hit
+    weights = query_weights(prep, cfg, prep.queries[qid])
+    ps = _passage_scores(prep, cfg, weights) if weights else np.zeros(prep.n_passages)
+    matched = np.flatnonzero(ps > 0)
+    # Whoosh's collector: best score first, ties in document order.
+    order = matched[np.lexsort((matched, -ps[matched]))][: 2 * POOL]
+    pool: list[int] = []
+    per: Counter[int] = Counter()
+    for p in order.tolist():
+        a = int(prep.article_of[p])
+        if per[a] < PER_ARTICLE:
+            per[a] += 1
+            pool.append(p)
+            if len(pool) == POOL:
+                break
+    pool_arr = np.asarray(pool, dtype=np.int64)
+    hit = prep.first[key] = (weights, pool_arr, prep.article_of[pool_arr], ps[pool_arr])
+    return hit
+
+
+def rank(prep: Prepared, cfg: Config, qid: str) -> list[str]:
+    """The article ranking (doc ids, best first, at most 100) for one query."""
+    weights, pool_arr, arts, ps = first_pass(prep, cfg, qid)
+    if not len(pool_arr):
+        return []
+    score = cfg.passage_weight * ps
+    if cfg.article_weight:
+        score = score + cfg.article_weight * _body_scores(prep, cfg, weights, arts)
+    order2 = np.argsort(-score, kind="stable")
+    if cfg.fb_weight > 0 and len(weights) >= cfg.fb_min_words:
+        added = _feedback(prep, cfg, weights, arts[order2], score[order2])
+        if added:
+            pos = np.full(prep.n_passages, -1, dtype=np.int64)
+            pos[pool_arr] = np.arange(len(pool_arr))
+            extra = cfg.passage_weight * _passage_scores(prep, cfg, added, pos, len(pool_arr))
+            if cfg.article_weight:
+                extra += cfg.article_weight * _body_scores(prep, cfg, added, arts)
+            score2 = score[order2] + extra[order2]
+            order2 = order2[np.argsort(-score2, kind="stable")]
+    seen: dict[int, None] = {}
+    for a in arts[order2].tolist():
+        seen.setdefault(a, None)
+    return [prep.doc_ids[a] for a in list(seen)[:100]]
+
+
+def _feedback(prep: Prepared, cfg: Config, weights: dict[int, float], arts: np.ndarray, scores: np.ndarray
+              ) -> dict[int, float]:
+    """RM3 as searchkit does it: the first ``fb_docs`` distinct articles of the re-ranked pool."""
+    top: dict[int, float] = {}
+    for a, s in zip(arts, scores):
+        a = int(a)
+        if a not in top:
+            top[a] = float(s)
+            if len(top) == cfg.fb_docs:
+                break
+    total = sum(top.values())
+    if total <= 0:
+        return {}
+    ids = np.concatenate([prep.vectors[a][0] for a in top])
+    vals = np.concatenate([prep.vectors[a][1] / (prep.vectors[a][1].sum() or 1) * s / total for a, s in top.items()])
+    model = np.bincount(ids, weights=vals, minlength=len(prep.vocab))
+    cand = np.flatnonzero(model > 0)
+    cand = cand[np.argsort(-model[cand], kind="stable")]
+    cand = cand[prep.body_df[cand] <= cfg.fb_max_df * prep.n_articles][: cfg.fb_words]
+    mass = float(model[cand].sum())
+    if not mass:
+        return {}
+    scale = cfg.fb_weight / (1 - cfg.fb_weight) * sum(weights.values()) / mass
+    return {int(t): float(model[t]) * scale for t in cand}
+
+
+def run(prep: Prepared, cfg: Config) -> dict[str, list[str]]:
+    return {q: rank(prep, cfg, q) for q in prep.queries}
