@@ -19,7 +19,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from .errors import SearchkitError
+from .errors import InternalError, SearchkitError
 from .records import FACETS
 
 app = typer.Typer(
@@ -66,6 +66,8 @@ def errors_handled() -> Iterator[None]:
     try:
         yield
     except SearchkitError as e:
+        if isinstance(e, InternalError) and os.environ.get("SEARCHKIT_DEBUG"):
+            raise  # main() shows the traceback, with the exception that caused it
         raise fail(str(e), e.hint, e.exit_code) from None
     except KeyboardInterrupt:
         raise fail("interrupted", code=130) from None
@@ -94,8 +96,9 @@ def ingest(
 
     Example:  searchkit ingest corpus/ --index index --workers 2
     """
-    from .indexer import Interrupted
-    from .indexer import ingest as run
+    from .errors import Interrupted
+    from .ingest import ingest as run
+    from .settings import IngestSettings
     from .render import dumps, emit
 
     with errors_handled():
@@ -103,7 +106,7 @@ def ingest(
         with progress_cm as update:
             try:
                 report = run(paths, index, workers=workers, prune=prune, rebuild=rebuild, wait=wait,
-                             commit_every=commit_every, progress=update)
+                             settings=IngestSettings(commit_every=commit_every), progress=update)
             except Interrupted as e:
                 _print_ingest(e.report, index)
                 raise fail(str(e), code=130) from None
@@ -141,7 +144,7 @@ def _progress(enabled: bool) -> Iterator[object]:
 
 
 def _print_ingest(report: object, index: Path) -> None:
-    from .indexer import IngestReport
+    from .ingest import IngestReport
 
     assert isinstance(report, IngestReport)
     line = Text(f"{report.new} new, {report.updated} updated, {report.unchanged} unchanged")

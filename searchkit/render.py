@@ -23,10 +23,10 @@ from rich.table import Table
 from rich.text import Text
 
 from .records import FACETS, Article, Cleaned, Entity, Hit, Removal, SearchResult
+from .text import SURROGATES, collapse_spaces
 
 _ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[PX^_][^\x1b]*(?:\x1b\\)?|\x1b[@-Z\\-_]?")
 _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-_SURROGATES = re.compile(r"[\ud800-\udfff]")
 # Characters JSON allows raw in strings that a terminal (or a JavaScript eval) may still act on.
 _JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
@@ -41,8 +41,8 @@ def inert(text: str | None) -> str:
         return ""
     text = _ESCAPES.sub("?", text)
     text = _CONTROLS.sub("?", text)
-    if _SURROGATES.search(text):
-        text = _SURROGATES.sub(_surrogate_repr, text)
+    if SURROGATES.search(text):
+        text = SURROGATES.sub(_surrogate_repr, text)
     return text
 
 
@@ -61,7 +61,7 @@ def relative_path(path: str) -> str:
 
 
 def one_line(text: str | None, width: int = 100) -> str:
-    s = " ".join(inert(text).split())
+    s = collapse_spaces(inert(text))
     return s if len(s) <= width else s[: width - 1] + "…"
 
 
