@@ -36,7 +36,8 @@ from whoosh.reading import CorruptIndexError
 from ..entity_table import EntityTable
 from ..errors import InternalError, NotFound, QuerySyntax, SearchkitError, describe
 from ..records import FACETS, Article, Entity, Hit, SearchResult
-from ..store.documents import KIND_ARTICLE, article_from_documents, facet_value_counts, keyword_values
+from ..store.documents import (KIND_ARTICLE, article_from_documents, facet_value_counts, keyword_values,
+                               word_passage_counts)
 from ..store.folder import ENTITY_TABLE, check_index_dir
 from ..settings import RankingParams, SearchLimits
 from ..store.whoosh_ext import FilteredQuery
@@ -134,6 +135,15 @@ class SearchIndex:
         return self._table
 
     def _load_table(self) -> EntityTable:
+        """The table ingest saved (or, if missing or stale, one built in memory), with the
+        user's corrections (``entity_edits.tsv``) applied on top: they take effect at once,
+        with no NER re-run."""
+        from ..entity_edits import apply_edits, read_edits
+
+        edits = read_edits(self.path)
+        return apply_edits(self._saved_table(), edits) if edits else self._saved_table()
+
+    def _saved_table(self) -> EntityTable:
         path = self.path / ENTITY_TABLE
         try:
             payload = json.loads(path.read_text(encoding="utf-8"))
@@ -142,7 +152,8 @@ class SearchIndex:
         except (OSError, ValueError, KeyError, TypeError):
             pass
         # Missing or stale (an ingest was killed after its commit): rebuild in memory.
-        return EntityTable.build(facet_value_counts(self._searcher.reader()))
+        reader = self._searcher.reader()
+        return EntityTable.build(facet_value_counts(reader), word_passage_counts(reader))
 
     # -- query building ---------------------------------------------------------------------
     def parse_query(self, text: str, operator: str = "and") -> Q.Query:
@@ -262,13 +273,17 @@ class SearchIndex:
         return self._canonical_names({facet: keyword_values(f[facet]) for facet in FACETS if f.get(facet)})
 
     def _canonical_names(self, entities: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
-        """Stored entity names per facet → the index-wide canonical names, once each."""
+        """Stored entity names per field → the index-wide canonical names per facet, once
+        each (a value the index-wide evidence or the user moved shows under its new type; a
+        dropped one not at all)."""
         table = self.entity_table
-        out: dict[str, tuple[str, ...]] = {}
-        for facet, values in entities.items():
-            if values:
-                out[facet] = tuple(dict.fromkeys(table.canonical(facet, v) for v in values))
-        return out
+        found: dict[str, dict[str, None]] = {}
+        for field_name, values in entities.items():
+            for v in values:
+                resolved = table.canonical(field_name, v)
+                if resolved is not None:
+                    found.setdefault(resolved[0], {})[resolved[1]] = None
+        return {f: tuple(found[f]) for f in FACETS if f in found}
 
     def _suggest(self, q: Q.Query, text: str) -> str | None:
         try:
@@ -311,11 +326,14 @@ class SearchIndex:
         """Article-local names → the index-wide canonical names that search shows."""
         merged: dict[tuple[str, str], Entity] = {}
         for e in ents:
-            name = self.entity_table.canonical(e.type, e.name)
-            prev = merged.get((name, e.type))
+            resolved = self.entity_table.canonical(e.type, e.name)
+            if resolved is None:
+                continue
+            facet, name = resolved
+            prev = merged.get((name, facet))
             aliases = tuple(dict.fromkeys((*(prev.aliases if prev else ()), *e.aliases, e.name)))
-            merged[(name, e.type)] = Entity(name, e.type, e.count + (prev.count if prev else 0),
-                                            tuple(a for a in aliases if a != name))
+            merged[(name, facet)] = Entity(name, facet, e.count + (prev.count if prev else 0),
+                                           tuple(a for a in aliases if a != name))
         return tuple(sorted(merged.values(), key=lambda e: -e.count))
 
     def _resolve_article_id(self, article_id: str) -> str:
