@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING
 
-from .entity_context import is_not_name, short_lowercase
+from .entity_context import context_rules, is_not_name, short_lowercase
 from .names import (
     DATA_DIR,
     display_form,
@@ -158,16 +158,33 @@ def model_candidates(doc: Doc) -> list[Candidate]:
                 continue
             if facet != "person" and short_lowercase(c.form):
                 continue
-            if facet == "group" and not _is_group_name(c):
-                continue
+            if facet == "group":
+                c = _grown_group_form(doc, c)
+                if not _is_group_name(c):
+                    continue
             out.append(c)
     return [_complete_person(doc, c, taken=out) for c in _merge_split_people(doc, out)]
+
+
+def _grown_group_form(doc: Doc, c: Candidate) -> Candidate:
+    """"Liberal" + "Democrats": the model's group span grown over the word before it when the
+    two are a group form of the data ("Liberal Democrats"), so that the party is not cut to
+    "Democrats" (the US party)."""
+    if c.start == 0 or not doc[c.start - 1].text[:1].isupper():
+        return c
+    grown = make_candidate(doc, c.start - 1, c.end)
+    if grown.key not in context_rules().group_forms:
+        return c
+    grown.votes = c.votes
+    return grown
 
 
 def _is_group_name(c: Candidate) -> bool:
     """Whether a NORP span names a people, religion or party ("Belarusian", "Sunni",
     "Democrats"); the model also gives NORP to first names ("Florian") and coinages."""
     key, rules = c.key, name_rules()
+    if key in context_rules().group_forms:
+        return True
     if key in gazetteer().demonyms or key in rules.group_words or key.rstrip("s") in gazetteer().demonyms:
         return True
     return looks_like_demonym(c.form) and key not in given_names()
@@ -340,7 +357,8 @@ def pattern_candidates(doc: Doc, taken: set[int]) -> list[Candidate]:
             j = _name_run(doc, i + 1, taken)
             words = [t.text for t in doc[i + 1 : j]]
             last = name_key(words[-1]) if words else ""
-            if words and last not in rules.org_suffixes | rules.place_suffixes and name_key(" ".join(words)) not in gaz.facet:
+            stop = any(t.is_stop or t.lower_ in rules.determiners for t in doc[i + 1 : j])  # "I. The"
+            if words and not stop and last not in rules.org_suffixes | rules.place_suffixes and name_key(" ".join(words)) not in gaz.facet:
                 found = (j, "person")
         if found is None and _is_name_word(tok) and tok.lower_ not in rules.determiners:
             j = _name_run(doc, i, taken, max_words=5)

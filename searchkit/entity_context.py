@@ -9,12 +9,14 @@ overruling strong evidence:
 * **the name's last word** (:func:`name_votes`): an event ("Cup", "League", "Awards"), an
   amount ("Dlrs", "Dollar"), an organisation ("United", "Ltd", "Party", "Government");
 * **the words around a mention** (:func:`context_votes`): a work title after "film" or
-  before "star", an organisation before a member's role ("boss", "striker", "shares"), the
-  two sides of a fixture ("X v Y", "X 2-1 Y");
+  before "star", an organisation before a member's role ("boss", "striker", "shares") or
+  after a kind of organisation ("oil giant Yukos", "rock band"), a product before "console"
+  or "users", a person or organisation by the pronoun after "said", the two sides of a
+  fixture ("X v Y", "X 2-1 Y");
 * **words that are never names** (:func:`is_not_name`): table abbreviations and units
   ("Revs", "Avg", "Shr", "GMT") and bare corporate suffixes ("Co", "Ltd").
 
-Events, works and amounts are types without a facet (:data:`NO_FACET`): an entity that
+Events, works, amounts and products are types without a facet (:data:`NO_FACET`): an entity that
 ends up with one of them is left out of the article's entities. The word lists are data
 (``data/entity_context.json``), each with its reason.
 """
@@ -34,7 +36,7 @@ from .names import DATA_DIR, gazetteer, name_key
 if TYPE_CHECKING:
     from spacy.tokens import Doc
 
-NO_FACET: tuple[str, ...] = ("event", "work", "amount")
+NO_FACET: tuple[str, ...] = ("event", "work", "amount", "product")
 """Types an entity may get that are no facet: it is dropped from the article's entities."""
 
 NAME_WEIGHT = 10
@@ -63,6 +65,8 @@ class ContextRules:
     work_before: frozenset[str]
     work_after: frozenset[str]
     role_nouns: frozenset[str]
+    org_before: frozenset[str]
+    product_after: frozenset[str]
     org_heads: frozenset[str]
     fixture_words: frozenset[str]
     org_first_words: frozenset[str]
@@ -83,7 +87,7 @@ def context_rules() -> ContextRules:
     return ContextRules(
         not_names=words("not_names"), amount_heads=words("amount_heads"), event_heads=words("event_heads"),
         event_names=words("event_names"), work_before=words("work_cues_before"), work_after=words("work_cues_after"),
-        role_nouns=words("org_role_nouns"), org_heads=words("org_heads"), fixture_words=words("fixture_words"),
+        role_nouns=words("org_role_nouns"), org_before=words("org_cues_before"), product_after=words("product_cues"), org_heads=words("org_heads"), fixture_words=words("fixture_words"),
         org_first_words=words("org_first_words"), report_verbs=frozenset(raw["pronoun_cues"]["verbs"]),
         pronouns={p: t for t in ("person", "org") for p in raw["pronoun_cues"][t]},
         group_forms=forms,
@@ -147,8 +151,12 @@ def context_votes(doc: Doc, start: int, end: int, key: str) -> Counter[str]:
     told = _pronoun_after_verb(doc, end)
     if told:
         votes[told] += CONTEXT_WEIGHT
+    next_tok = doc[end] if end < len(doc) else None
+    if known is None and next_tok is not None and next_tok.is_lower and after in rules.product_after:
+        votes["product"] += CONTEXT_WEIGHT
     if known != "place" and key not in gaz.demonyms:
-        next_tok = doc[end] if end < len(doc) else None
+        if before in rules.org_before and start > 0 and doc[start - 1].is_lower:
+            votes["org"] += CONTEXT_WEIGHT
         if next_tok is not None and next_tok.is_lower and after in rules.role_nouns:
             votes["org"] += CONTEXT_WEIGHT
         elif _is_fixture_side(doc, start, end):

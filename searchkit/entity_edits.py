@@ -27,8 +27,9 @@ from .entity_table import EntityTable, _Group
 from .errors import QuerySyntax
 from .names import name_key
 from .records import FACETS
+from .store.folder import ENTITY_EDITS
 
-EDITS_FILE = "entity_edits.tsv"
+EDITS_FILE = ENTITY_EDITS
 ACTIONS = {"merge": 1, "rename": 1, "split": 1, "retype": 1, "drop": 0}
 """Each action and how many arguments it takes after the entity."""
 HEADER = "# searchkit entity edits: ACTION<TAB>TYPE<TAB>ENTITY[<TAB>ARGUMENT]; applied in order at query time\n"
@@ -48,7 +49,7 @@ class Edit:
 
     def describe(self) -> str:
         what = {"merge": f"{self.argument!r} joins {self.entity!r}", "rename": f"{self.entity!r} is named {self.argument!r}",
-                "split": f"{self.argument!r} leaves {self.entity!r}", "retype": f"{self.entity!r} is a {self.argument}",
+                "split": f"{self.argument!r} leaves {self.entity!r}", "retype": f"{self.entity!r} becomes {self.argument}",
                 "drop": f"{self.entity!r} is never shown"}[self.action]
         return f"{self.action} {self.facet}: {what}"
 

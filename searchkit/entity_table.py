@@ -223,16 +223,22 @@ def decide_types(counts: Mapping[str, Mapping[str, int]], word_passages: WordPas
     """Index-wide type evidence: the facet each stored (field, value) belongs to, and the
     members dropped as ordinary words. Pure over the counts, so it is re-run at the end of
     every ingest in time proportional to the distinct values, not to the articles."""
+    forms = context_rules().group_forms  # "Lib Dems" the person and the group are one name
+
+    def evidence_key(v: str) -> str:
+        key = name_key(v)
+        return name_key(forms[key]) if key in forms else key
+
     by_key: dict[str, Counter[str]] = defaultdict(Counter)
     for f, vals in counts.items():
         for v, c in vals.items():
-            by_key[name_key(v)][f] += c
+            by_key[evidence_key(v)][f] += c
     out: dict[str, dict[Member, int]] = {f: {} for f in FACETS}
     dropped: set[Member] = set()
     for f, vals in counts.items():
         for v, c in vals.items():
             key = name_key(v)
-            tally = by_key[key]
+            tally = by_key[evidence_key(v)]
             if word_passages is not None and _ordinary_word(v, key, sum(tally.values()), word_passages):
                 dropped.add((f, v))
                 continue
