@@ -81,7 +81,7 @@ def parse_edits(text: str, source: str = EDITS_FILE) -> list[Edit]:
             out.append(make_edit(parts[0], parts[1] if len(parts) > 1 else "", parts[2] if len(parts) > 2 else "",
                                  parts[3] if len(parts) > 3 else None))
         except QuerySyntax as e:
-            raise QuerySyntax(f"{source}:{n}: {e.message}", hint="fields are separated by tabs") from e
+            raise QuerySyntax(f"{source}:{n}: {e}", hint="fields are separated by tabs") from e
     return out
 
 
