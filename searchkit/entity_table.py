@@ -59,8 +59,9 @@ TYPE_SHARE = 0.75
 :data:`TYPE_MIN_PASSAGES` of them) takes that type everywhere."""
 TYPE_MIN_PASSAGES = 3
 NAME_SHARE = 0.2
-"""A one-word value (not an acronym) must account for at least this share of the passages
-that contain its word; below, the word is mostly an ordinary word and the value is dropped."""
+"""A one-word value (not an acronym) is kept if names with that word ("Lukashenko", "Alexander
+Lukashenko") account for at least this share of the passages that contain the word; below,
+the word is mostly an ordinary word ("Home", "Digital") and the one-word value is dropped."""
 
 Member = tuple[str, str]
 """(stored field, stored value): where a value sits in the index."""
@@ -233,13 +234,18 @@ def decide_types(counts: Mapping[str, Mapping[str, int]], word_passages: WordPas
     for f, vals in counts.items():
         for v, c in vals.items():
             by_key[evidence_key(v)][f] += c
+    in_names: Counter[str] = Counter()  # passages of names that have a word as one of theirs
+    for f, vals in counts.items():
+        for v, c in vals.items():
+            for word in set(name_key(v).split()):
+                in_names[word] += c
     out: dict[str, dict[Member, int]] = {f: {} for f in FACETS}
     dropped: set[Member] = set()
     for f, vals in counts.items():
         for v, c in vals.items():
             key = name_key(v)
             tally = by_key[evidence_key(v)]
-            if word_passages is not None and _ordinary_word(v, key, sum(tally.values()), word_passages):
+            if word_passages is not None and _ordinary_word(v, key, in_names[key], word_passages):
                 dropped.add((f, v))
                 continue
             top, n = max(tally.items(), key=lambda t: (t[1], t[0] == f))

@@ -19,11 +19,11 @@ Corpora (read from ``--data``, default ``../shared/data`` relative to the checko
 * ``reuters`` — the first 3,000 lines of ``reuters21578/reuters21578.jsonl``, copied to
   the work folder as one JSONL file (searchkit reads its ``title``/``date``/``text``).
 
-Judgments: one line per (type, value), tab-separated: ``type  value  right|wrong  reason``;
-``#`` starts a comment. A value is *right* when it is a real entity of that type, named in
+Judgments: one line per (type, value), tab-separated: ``type  value  right|wrong  reason``
+and, for a value whose meaning differs between the corpora, a fifth column naming the
+corpus the line is for (it overrides a line without one); ``#`` starts a comment. A value is *right* when it is a real entity of that type, named in
 its normal full form (no stray punctuation, no title glued on, not a fragment), and *wrong*
-otherwise, with the reason. The file is shared by both corpora: a value means the same
-thing wherever it appears. Values of the top list with no judgment are reported as
+otherwise, with the reason. The file is shared by both corpora. Values of the top list with no judgment are reported as
 unjudged (``--unjudged FILE`` writes them as lines to fill in, with counts, aliases and,
 with ``--context``, one passage that carries the value); precision@N is right / judged,
 and the table says how many were unjudged, so a figure over fewer than N values is visible.
@@ -64,10 +64,10 @@ class Judgment:
     reason: str
 
 
-def read_judgments(path: Path) -> dict[tuple[str, str], Judgment]:
-    """(type, value) -> judgment. A malformed line is an error: a silent skip would turn a
-    judged value into an unjudged one and move the figure."""
-    out: dict[tuple[str, str], Judgment] = {}
+def read_judgments(path: Path) -> dict[tuple[str, str, str], Judgment]:
+    """(corpus or "", type, value) -> judgment. A malformed line is an error: a silent skip
+    would turn a judged value into an unjudged one and move the figure."""
+    out: dict[tuple[str, str, str], Judgment] = {}
     if not path.exists():
         return out
     for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
@@ -79,7 +79,7 @@ def read_judgments(path: Path) -> dict[tuple[str, str], Judgment]:
         reason = parts[3].strip() if len(parts) > 3 else ""
         if parts[2] == "wrong" and not reason:
             raise SystemExit(f"{path}:{n}: a 'wrong' needs its reason")
-        key = (parts[0], parts[1])
+        key = (parts[4].strip() if len(parts) > 4 else "", parts[0], parts[1])
         if key in out and out[key].verdict != parts[2]:
             raise SystemExit(f"{path}:{n}: {key} is judged twice, differently")
         out[key] = Judgment(parts[2], reason)
@@ -135,7 +135,7 @@ def context_of(idx: Any, facet: str, value: str) -> str:
     return " ".join(res.hits[0].text.split())[:300] if res.hits else ""
 
 
-def score_corpus(name: str, index: Path, top: int, judgments: dict[tuple[str, str], Judgment],
+def score_corpus(name: str, index: Path, top: int, judgments: dict[tuple[str, str, str], Judgment],
                  want_context: bool) -> dict[str, Any]:
     out: dict[str, Any] = {}
     with searchkit.open_index(str(index)) as idx:
@@ -145,7 +145,7 @@ def score_corpus(name: str, index: Path, top: int, judgments: dict[tuple[str, st
             rows = idx.entities(facet, top=top)
             right, wrong, unjudged = [], [], []
             for e in rows:
-                j = judgments.get((facet, e.name))
+                j = judgments.get((name, facet, e.name)) or judgments.get(("", facet, e.name))
                 entry = {"value": e.name, "count": e.count, "aliases": list(e.aliases)}
                 if j is None:
                     if want_context:
