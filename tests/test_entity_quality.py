@@ -156,3 +156,25 @@ def test_ordinary_words_are_dropped_by_their_share_of_passages() -> None:
               {"home": 900, "digit": 400, "digital": 400, "chelsea": 140, "bbc": 210})
     assert set(names(t, "org")) == {"Chelsea", "BBC"}
     assert t.canonical("org", "Home") is None
+
+
+def test_split_and_merge_edits_on_the_table() -> None:
+    from searchkit.entity_edits import apply_edits, parse_edits
+
+    t = table({"person": {"George W Bush": 82, "Bush": 40, "Adriano": 20, "Andreas Adriano": 1}})
+    edited = apply_edits(t, parse_edits("split\tperson\tGeorge W Bush\tBush\nmerge\tperson\tAdriano\tAndreas Adriano\n"))
+    people = names(edited, "person")
+    assert people["Bush"].count == 40 and people["George W Bush"].count == 82
+    assert people["Adriano"].count == 21 and "Andreas Adriano" not in people
+    assert edited.canonical("person", "Andreas Adriano") == ("person", "Adriano")
+
+
+def test_suggestions_name_their_evidence() -> None:
+    from searchkit.entity_suggest import suggest_merges
+
+    t = table({"person": {"Adriano": 20, "Andreas Adriano": 1, "Alexander Lukashenka": 2, "Alexander Lukashenko": 9},
+               "org": {"NATO": 5, "North Atlantic Treaty Organization": 1, "IEA": 3, "International Electoral Agency": 2}})
+    found = {(s.edit.entity, s.edit.argument): s.evidence for s in suggest_merges(t)}
+    assert found[("Andreas Adriano", "Adriano")] == "surname of 'Andreas Adriano'"
+    assert found[("Alexander Lukashenko", "Alexander Lukashenka")].startswith("one letter apart")
+    assert found[("International Electoral Agency", "IEA")] == "acronym of 'International Electoral Agency'"
