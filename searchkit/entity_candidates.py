@@ -262,7 +262,8 @@ def _infix_hyphen(doc: Doc, k: int) -> bool:
 def _hyphen_joined(doc: Doc, start: int, end: int) -> tuple[int, int]:
     """A model span grown over the rest of a hyphenated word it cuts: the model tags
     "Kilroy" of "Kilroy-Silk" or "Li Ka" of "Li Ka-shing", and the value would be a fragment."""
-    while end < len(doc) - 1 and _infix_hyphen(doc, end):
+    modifiers = name_rules().modifier_suffixes  # "US-based" stays "US"
+    while end < len(doc) - 1 and _infix_hyphen(doc, end) and "-" + doc[end + 1].lower_ not in modifiers:
         end += 2
     while start > 1 and _infix_hyphen(doc, start - 1) and doc[start - 2].text[:1].isupper():
         start -= 2

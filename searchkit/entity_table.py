@@ -59,9 +59,9 @@ TYPE_SHARE = 0.75
 :data:`TYPE_MIN_PASSAGES` of them) takes that type everywhere."""
 TYPE_MIN_PASSAGES = 3
 NAME_SHARE = 0.2
-"""A one-word value (not an acronym) is kept if names with that word ("Lukashenko", "Alexander
-Lukashenko") account for at least this share of the passages that contain the word; below,
-the word is mostly an ordinary word ("Home", "Digital") and the one-word value is dropped."""
+"""A one-word value (not an acronym) must account for at least this share of the passages
+that contain its word and are not explained by a longer name with it; below, the word is
+mostly an ordinary word ("Home", "Digital") and the one-word value is dropped."""
 
 Member = tuple[str, str]
 """(stored field, stored value): where a value sits in the index."""
@@ -234,18 +234,20 @@ def decide_types(counts: Mapping[str, Mapping[str, int]], word_passages: WordPas
     for f, vals in counts.items():
         for v, c in vals.items():
             by_key[evidence_key(v)][f] += c
-    in_names: Counter[str] = Counter()  # passages of names that have a word as one of theirs
+    in_longer: Counter[str] = Counter()  # passages of longer names that have a word as one of theirs
     for f, vals in counts.items():
         for v, c in vals.items():
-            for word in set(name_key(v).split()):
-                in_names[word] += c
+            words = set(name_key(v).split())
+            if len(words) > 1:
+                for word in words:
+                    in_longer[word] += c
     out: dict[str, dict[Member, int]] = {f: {} for f in FACETS}
     dropped: set[Member] = set()
     for f, vals in counts.items():
         for v, c in vals.items():
             key = name_key(v)
             tally = by_key[evidence_key(v)]
-            if word_passages is not None and _ordinary_word(v, key, in_names[key], word_passages):
+            if word_passages is not None and _ordinary_word(v, key, sum(tally.values()), in_longer[key], word_passages):
                 dropped.add((f, v))
                 continue
             top, n = max(tally.items(), key=lambda t: (t[1], t[0] == f))
@@ -254,13 +256,20 @@ def decide_types(counts: Mapping[str, Mapping[str, int]], word_passages: WordPas
     return out, dropped
 
 
-def _ordinary_word(value: str, key: str, passages: int, word_passages: WordPassages) -> bool:
+def _ordinary_word(value: str, key: str, passages: int, in_longer: int, word_passages: WordPassages) -> bool:
+    """Whether a one-word value is a capitalised ordinary word: of the passages that contain
+    the word and no longer name with it ("Bank of England" explains "bank"), the value alone
+    accounts for too few. A bare "Lukashenko" beside "Alexander Lukashenko" leaves nothing
+    unexplained and stays; "Digital", "Radio" and "House" are dropped."""
     if " " in key or not key or value.isupper() or any(ch.isdigit() for ch in value):
         return False
     found = word_passages(key)
     if found is None:
         return False
-    return found == 0 or passages < NAME_SHARE * found  # found == 0: a stop word ("Who", "Us")
+    if found == 0:
+        return True  # a stop word of the index ("Who", "Us")
+    unexplained = found - in_longer
+    return unexplained > 0 and passages < NAME_SHARE * unexplained
 
 
 class EntityTable:
@@ -346,7 +355,8 @@ class EntityTable:
         A value naming no entity gives an empty set. ``expand("person", "Belarussian
         President Alexander Lukashenko")`` works too: a title is tried off as a fallback.
         """
-        groups = self._match(facet, name_key(value)) or self._match(facet, "=" + value)
+        exact = self._match(facet, "=" + value) if facet != "person" and short_lowercase(value) else []
+        groups = exact or self._match(facet, name_key(value))
         if not groups:
             stripped = strip_title(value)
             if stripped and stripped != value:
