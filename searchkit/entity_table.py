@@ -51,9 +51,11 @@ the counts of all full names with that surname; below it (e.g. two Lukashenkos m
 about equally) the bare surname stays an entity of its own rather than being merged into
 one of them by guess."""
 MONONYM_RATIO = 3
-"""...and only if that full name is seen at least a third as often as the bare name: a name
-used far more often alone than any full name it could shorten is a name of its own (the
-footballer "Adriano" is not the "Andreas Adriano" of one article)."""
+"""...and only if that full name is seen at least a third as often as the bare name, or in at
+least :data:`FULL_NAME_PASSAGES` passages: a name used far more often alone than a full name
+seen once or twice is a name of its own (the footballer "Adriano" is not the "Andreas Adriano"
+of one article), while "Reagan" (163, mostly "President Reagan") is the "Ronald Reagan" of 17."""
+FULL_NAME_PASSAGES = 5
 TYPE_SHARE = 0.75
 """A name key stored under one type in at least this share of its passages (and in at least
 :data:`TYPE_MIN_PASSAGES` of them) takes that type everywhere."""
@@ -178,7 +180,8 @@ def _join_dominant_surnames(uf: _UnionFind, values: Mapping[Member, int], keys: 
             continue
         weight = {r: sum(values[m] for m in groups[r]) for r in candidates}
         best = max(weight, key=lambda r: (weight[r], r))
-        if weight[best] >= DOMINANCE * sum(weight.values()) and weight[best] * MONONYM_RATIO >= values[v]:
+        common = weight[best] >= FULL_NAME_PASSAGES or weight[best] * MONONYM_RATIO >= values[v]
+        if weight[best] >= DOMINANCE * sum(weight.values()) and common:
             uf.union(_node(v), best)
 
 
