@@ -227,6 +227,7 @@ def decide_types(counts: Mapping[str, Mapping[str, int]], word_passages: WordPas
     """Index-wide type evidence: the facet each stored (field, value) belongs to, and the
     members dropped as ordinary words. Pure over the counts, so it is re-run at the end of
     every ingest in time proportional to the distinct values, not to the articles."""
+    gaz = gazetteer()
     forms = context_rules().group_forms  # "Lib Dems" the person and the group are one name
 
     def evidence_key(v: str) -> str:
@@ -250,13 +251,30 @@ def decide_types(counts: Mapping[str, Mapping[str, int]], word_passages: WordPas
         for v, c in vals.items():
             key = name_key(v)
             tally = by_key[evidence_key(v)]
-            if word_passages is not None and _ordinary_word(v, key, sum(tally.values()), in_longer[key], word_passages):
+            if _no_name(f, v) or (word_passages is not None
+                                  and _ordinary_word(v, key, sum(tally.values()), in_longer[key], word_passages)):
                 dropped.add((f, v))
                 continue
             top, n = max(tally.items(), key=lambda t: (t[1], t[0] == f))
             facet = top if top != f and n >= TYPE_MIN_PASSAGES and n >= TYPE_SHARE * sum(tally.values()) else f
+            known = gaz.facet.get(key)
+            if f == "person" and " " not in key and known is not None and known != "person":
+                facet = known  # "Welsh" is a demonym and "Kremlin" an organisation, never a person
             out.setdefault(facet, {})[(f, v)] = c
     return out, dropped
+
+
+_TRAILING_WORDS = frozenset({"the", "a", "an", "of", "and", "for", "to", "in", "on"})
+
+
+def _no_name(facet: str, value: str) -> bool:
+    """A value no article stage should have kept: one ending in a small word ("I. The") or, but
+    for people, a short word in normal case ("Man" of "Man Utd", "Us"). Values stored before
+    the article rules existed are dropped here too."""
+    words = value.split()
+    if not words or words[-1].casefold() in _TRAILING_WORDS:
+        return True
+    return facet != "person" and len(words) == 1 and short_lowercase(value)
 
 
 def _ordinary_word(value: str, key: str, passages: int, in_longer: int, word_passages: WordPassages) -> bool:

@@ -178,3 +178,11 @@ def test_suggestions_name_their_evidence() -> None:
     assert found[("Andreas Adriano", "Adriano")] == "surname of 'Andreas Adriano'"
     assert found[("Alexander Lukashenko", "Alexander Lukashenka")].startswith("one letter apart")
     assert found[("International Electoral Agency", "IEA")] == "acronym of 'International Electoral Agency'"
+
+
+def test_gazetteer_types_and_stray_values_at_the_table() -> None:
+    """Person "Welsh" (a demonym), person "I. The" (junk), place "Man" (of "Man Utd")."""
+    t = table({"person": {"Welsh": 26, "I. The": 22, "Adrian Mutu": 3}, "place": {"Man": 26, "Wales": 40}})
+    assert set(names(t, "person")) == {"Adrian Mutu"}
+    assert t.canonical("person", "Welsh") == ("group", "Welsh")
+    assert t.canonical("person", "I. The") is None and t.canonical("place", "Man") is None
