@@ -257,7 +257,7 @@ def decide_types(counts: Mapping[str, Mapping[str, int]], word_passages: WordPas
                 continue
             top, n = max(tally.items(), key=lambda t: (t[1], t[0] == f))
             facet = top if top != f and n >= TYPE_MIN_PASSAGES and n >= TYPE_SHARE * sum(tally.values()) else f
-            known = gaz.facet.get(key)
+            known = gaz.facet.get(key) or ("group" if key in name_rules().group_words else None)
             if f == "person" and " " not in key and known is not None and known != "person":
                 facet = known  # "Welsh" is a demonym and "Kremlin" an organisation, never a person
             out.setdefault(facet, {})[(f, v)] = c
