@@ -59,19 +59,27 @@ def clean(source: str | os.PathLike[str] | Source, *, html: bool | None = None, 
     """Clean one document without touching an index.
 
     ``source`` is a :class:`pathlib.Path` (or other path-like) to read, a :class:`Source`, or
-    the document itself as a ``str`` (HTML is detected unless ``html`` says). A JSONL file
-    gives its first article.
+    the document itself as a ``str`` (HTML is detected unless ``html`` says). A JSONL or JSON
+    file gives its first article, a WARC or WACZ archive its first page. A path that does not
+    exist, or a folder, raises :class:`SourceError` with the same words ``ingest`` uses.
     """
     from . import cleaner as clean_stage
-    from .load import normalise_text, read_file, sniff_kind
+    from .load import discover, normalise_text, read_file, sniff_kind
 
     if isinstance(source, Source):
         return clean_stage.clean_source(source)
     if isinstance(source, os.PathLike):
-        sources, failures = read_file(os.fspath(Path(source).resolve()))
+        named = os.fspath(source)
+        if Path(named).is_dir():
+            raise SourceError(f"{named}: is a folder; clean reads one file (ingest reads folders)")
+        files, issues = discover([named])
+        if not files:
+            raise SourceError(f"{named}: {issues[0].reason if issues else 'no such file or folder'}")
+        sources, failures = read_file(files[0].path)
+        failed = [f for f in failures if f.status == "failed"]
         if not sources:
-            raise SourceError(f"{os.fspath(source)}: {failures[0].reason if failures else 'no article'}")
-        return clean_stage.clean_source(sources[0])
+            raise SourceError(f"{named}: {failed[0].reason if failed else 'no article'}")
+        return clean_stage.clean_source(next(iter(sources)))
     is_html = html if html is not None else sniff_kind(source) == "html"
     if is_html:
         return clean_stage.clean_html(source, url=url)
@@ -89,12 +97,14 @@ def ingest(
     wait: float = 5.0,
     model: str | None = None,
     progress: ProgressCallback | None = None,
+    include_skipped: bool = False,
 ) -> IngestReport:
     """Build or update the index at ``index`` from files and folders (one path or several).
 
     ``workers`` processes clean and tag (default: one per CPU); ``prune`` drops articles whose
     files are gone; ``rebuild`` starts the index afresh; ``wait`` is how long to wait for
-    another ingest's lock; ``settings`` holds commits, segments and batches. See
+    another ingest's lock; ``settings`` holds commits, segments and batches; ``include_skipped`` also reads
+    folders skipped by default (version control, virtualenvs, build output, saved-page assets). See
     :func:`searchkit.ingest.ingest`; raises :class:`Interrupted` on Ctrl-C or SIGTERM.
     """
     from .ingest import ingest as run
@@ -102,7 +112,7 @@ def ingest(
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     return run(paths, index, settings=settings, workers=workers, prune=prune, rebuild=rebuild, wait=wait,
-               model=model, progress=progress)
+               model=model, progress=progress, include_skipped=include_skipped)
 
 
 def open_index(path: str | os.PathLike[str] | None = None, *, ranking: RankingParams | None = None,

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -283,7 +283,12 @@ def clean_html(
 
 
 def clean_source(source: Source, *, repeats: RepeatedBlocks | None = None) -> Cleaned:
-    """Clean one loaded source, HTML or plain text."""
+    """Clean one loaded source, HTML or plain text. The source's ``defaults`` (an archive's
+    capture date, a saved page's URL) fill only what neither the input nor the page gave."""
     if source.kind == "html":
-        return clean_html(source.content, url=source.meta.get("url"), meta=source.meta, repeats=repeats)
-    return clean_text(source.content, meta=source.meta, repeats=repeats)
+        cleaned = clean_html(source.content, url=source.meta.get("url"), meta=source.meta, repeats=repeats)
+    else:
+        cleaned = clean_text(source.content, meta=source.meta, repeats=repeats)
+    missing = {k: v for k, v in source.defaults.items() if k in Metadata.__dataclass_fields__
+               and v and getattr(cleaned.metadata, k) is None}
+    return replace(cleaned, metadata=replace(cleaned.metadata, **missing)) if missing else cleaned

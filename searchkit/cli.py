@@ -20,7 +20,9 @@ from rich.console import Console
 from rich.text import Text
 
 from .errors import InternalError, SearchkitError
-from .records import FACETS
+from .records import FACETS, Source
+from .settings import IngestSettings
+from .text import collapse_spaces
 
 app = typer.Typer(
     name="searchkit",
@@ -58,7 +60,7 @@ def fail(message: str, hint: str | None = None, code: int = 2) -> Exit:
 def _inert(s: str) -> str:
     from .render import inert
 
-    return " ".join(inert(s).split())
+    return collapse_spaces(inert(s))
 
 
 @contextlib.contextmanager
@@ -82,7 +84,7 @@ def errors_handled() -> Iterator[None]:
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders (.txt, .html, .jsonl, also .gz).")],
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders: .txt, .html, .mhtml, .json, .jsonl, .warc, .wacz (also .gz). See README \"Inputs\".")],
     index: IndexOpt = DEFAULT_INDEX,
     workers: Annotated[Optional[int], typer.Option("--workers", "-w", min=1, help="Worker processes for cleaning and NER [default: CPU count].")] = None,  # noqa: UP007
     prune: Annotated[bool, typer.Option("--prune", help="Drop articles whose files are gone.")] = False,
@@ -90,7 +92,8 @@ def ingest(
     wait: Annotated[float, typer.Option("--wait", min=0, help="Seconds to wait for another ingest's lock.")] = 5.0,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
-    commit_every: Annotated[int, typer.Option("--commit-every", min=1, hidden=True, help="Articles per commit (tests, tuning).")] = 2000,
+    commit_every: Annotated[int, typer.Option("--commit-every", min=1, hidden=True, help="Articles per commit (tests, tuning).")] = IngestSettings().commit_every,
+    include_skipped: Annotated[bool, typer.Option("--include-skipped", help="Also read the folders skipped by default (version control, virtualenvs, caches, build output, saved pages' asset folders); never an index.")] = False,
 ) -> None:
     """Add files and folders to the index; unchanged files are skipped.
 
@@ -98,7 +101,6 @@ def ingest(
     """
     from .errors import Interrupted
     from .ingest import ingest as run
-    from .settings import IngestSettings
     from .render import dumps, emit
 
     with errors_handled():
@@ -106,7 +108,8 @@ def ingest(
         with progress_cm as update:
             try:
                 report = run(paths, index, workers=workers, prune=prune, rebuild=rebuild, wait=wait,
-                             settings=IngestSettings(commit_every=commit_every), progress=update)
+                             settings=IngestSettings(commit_every=commit_every), progress=update,
+                             include_skipped=include_skipped)
             except Interrupted as e:
                 _print_ingest(e.report, index)
                 raise fail(str(e), code=130) from None
@@ -162,6 +165,12 @@ def _print_ingest(report: object, index: Path) -> None:
                   soft_wrap=True)
     if len(report.warnings) > 20:
         err.print(Text(f"  … and {len(report.warnings) - 20} more repaired (use --json for all)", style="dim"))
+    for where, reason in report.skipped[:20]:
+        err.print(Text("  skipped: ", style="dim").append(_inert(where)).append(f": {_inert(reason)}"), soft_wrap=True)
+    if len(report.skipped) > 20:
+        err.print(Text(f"  … and {len(report.skipped) - 20} more skipped (use --json for all)", style="dim"))
+    if any("skipped" in r and "records skipped" not in r for _, r in report.skipped):  # folders the flag reads
+        err.print(Text("  (--include-skipped reads the skipped folders too)", style="dim"))
     err.print(Text(f"index {index}: {report.articles} articles, {report.passages} passages", style="dim"))
 
 
@@ -247,7 +256,7 @@ def show(
 
 @app.command()
 def clean(
-    file: Annotated[Path, typer.Argument(help="An HTML, text or JSONL file (first article).")],
+    file: Annotated[str, typer.Argument(help="An HTML, MHTML, text or JSONL file (first article), an archive (first page), or - for standard input.")],
     removed: Annotated[bool, typer.Option("--removed", help="Also list what was removed, with rule and reason.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="JSON: text, metadata and removed blocks.")] = False,
 ) -> None:
@@ -259,11 +268,32 @@ def clean(
     from .render import dumps, emit, print_cleaned
 
     with errors_handled():
-        cleaned = clean_api(file)
+        if file == "-":
+            cleaned = clean_api(_stdin_document())
+        elif file.lower().startswith(("http://", "https://", "ftp://")):
+            raise fail(f"{file}: searchkit works offline and does not fetch URLs",
+                       hint="save the page first (e.g. curl -o page.html URL), then clean the file")
+        else:
+            cleaned = clean_api(Path(file))
         if as_json:
             emit(out, dumps(cleaned.to_dict()))
         else:
             print_cleaned(out, cleaned, removed=removed)
+
+
+def _stdin_document() -> Source:
+    """Standard input read like a file (HTML, text, MHTML or JSONL, its encoding detected)."""
+    from .errors import SourceError
+    from .load import MAX_FILE_BYTES, read_file
+
+    data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise SourceError(f"standard input is larger than the {MAX_FILE_BYTES // 2**20} MB limit")
+    sources, issues = read_file("<stdin>", data)
+    if not sources:
+        failed = [i.reason for i in issues if i.status == "failed"]
+        raise SourceError(f"standard input: {failed[0] if failed else 'no article'}")
+    return sources[0]
 
 
 @app.command()

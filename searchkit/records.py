@@ -8,7 +8,7 @@ load → :class:`Source` → clean → :class:`Cleaned` → passages → :class:
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 FACETS: tuple[str, ...] = ("person", "org", "place", "group")
 """The entity facet names, in display order."""
@@ -18,9 +18,18 @@ FACETS: tuple[str, ...] = ("person", "org", "place", "group")
 class Source:
     """One raw input document, decoded to ``str``.
 
-    ``source_id`` is stable across runs: the file path, or ``path#L<n>`` for line *n* of a
-    JSONL file. ``content_hash`` is the SHA-256 of the raw bytes (or of the JSONL line) and
-    drives incremental ingest.
+    ``source_id`` is stable across runs and says where the document is: the file path;
+    ``path#<id>`` or ``path#L<n>`` for a JSONL line (``path#/<n>`` for item *n* of a JSON
+    array); ``path#<14-digit capture time>/<url>`` for a record of a WARC or WACZ archive
+    (the Wayback convention). ``content_hash`` is the SHA-256 of the raw bytes (of the JSONL
+    line, of an archive record's payload) and drives incremental ingest.
+
+    ``meta`` holds values the input states outright (JSONL fields, an archive's target URI):
+    they win over what the page says. ``defaults`` holds values used only when the page says
+    nothing (an archive's capture date, a saved page's original URL, a WACZ page title).
+    ``tags`` keeps a JSONL article's other string or list fields (``places``, ``topics``).
+    ``input_kind`` names the container it came from: ``file``, ``jsonl``, ``json``,
+    ``warc``, ``wacz`` or ``mhtml``.
     """
 
     source_id: str
@@ -29,6 +38,28 @@ class Source:
     content: str
     content_hash: str
     meta: dict[str, str] = field(default_factory=dict)  # title/url/date/site/author given by the input
+    defaults: dict[str, str] = field(default_factory=dict)
+    tags: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    input_kind: str = "file"
+
+
+IssueStatus = Literal["failed", "repaired", "skipped"]
+
+
+@dataclass(frozen=True)
+class LoadIssue:
+    """Something the load stage reports about an input, with a one-line reason.
+
+    ``status`` says what became of it: ``failed`` (not loaded: a bad file, line or record),
+    ``repaired`` (loaded, but fixed on the way: invalid UTF-8 replaced, an encoding guessed,
+    a truncated archive's good records kept) or ``skipped`` (left out on purpose: a
+    virtualenv, a page's asset folder, an archive's images and scripts). ``where`` is a path,
+    maybe with ``#L<n>`` or an archive record's ``#<time>/<url>``.
+    """
+
+    where: str
+    reason: str
+    status: IssueStatus = "failed"
 
 
 @dataclass(frozen=True)

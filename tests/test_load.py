@@ -7,7 +7,6 @@ from __future__ import annotations
 import gzip
 import json
 import os
-import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +15,6 @@ from typing import Any
 import pytest
 
 from searchkit import load
-from searchkit.errors import SourceError
 
 from .reliability_support import child_env, obeying_file_modes, run_cli, stats
 
@@ -304,95 +302,3 @@ def test_file_deleted_mid_run(tmp_path: Path) -> None:
     report = ingest([inbox], index=tmp_path / "index", workers=1, progress=progress)
     assert report.failed == [(str(victim), "file disappeared before it could be read")]
     assert report.new == 5 and report.articles == 5
-
-
-# --- the loader, directly ------------------------------------------------------------------------
-
-
-def test_read_bytes_refuses_a_big_file_without_reading_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    big = tmp_path / "big.txt"
-    with open(big, "wb") as fh:
-        fh.truncate(load.MAX_FILE_BYTES + 1)  # sparse: size without content
-    reads: list[int] = []
-    real_open = open
-
-    class Spy:
-        def __init__(self, fh: Any) -> None:
-            self.fh = fh
-
-        def __getattr__(self, name: str) -> Any:
-            return getattr(self.fh, name)
-
-        def __enter__(self) -> Spy:
-            return self
-
-        def __exit__(self, *exc: object) -> None:
-            self.fh.close()
-
-        def read(self, n: int = -1) -> bytes:
-            reads.append(n)
-            return self.fh.read(n)
-
-    monkeypatch.setattr("builtins.open", lambda *a, **k: Spy(real_open(*a, **k)))
-    with pytest.raises(SourceError, match="larger than the 64 MB limit"):
-        load.read_bytes(str(big))
-    assert sum(reads) <= 2  # only the gzip magic was read
-
-
-def test_corrupt_gzip(tmp_path: Path) -> None:
-    path = tmp_path / "broken.txt.gz"
-    path.write_bytes(gzip.compress(GOOD_TEXT.encode())[:-12])
-    with pytest.raises(SourceError, match="^corrupt gzip data"):
-        load.read_bytes(str(path))
-
-
-def test_html_depth_ignores_self_closing_and_auto_closed_tags() -> None:
-    sloppy = "<html><body>" + "<p>para" * 5000 + "<br><img src=x>" * 5000 + "</body></html>"
-    assert load.html_depth(sloppy) <= 3
-    assert load.html_depth("<div>" * 10) == 10
-    assert load.html_depth("<div>" * 100_000) == load.MAX_HTML_DEPTH + 1  # stops counting early
-
-
-def test_utf16_without_bom_is_detected() -> None:
-    text, note = load.decode_noted("Plain words in UTF-16.".encode("utf-16-le"))
-    assert text == "Plain words in UTF-16." and note == "no byte-order mark; read as UTF-16-LE"
-
-
-def test_binary_behind_a_bom_is_refused() -> None:
-    with pytest.raises(SourceError, match="binary data"):
-        load.decode(b"\xff\xfe" + bytes(range(1, 32)) * 50)
-
-
-def test_lone_surrogates_from_json_escapes_become_replacement_characters(tmp_path: Path) -> None:
-    path = tmp_path / "s.jsonl"
-    path.write_text('{"id": "x\\ud800", "title": "T\\udfff", "text": "Bad \\udc80 escape here."}\n', encoding="utf-8")
-    sources, failures = load.read_file(str(path))
-    assert not failures
-    (s,) = sources
-    assert s.content == "Bad \ufffd escape here." and s.meta["title"] == "T\ufffd"
-    s.source_id.encode("utf-8")  # no surrogate left anywhere that gets indexed
-    s.meta["id"].encode("utf-8")
-
-
-def test_display_path_escapes_undecodable_bytes() -> None:
-    raw = os.fsdecode(b"/data/caf\xe9.txt")
-    assert load.display_path(raw) == "/data/caf\\xe9.txt"
-    assert load.display_path("/data/café.txt") == "/data/café.txt"
-
-
-def test_second_link_to_a_folder_is_not_a_failure(tmp_path: Path) -> None:
-    (tmp_path / "real").mkdir()
-    (tmp_path / "real" / "a.txt").write_text(GOOD_TEXT)
-    os.symlink("real", tmp_path / "alias")
-    files, failures = load.discover([tmp_path])
-    assert [Path(f.path).name for f in files] == ["a.txt"]
-    assert failures == []
-
-
-def test_fifo_is_not_read(tmp_path: Path) -> None:
-    fifo = tmp_path / "pipe.txt"
-    os.mkfifo(fifo)
-    files, failures = load.discover([fifo])
-    assert files == [] and failures == [load.LoadFailure(str(fifo), "not a regular file")]
-    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
-

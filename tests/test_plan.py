@@ -79,3 +79,26 @@ def test_prune_drops_files_neither_found_nor_on_disk() -> None:
               "elsewhere.txt": {"elsewhere.txt": _stored("elsewhere.txt", "h", "f", 1, "elsewhere.txt")}}
     plan = plan_prune(stored, seen_paths={"kept.txt"}, exists=lambda p: p == "elsewhere.txt")
     assert (plan.to_delete, plan.pruned) == (["id-gone.txt"], 1)
+
+
+def test_a_lazily_read_archive_is_planned_record_by_record_with_the_same_outcome() -> None:
+    from searchkit.ingest.plan import expand_deferred
+    from searchkit.load import SourceSet
+
+    sources = [_source("feed#L1", "h1-edited"), _source("feed#L2", "h2"), _source("feed#L4", "h4")]
+    reads_done: list[int] = []
+
+    def reread():  # type: ignore[no-untyped-def]
+        reads_done.append(1)
+        return iter(sources)
+
+    lazy = SourceSet(ids=[s.source_id for s in sources], reread=reread)
+    plan = plan_files([FileRead("feed.jsonl", "new-file", lazy)], _stored_feed())
+    assert plan.to_index == [] and reads_done == []  # nothing read while planning
+    assert plan.to_delete == ["id-feed#L3"]  # known from the ids alone
+    parts = list(expand_deferred(plan))
+    stamp = FileStamp("new-file", 3)
+    assert [(s.source_id, st) for p in parts for s, st in p.to_index] == [("feed#L1", stamp), ("feed#L4", stamp)]
+    assert sum(p.unchanged for p in parts) == 1
+    assert [(prev["source_id"], st) for p in parts for prev, st in p.restamp] == [("feed#L2", stamp)]
+    assert reads_done == [1]

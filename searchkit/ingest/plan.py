@@ -11,7 +11,7 @@ left the file half committed). Reading the files is :func:`read_entry`'s job; de
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,9 +32,10 @@ class FileRead:
 
     path: str
     file_hash: str | None
-    sources: tuple[Source, ...] | None
+    sources: Sequence[Source] | None  # a SourceSet: known length and ids, maybe re-read lazily
     failures: tuple[Failure, ...] = ()
     warnings: tuple[Failure, ...] = ()
+    skipped: tuple[Failure, ...] = ()
 
 
 @dataclass
@@ -49,6 +50,9 @@ class IngestPlan:
     pruned: int = 0
     failed: list[Failure] = field(default_factory=list)
     warnings: list[Failure] = field(default_factory=list)
+    skipped: list[Failure] = field(default_factory=list)
+    deferred: list[tuple[Sequence[Source], Mapping[str, Mapping[str, Any]], FileStamp]] = field(default_factory=list)
+    """Lazily read archives whose records are planned as they are read (:func:`expand_deferred`)."""
 
 
 def file_complete(old: Mapping[str, Mapping[str, Any]], fhash: str) -> bool:
@@ -78,23 +82,42 @@ def plan_files(reads: Iterable[FileRead], stored: StoredRecords) -> IngestPlan:
 def _plan_file(plan: IngestPlan, read: FileRead, old: Mapping[str, Mapping[str, Any]]) -> None:
     plan.failed.extend(read.failures)
     plan.warnings.extend(read.warnings)
+    plan.skipped.extend(read.skipped)
     if read.file_hash is None:
         return  # unreadable: its articles stay as they are
     if read.sources is None or (old and file_complete(old, read.file_hash)):
         plan.unchanged += len(old)
         return
     stamp = FileStamp(read.file_hash, len(read.sources))
-    current = {s.source_id for s in read.sources}
+    current = getattr(read.sources, "source_ids", None) or {s.source_id for s in read.sources}
     if read.sources or not read.failures:  # a file that no longer reads keeps its old articles
         plan.to_delete.extend(r["article_id"] for sid, r in old.items() if sid not in current)
+    if getattr(read.sources, "lazy", False):
+        # A big archive re-read record by record: deciding now would hold all its text.
+        plan.deferred.append((read.sources, old, stamp))
+        return
     for s in read.sources:
-        prev = old.get(s.source_id)
-        if prev is not None and prev["content_hash"] == s.content_hash:
-            plan.unchanged += 1
-            if needs_restamp(prev, stamp):
-                plan.restamp.append((prev, stamp))
-            continue
-        plan.to_index.append((s, stamp))
+        _plan_source(plan, s, old, stamp)
+
+
+def _plan_source(plan: IngestPlan, s: Source, old: Mapping[str, Mapping[str, Any]], stamp: FileStamp) -> None:
+    prev = old.get(s.source_id)
+    if prev is not None and prev["content_hash"] == s.content_hash:
+        plan.unchanged += 1
+        if needs_restamp(prev, stamp):
+            plan.restamp.append((prev, stamp))
+        return
+    plan.to_index.append((s, stamp))
+
+
+def expand_deferred(plan: IngestPlan) -> Iterator[IngestPlan]:
+    """The plans of a lazily read archive's records, one record at a time, so that only the
+    records in flight are in memory (a 100k-record WARC never is as a whole)."""
+    for sources, old, stamp in plan.deferred:
+        for s in sources:
+            one = IngestPlan()
+            _plan_source(one, s, old, stamp)
+            yield one
 
 
 def plan_prune(stored: StoredRecords, seen_paths: set[str], exists: Callable[[str], bool]) -> IngestPlan:
@@ -108,18 +131,21 @@ def plan_prune(stored: StoredRecords, seen_paths: set[str], exists: Callable[[st
 
 
 def read_entry(path: str, old: Mapping[str, Mapping[str, Any]]) -> FileRead:
-    """Read and hash one file; parse it unless its hash says all its articles are indexed."""
-    from ..load import LoadNote, display_path, file_hash, read_bytes, read_file
+    """Read and hash one file; parse it unless its hash says all its articles are indexed.
+    An archive is hashed as a stream and its records are re-read lazily when they do not fit
+    in memory (:class:`~searchkit.load.SourceSet`)."""
+    from ..load import display_path, open_input
 
     try:
-        data = read_bytes(path)
+        opened = open_input(path)
     except SourceError as e:
         return FileRead(path, None, None, failures=(Failure(display_path(path), str(e)),))
-    fhash = file_hash(data)
+    fhash = opened.file_hash
     if old and file_complete(old, fhash):
         return FileRead(path, fhash, None)
-    sources, issues = read_file(path, data)
-    del data
-    return FileRead(path, fhash, tuple(sources),
-                    failures=tuple(Failure(i.where, i.reason) for i in issues if not isinstance(i, LoadNote)),
-                    warnings=tuple(Failure(i.where, i.reason) for i in issues if isinstance(i, LoadNote)))
+    sources, issues = opened.read()
+    del opened
+    return FileRead(path, fhash, sources,
+                    failures=tuple(Failure(i.where, i.reason) for i in issues if i.status == "failed"),
+                    warnings=tuple(Failure(i.where, i.reason) for i in issues if i.status == "repaired"),
+                    skipped=tuple(Failure(i.where, i.reason) for i in issues if i.status == "skipped"))

@@ -21,6 +21,7 @@ class IngestReport:
     pruned: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[tuple[str, str]] = field(default_factory=list)  # read, but repaired on the way
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # left out on purpose (assets, venvs, images)
     articles: int = 0  # in the index after the run
     passages: int = 0  # in the index after the run
     seconds: float = 0.0
@@ -31,6 +32,7 @@ class IngestReport:
             "new": self.new, "updated": self.updated, "unchanged": self.unchanged,
             "pruned": self.pruned, "failed": [{"where": w, "reason": r} for w, r in self.failed],
             "warnings": [{"where": w, "reason": r} for w, r in self.warnings],
+            "skipped": [{"where": w, "reason": r} for w, r in self.skipped],
             "articles": self.articles, "passages": self.passages,
             "seconds": round(self.seconds, 3), "interrupted": self.interrupted,
         }

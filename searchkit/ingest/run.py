@@ -25,7 +25,7 @@ from ..store import whoosh_ext
 from ..store.documents import FileStamp, add_article, article_from_documents, stored_records
 from ..store.folder import IndexFolder
 from .finish import final_counts, merge_small_segments, save_entity_table
-from .plan import IngestPlan, plan_files, plan_prune, read_entry
+from .plan import IngestPlan, expand_deferred, plan_files, plan_prune, read_entry
 from .report import IngestReport, ProgressCallback
 from .signals import StopSignals
 from .workers import Built, run_pipeline
@@ -95,6 +95,7 @@ class IngestRun:
         report.pruned += plan.pruned
         report.failed.extend((f.where, f.reason) for f in plan.failed)
         report.warnings.extend((f.where, f.reason) for f in plan.warnings)
+        report.skipped.extend((f.where, f.reason) for f in plan.skipped)
         self.to_delete.extend(plan.to_delete)
         self.restamp.extend(plan.restamp)
         return plan.to_index
@@ -106,7 +107,10 @@ class IngestRun:
         for n, path in enumerate(files, start=1):
             if progress:
                 progress("files", n - 1, len(files))
-            yield from self.take(plan_files([read_entry(path, by_path.get(path, {}))], by_path))
+            plan = plan_files([read_entry(path, by_path.get(path, {}))], by_path)
+            yield from self.take(plan)
+            for one in expand_deferred(plan):
+                yield from self.take(one)
         if progress:
             progress("files", len(files), len(files))
 
@@ -188,13 +192,16 @@ def ingest(
     wait: float = 5.0,
     model: str | None = None,
     progress: ProgressCallback | None = None,
+    include_skipped: bool = False,
 ) -> IngestReport:
     """Ingest files and folders into the index at ``index`` (created if needed).
 
     Unchanged files are skipped by content hash, changed ones replaced, and with ``prune``
     articles whose files are gone are dropped. Returns an :class:`IngestReport`; raises
     :class:`~searchkit.errors.Interrupted` (with the report) on Ctrl-C or SIGTERM, after
-    keeping what was committed.
+    keeping what was committed. Folders no one means as input (version control, virtualenvs,
+    caches, build output, a saved page's asset folder) are skipped and listed in
+    ``report.skipped``; ``include_skipped`` reads them too. A searchkit index is never read.
 
     Example::
 
@@ -208,8 +215,10 @@ def ingest(
 
     def body(run: IngestRun, progress: ProgressCallback | None) -> None:
         run.open(rebuild)
-        files, failures = discover(paths)
-        run.report.failed.extend((f.where, f.reason) for f in failures)
+        files, found = discover(paths, exclude=[run.folder.path], include_skipped=include_skipped)
+        by_status = {"failed": run.report.failed, "repaired": run.report.warnings, "skipped": run.report.skipped}
+        for issue in found:
+            by_status[issue.status].append((issue.where, issue.reason))
         if prune:
             run.take(plan_prune(run.stored_by_path(), {f.path for f in files}, os.path.exists))
         pipeline = run_pipeline(run.sources_to_index([f.path for f in files], progress), n_workers,
