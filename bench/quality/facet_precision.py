@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE.parent / "lib"))
 
 from _common import DEFAULT_DATA, machine_line, use_repo_searchkit  # noqa: E402
 
