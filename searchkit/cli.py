@@ -331,20 +331,83 @@ def similar(
 
 @app.command()
 def entities(
+    action: Annotated[Optional[str], typer.Argument(  # noqa: UP007
+        help="merge | rename | split | retype | drop | suggest | export | import (none: list entities).")] = None,
+    args: Annotated[Optional[list[str]], typer.Argument(  # noqa: UP007
+        help="TYPE ENTITY [NAME|TYPE] for an edit; FILE for export/import.")] = None,
     index: IndexOpt = DEFAULT_INDEX,
     type_: Annotated[Optional[str], typer.Option("--type", "-t", help=f"One of: {', '.join(FACETS)}.")] = None,  # noqa: UP007
     top: Annotated[int, typer.Option("--top", "-n", min=1, help="Rows to show.")] = 20,
+    edits: Annotated[bool, typer.Option("--edits", help="List the corrections in force.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
 ) -> None:
-    """Entity facet counts over the whole index, with aliases.
+    """Entity facet counts over the whole index, with aliases; and corrections to them.
+
+    Corrections are kept in the index folder (entity_edits.tsv, one per line, also editable
+    by hand), survive re-ingest, and apply to search and facets at once.
 
     Example:  searchkit entities --type person --top 10
+    Example:  searchkit entities merge person "Adrian Mutu" Mutu
+    Example:  searchkit entities retype person Chelsea org
+    Example:  searchkit entities drop person Revs
+    Example:  searchkit entities suggest
+    Example:  searchkit entities export edits.tsv
     """
+    from .entity_edits import ACTIONS, HEADER, parse_edits
     from .render import dumps, emit, print_entities
     from .search import open_index
 
+    words = list(args or [])
     with errors_handled():
         with open_index(index) as idx:
+            if action in ACTIONS:
+                if len(words) != 2 + ACTIONS[action]:
+                    raise fail(f"{action} takes TYPE ENTITY" + (" NAME" if ACTIONS[action] else ""),
+                               "searchkit entities --help")
+                edit = idx.add_entity_edit(action, *words)
+                if as_json:
+                    emit(out, dumps({"added": {"action": edit.action, "type": edit.facet, "entity": edit.entity,
+                                               "argument": edit.argument}}))
+                else:
+                    out.print(_inert(f"added: {edit.describe()}"))
+                return
+            if action == "suggest":
+                found = idx.suggest_merges(limit=top)
+                if as_json:
+                    emit(out, dumps({"suggestions": [{"edit": s.edit.to_line().split("\t"), "evidence": s.evidence}
+                                                     for s in found]}))
+                else:
+                    for s in found:
+                        line = f"searchkit entities {s.edit.action} {s.edit.facet} {s.edit.entity!r} {s.edit.argument!r}"
+                        out.print(_inert(f"{line}   # {s.evidence}"), soft_wrap=True)
+                return
+            if action in ("export", "import"):
+                if len(words) != 1:
+                    raise fail(f"{action} takes one FILE", "searchkit entities --help")
+                target = Path(words[0])
+                if action == "export":
+                    target.write_text(HEADER + "".join(e.to_line() + "\n" for e in idx.entity_edits()), encoding="utf-8")
+                    out.print(_inert(f"{len(idx.entity_edits())} edits written to {target}"))
+                else:
+                    try:
+                        text = target.read_text(encoding="utf-8")
+                    except OSError as e:
+                        raise fail(f"cannot read {target}: {e.strerror}") from e
+                    added = parse_edits(text, str(target))
+                    idx.replace_entity_edits([*idx.entity_edits(), *added])
+                    out.print(_inert(f"{len(added)} edits imported from {target}"))
+                return
+            if action is not None:
+                raise fail(f"unknown entities action {action!r}", "searchkit entities --help")
+            if edits:
+                current = idx.entity_edits()
+                if as_json:
+                    emit(out, dumps({"edits": [{"action": e.action, "type": e.facet, "entity": e.entity,
+                                                "argument": e.argument} for e in current]}))
+                else:
+                    for e in current:
+                        out.print(_inert(e.describe()))
+                return
             rows = idx.entities(type_, top)
         if as_json:
             emit(out, dumps({"entities": [e.to_dict() for e in rows]}))
@@ -374,7 +437,8 @@ def stats(
                 ("size", f"{st.size_bytes / 2**20:.1f} MB"), ("segments", str(st.segments)),
                 ("schema", f"v{st.schema_version}"),
                 ("dates", f"{st.first_date} … {st.last_date}" if st.first_date else "none"),
-                ("entities", ", ".join(f"{n} {f}" for f, n in st.entities.items()))]
+                ("entities", ", ".join(f"{n} {f}" for f, n in st.entities.items())),
+                ("languages", ", ".join(f"{lang} ({n})" for lang, n in st.languages) or "none")]
         if st.sites:
             rows.append(("sites", ", ".join(f"{s} ({n})" for s, n in st.sites)))
         for k, v in rows:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING
 
+from .entity_context import context_rules, is_not_name, short_lowercase
 from .names import (
     DATA_DIR,
     display_form,
@@ -49,6 +50,8 @@ WEIGHTS = {
 _POSSESSIVE_TOKENS = frozenset({"'s", "\u2019s", "'", "\u2019", "'S", "\u2019S"})
 _SENTENCE_END = frozenset({".", "!", "?", ":", ";", '"', "\u201c", "\u201d", "\u2014", "-", "(", "["})
 _SPAN_BREAKS = frozenset({",", "(", ")", "[", "]", ":", ";", "/", '"', "\u201c", "\u201d", "-", "\u2013", "\u2014", "|"})
+_BRACKETS = frozenset("()[]{}<>")
+_HYPHENS = frozenset({"-", "\u2010", "\u2011"})
 
 
 @cache
@@ -106,7 +109,7 @@ def _is_junk(c: Candidate) -> bool:
         return True
     if not form[0].isupper() and not form[0].isdigit():
         return True
-    return c.key in name_rules().junk or c.key in name_rules().calendar
+    return c.key in name_rules().junk or c.key in name_rules().calendar or is_not_name(c.key)
 
 
 def _trim_span(doc: Doc, start: int, end: int, facet: str, votes: Counter[str]) -> tuple[int, int]:
@@ -114,10 +117,12 @@ def _trim_span(doc: Doc, start: int, end: int, facet: str, votes: Counter[str]) 
     rules = name_rules()
     while end - start > 1 and (
         doc[end - 1].text in _POSSESSIVE_TOKENS or doc[end - 1].is_punct or doc[end - 1].is_lower
-    ):
+        or not any(ch.isalnum() for ch in doc[end - 1].text)
+    ) and not _infix_hyphen(doc, end - 2):  # "Li Ka-shing" keeps its "-shing"
         end -= 1  # "Lukashenko ’s", "Representatives of", "Interfax news agency"
     while end - start > 1 and (
         doc[start].is_punct or doc[start].lower_ in rules.determiners or doc[start].lower_.endswith(rules.modifier_suffixes)
+        or not any(ch.isalnum() for ch in doc[start].text)
     ):
         start += 1
     words = [t.text for t in doc[start:end]]
@@ -144,23 +149,42 @@ def model_candidates(doc: Doc) -> list[Candidate]:
         facet = labels.get(ent.label_)
         if facet is None:
             continue
-        for start, end in _split_span(doc, ent.start, ent.end, facet):
+        for start, end in _split_span(doc, *_hyphen_joined(doc, ent.start, ent.end), facet):
             votes: Counter[str] = Counter({facet: WEIGHTS["model"]})
             start, end = _trim_span(doc, start, end, facet, votes)
             c = make_candidate(doc, start, end)
             c.votes = votes
             if _is_junk(c) or (facet == "person" and any(ch.isdigit() for ch in c.form)) or _shouted(doc, c):
                 continue
-            if facet == "group" and not _is_group_name(c):
+            if facet != "person" and short_lowercase(c.form):
                 continue
+            if facet == "group":
+                c = _grown_group_form(doc, c)
+                if not _is_group_name(c):
+                    continue
             out.append(c)
     return [_complete_person(doc, c, taken=out) for c in _merge_split_people(doc, out)]
+
+
+def _grown_group_form(doc: Doc, c: Candidate) -> Candidate:
+    """"Liberal" + "Democrats": the model's group span grown over the word before it when the
+    two are a group form of the data ("Liberal Democrats"), so that the party is not cut to
+    "Democrats" (the US party)."""
+    if c.start == 0 or not doc[c.start - 1].text[:1].isupper():
+        return c
+    grown = make_candidate(doc, c.start - 1, c.end)
+    if grown.key not in context_rules().group_forms:
+        return c
+    grown.votes = c.votes
+    return grown
 
 
 def _is_group_name(c: Candidate) -> bool:
     """Whether a NORP span names a people, religion or party ("Belarusian", "Sunni",
     "Democrats"); the model also gives NORP to first names ("Florian") and coinages."""
     key, rules = c.key, name_rules()
+    if key in context_rules().group_forms:
+        return True
     if key in gazetteer().demonyms or key in rules.group_words or key.rstrip("s") in gazetteer().demonyms:
         return True
     return looks_like_demonym(c.form) and key not in given_names()
@@ -217,13 +241,33 @@ def _breaks_name(doc: Doc, k: int, facet: str) -> bool:
     a number, a lowercase word inside a person's name ("Gillespie st Kaluwitharana"), or the
     start of an all-caps word after normal case ("Deborah Charles RANGOON", a dateline)."""
     tok = doc[k]
+    if _infix_hyphen(doc, k) or (k > 0 and _infix_hyphen(doc, k - 1)):
+        return False  # "Kilroy-Silk", "Li Ka-shing": one name
     numeric = any(ch.isdigit() for ch in tok.text) and not any(ch.isalpha() for ch in tok.text)
-    if tok.is_space or numeric or tok.text in _SPAN_BREAKS:
+    if tok.is_space or numeric or tok.text in _SPAN_BREAKS or any(ch in _BRACKETS for ch in tok.text):
         return True
     if facet == "person" and tok.is_lower and tok.is_alpha and tok.lower_ not in name_rules().name_particles:
         return True
     prev = doc[k - 1]
     return tok.is_upper and tok.is_alpha and len(tok) > 2 and prev.is_alpha and not prev.is_upper
+
+
+def _infix_hyphen(doc: Doc, k: int) -> bool:
+    """Token ``k`` is a hyphen joining two words with no space ("Kilroy-Silk")."""
+    if not 0 < k < len(doc) - 1 or doc[k].text not in _HYPHENS:
+        return False
+    return not doc[k - 1].whitespace_ and not doc[k].whitespace_ and doc[k - 1].is_alpha and doc[k + 1].is_alpha
+
+
+def _hyphen_joined(doc: Doc, start: int, end: int) -> tuple[int, int]:
+    """A model span grown over the rest of a hyphenated word it cuts: the model tags
+    "Kilroy" of "Kilroy-Silk" or "Li Ka" of "Li Ka-shing", and the value would be a fragment."""
+    modifiers = name_rules().modifier_suffixes  # "US-based" stays "US"
+    while end < len(doc) - 1 and _infix_hyphen(doc, end) and "-" + doc[end + 1].lower_ not in modifiers:
+        end += 2
+    while start > 1 and _infix_hyphen(doc, start - 1) and doc[start - 2].text[:1].isupper():
+        start -= 2
+    return start, end
 
 
 def _split_span(doc: Doc, start: int, end: int, facet: str) -> list[tuple[int, int]]:
@@ -314,7 +358,8 @@ def pattern_candidates(doc: Doc, taken: set[int]) -> list[Candidate]:
             j = _name_run(doc, i + 1, taken)
             words = [t.text for t in doc[i + 1 : j]]
             last = name_key(words[-1]) if words else ""
-            if words and last not in rules.org_suffixes | rules.place_suffixes and name_key(" ".join(words)) not in gaz.facet:
+            stop = any(t.is_stop or t.lower_ in rules.determiners for t in doc[i + 1 : j])  # "I. The"
+            if words and not stop and last not in rules.org_suffixes | rules.place_suffixes and name_key(" ".join(words)) not in gaz.facet:
                 found = (j, "person")
         if found is None and _is_name_word(tok) and tok.lower_ not in rules.determiners:
             j = _name_run(doc, i, taken, max_words=5)

@@ -26,6 +26,7 @@ from .entity_candidates import (
     model_candidates,
     pattern_candidates,
 )
+from .entity_context import NO_FACET, context_votes, name_votes
 from .names import gazetteer, name_key, name_rules
 from .records import FACETS, Entity, Mention
 
@@ -33,6 +34,7 @@ if TYPE_CHECKING:  # spaCy is imported only when the model loads
     from spacy.tokens import Doc
 
 PROPAGATION_MIN_VOTES = 4  # two model labels
+_TYPES = (*FACETS, *NO_FACET)
 _INITIAL = re.compile(r"[A-Z]\.")
 _CONNECTORS = frozenset({"of", "the", "and", "for", "de", "du", "la", "&"})
 
@@ -57,9 +59,10 @@ class _Cluster:
 
     @property
     def type(self) -> str:
-        """The facet with most votes; a tie goes to the facet listed first in FACETS."""
+        """The type with most votes: a facet, or one of NO_FACET (an event, a work, an
+        amount); a tie goes to the type listed first, facets before the others."""
         votes: Counter[str] = self.votes
-        return max(FACETS, key=lambda f: (votes[f], -FACETS.index(f)))
+        return max(_TYPES, key=lambda f: (votes[f], -_TYPES.index(f)))
 
     @property
     def longest_words(self) -> list[str]:
@@ -71,6 +74,9 @@ def _evidence(c: _Cluster) -> Counter[str]:
     gaz = gazetteer()
     votes: Counter[str] = Counter()
     keys = {m.key for m in c.members}
+    full = {k for m in c.members if len(m.words) > 1 for k in [m.key]}
+    if full:  # "Roy Disney" with "Disney": the surname's gazetteer entry is another entity
+        keys -= {k.split()[-1] for k in full}
     for key in keys:
         facet = gaz.facet.get(key)
         if key in gaz.countries:
@@ -82,6 +88,7 @@ def _evidence(c: _Cluster) -> Counter[str]:
         elif facet == "place":
             votes["place"] = max(votes["place"], WEIGHTS["city"])
     words = c.longest_words
+    votes += name_votes(words, name_key(" ".join(words)))
     last = words[-1].rstrip(".").casefold()
     if len(words) > 1 and last in name_rules().org_suffixes:
         votes["org"] += WEIGHTS["name_suffix"]
@@ -172,7 +179,7 @@ def _join_surnames_to_people(clusters: list[_Cluster]) -> list[_Cluster]:
     for cl in clusters:
         keys = {m.key for m in cl.members}
         target = _link_targets(cl, by_surname, by_word)
-        if not target or cl in target:
+        if not target or cl in target or _typed_by_context(cl):
             kept.append(cl)
             continue
         # "Jordan" the country stays a country unless the model read this mention as a person
@@ -190,6 +197,14 @@ def _join_surnames_to_people(clusters: list[_Cluster]) -> list[_Cluster]:
             _retally(p)
             p.votes["person"] += WEIGHTS["surname_link"]
     return kept
+
+
+def _typed_by_context(cl: _Cluster) -> bool:
+    """Whether a one-word name has more than the model's labels for a type other than person
+    ("Disney said it", "Disney shares"): then it is that organisation, not the surname of
+    "Roy Disney" in the same article. A bare model label ("Tikhanovskaya" ORG) is not enough."""
+    other = max((v for t, v in cl.votes.items() if t != "person"), default=0)
+    return other > WEIGHTS["model"] * len(cl.members)
 
 
 def _nearest_before(people: Sequence[_Cluster], start: int) -> _Cluster:
@@ -239,12 +254,16 @@ def _search_forms(doc: Doc, clusters: Sequence[_Cluster]) -> dict[str, list[tupl
             for m in cl.members:
                 if len(m.words) > 1:
                     surnames[m.words[-1]].add(id(cl))
+    other_keys = {m.key for cl in clusters if cl.type != "person" for m in cl.members}
     for cl in clusters:
+        if cl.type not in FACETS:
+            continue
         if cl.type == "person" and cl.votes["person"] < PROPAGATION_MIN_VOTES and all(len(m.words) == 1 for m in cl.members):
             continue
         seqs = {tuple(t.text for t in doc[m.start : m.end]) for m in cl.members}
-        if cl.type == "person":
-            seqs |= {(m.words[-1],) for m in cl.members if len(surnames[m.words[-1]]) == 1}
+        if cl.type == "person":  # a bare surname, unless it names another entity ("Disney" the firm)
+            seqs |= {(m.words[-1],) for m in cl.members
+                     if len(surnames[m.words[-1]]) == 1 and name_key(m.words[-1]) not in other_keys}
         for seq in seqs:
             if len(seq) == 1 and len(seq[0]) < 3 and not seq[0].isupper():
                 continue
@@ -315,6 +334,8 @@ def _article_entities(doc: Doc, clusters: Sequence[_Cluster]) -> ArticleEntities
     entities = []
     for cl in clusters:
         name, facet = _canonical_name(cl), cl.type
+        if facet not in FACETS:
+            continue  # an event, a work or an amount: no facet
         texts = [m.text for m in cl.members]  # no doc.text: rebuilding it costs a pass over the doc
         for m, text in zip(cl.members, texts):
             mentions.append(Mention(m.start_char, m.end_char, text, name, facet))
@@ -333,6 +354,8 @@ def resolve_article(doc: Doc) -> ArticleEntities:
     cands = [c for c in cands if c.start not in replaced] + extra
     taken = {i for c in cands for i in range(c.start, c.end)}
     cands += pattern_candidates(doc, taken)
+    for c in cands:
+        c.votes += context_votes(doc, c.start, c.end, c.key)
     clusters = build_clusters(cands)
     propagate(doc, clusters, taken)
     for cl in clusters:

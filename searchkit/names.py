@@ -61,6 +61,7 @@ class NameRules:
     group_words: frozenset[str]  # religious, political and ethnic groups that no demonym list has
     place_word_endings: tuple[str, ...]  # "Nottinghamshire", "Ekaterinburg": one-word toponyms
     corporate_suffixes: frozenset[str]  # "Tesla Inc." is "Tesla": dropped from name keys
+    title_connectors: frozenset[str] = frozenset()  # "Chief of Staff", "Mining and Energy Minister"
 
 
 @cache
@@ -82,6 +83,7 @@ def name_rules() -> NameRules:
         group_words=frozenset(raw["group_words"]),
         place_word_endings=tuple(raw["place_word_endings"]),
         corporate_suffixes=frozenset(raw["corporate_suffixes"]),
+        title_connectors=frozenset(raw.get("title_connectors", ())),
     )
 
 
@@ -137,6 +139,10 @@ def gazetteer() -> Gazetteer:
                 demonyms.add(name_key(d))
     for n in [*places["cities"], *places["regions"], *json.loads(_read_data("entities_rules.json"))["extra_places"]]:
         add(n, "place")
+    for state, abbreviations in json.loads(_read_data("entity_context.json"))["place_abbreviations"]["names"].items():
+        add(state, "place", state)
+        for n in abbreviations:
+            add(n, "place", state)
     for o in orgs["organisations"]:
         for n in [o["name"], *o["aliases"]]:
             add(n, "org", o["name"])
@@ -173,20 +179,39 @@ def looks_like_demonym(word: str) -> bool:
 
 def title_prefix_length(words: Sequence[str]) -> int:
     """How many leading words form a title ("Belarussian President", "Mr.", "Deputy Foreign
-    Minister"). The run must contain an honorific or title word and end on one; the last word
-    is never part of it, so a name always remains."""
+    Minister", "Chief of Staff", "Mining and Energy Minister"). The run must contain an
+    honorific or title word and end on one; the last word is never part of it, so a name
+    always remains. Inside the run, modifiers and demonyms may stand anywhere; other
+    capitalised words and connectors ("of", "and") only before a later title word within
+    :data:`TITLE_RUN` words, so "Chief of Staff" is one title but "Chief Howard Baker" keeps
+    "Howard"."""
     rules = name_rules()
     end = 0
     for i, w in enumerate(words[:-1]):
         lw = w.rstrip(".").casefold()
         parts = lw.split("-")
-        if lw in rules.honorifics or lw in rules.titles or (
-            len(parts) > 1 and parts[-1] in rules.titles and all(p in rules.titles | rules.title_modifiers for p in parts)
-        ):
+        if _is_title_word(lw, parts, rules):
             end = i + 1
-        elif not (lw in rules.title_modifiers or looks_like_demonym(w)):
+        elif lw in rules.title_modifiers or looks_like_demonym(w):
+            continue
+        elif (lw in rules.title_connectors or w[:1].isupper()) and i < TITLE_RUN and any(
+            _is_title_word(x.rstrip(".").casefold(), x.rstrip(".").casefold().split("-"), rules)
+            for x in words[i + 1 : min(len(words) - 1, TITLE_RUN)]
+        ):
+            continue
+        else:
             break
     return end
+
+
+TITLE_RUN = 6
+"""Longest title run looked through: "Chancellor of the Exchequer" is four words."""
+
+
+def _is_title_word(lw: str, parts: Sequence[str], rules: NameRules) -> bool:
+    return lw in rules.honorifics or lw in rules.titles or (
+        len(parts) > 1 and parts[-1] in rules.titles and all(p in rules.titles | rules.title_modifiers for p in parts)
+    )
 
 
 def display_form(text: str) -> str:

@@ -257,6 +257,6 @@ def test_alias_table_joins_articles(extractor: EntityExtractor, seed_text: str) 
             counts[e.type][e.name] += 1
     assert "Lukashenko" in counts["person"]  # the second article never names him in full
     table = EntityTable.build(counts)
-    assert table.canonical("person", "Lukashenko") == "Alexander Lukashenko"
-    assert table.expand("person", "lukashenko") == {"Alexander Lukashenko", "Lukashenko"}
-    assert table.expand("org", "E.U.") == {"EU"}
+    assert table.canonical("person", "Lukashenko") == ("person", "Alexander Lukashenko")
+    assert table.expand("person", "lukashenko") == {("person", "Alexander Lukashenko"), ("person", "Lukashenko")}
+    assert table.expand("org", "E.U.") == {("org", "EU")}

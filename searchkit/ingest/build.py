@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from typing import Any
 
+from ..entity_resolution import ArticleEntities
 from ..errors import SearchkitError, describe
+from ..language import DEFAULT_LANGUAGE as ENGLISH
+from ..language import detect_language
 from ..records import Article, Failure, Source
+
+NO_ENTITIES = ArticleEntities((), ())
 
 
 def article_id_for(source_id: str) -> str:
@@ -38,14 +44,17 @@ def build_articles(sources: list[Source], extractor: Any) -> list[Article | Fail
             continue
         cleaned.append((source, c, text))
         out.append(None)
-    tagged = _extract_all(extractor, [t for _, _, t in cleaned])
-    results = iter(zip(cleaned, tagged))
+    languages = [detect_language(t) for _, _, t in cleaned]
+    # Only English text meets the English model; other languages get no entities.
+    english = iter(_extract_all(extractor, [t for (_, _, t), lang in zip(cleaned, languages) if lang == ENGLISH]))
+    tagged = [next(english) if lang == ENGLISH else NO_ENTITIES for lang in languages]
+    results = iter(zip(cleaned, tagged, languages))
     final: list[Article | Failure] = []
     for slot in out:
         if slot is not None:
             final.append(slot)
             continue
-        (source, c, text), ents = next(results)
+        (source, c, text), ents, language = next(results)
         if isinstance(ents, Exception):
             final.append(Failure(source.source_id, f"entity extraction failed: {describe(ents)}"))
             continue
@@ -53,7 +62,7 @@ def build_articles(sources: list[Source], extractor: Any) -> list[Article | Fail
         passages = attach_entities(split_passages(aid, text), ents.mentions)
         final.append(Article(
             article_id=aid, source_id=source.source_id, path=source.path,
-            content_hash=source.content_hash, text=text, metadata=c.metadata,
+            content_hash=source.content_hash, text=text, metadata=replace(c.metadata, language=language),
             removed=tuple(c.removed), entities=tuple(ents.entities), passages=tuple(passages),
         ))
     return final

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from ..store import whoosh_ext
-from ..store.documents import KIND_ARTICLE, facet_value_counts
+from ..store.documents import KIND_ARTICLE, facet_value_counts, word_passage_counts
 from ..store.folder import IndexFolder
 from ..store.record import record_generation
 from .report import IngestReport, ProgressCallback
@@ -45,11 +45,13 @@ def merge_small_segments(ix: Any, where: Path, max_segments: int,
 
 def save_entity_table(ix: Any, folder: IndexFolder) -> None:
     """Rebuild ``entities.json`` from the committed index, tagged with its generation (a
-    reader that finds another generation rebuilds the table in memory)."""
+    reader that finds another generation rebuilds the table in memory). The table is built
+    from the index's value counts and word counts only, so this pass costs the same after
+    adding one file as after a fresh ingest: no article is read again."""
     from ..entity_table import EntityTable
 
     with ix.reader() as reader:
-        table = EntityTable.build(facet_value_counts(reader))
+        table = EntityTable.build(facet_value_counts(reader), word_passage_counts(reader))
     generation = ix.latest_generation()
     folder.write_entity_table({"generation": generation, "table": table.to_json()})
     record_generation(ix, folder.path, entities_generation=generation)

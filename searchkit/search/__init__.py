@@ -33,11 +33,15 @@ from whoosh import index as windex
 from whoosh import query as Q
 from whoosh.reading import CorruptIndexError
 
+from ..entity_edits import Edit, make_edit, read_edits, write_edits
+from ..entity_suggest import Suggestion, suggest_merges
 from ..entity_table import EntityTable
 from ..errors import InternalError, NotFound, QuerySyntax, SearchkitError, describe
 from ..records import FACETS, Article, Entity, Hit, SearchResult
-from ..store.documents import KIND_ARTICLE, article_from_documents, facet_value_counts, keyword_values
+from ..store.documents import (KIND_ARTICLE, article_from_documents, facet_value_counts, keyword_values,
+                               word_passage_counts)
 from ..store.folder import ENTITY_TABLE, check_index_dir
+from ..store.schema import article_facet
 from ..settings import RankingParams, SearchLimits
 from ..store.whoosh_ext import FilteredQuery
 from .collect import count_matches, expected_count, matching_set, top_of_scores, top_passages
@@ -134,6 +138,15 @@ class SearchIndex:
         return self._table
 
     def _load_table(self) -> EntityTable:
+        """The table ingest saved (or, if missing or stale, one built in memory), with the
+        user's corrections (``entity_edits.tsv``) applied on top: they take effect at once,
+        with no NER re-run."""
+        from ..entity_edits import apply_edits
+
+        edits = read_edits(self.path)
+        return apply_edits(self._saved_table(), edits) if edits else self._saved_table()
+
+    def _saved_table(self) -> EntityTable:
         path = self.path / ENTITY_TABLE
         try:
             payload = json.loads(path.read_text(encoding="utf-8"))
@@ -142,7 +155,8 @@ class SearchIndex:
         except (OSError, ValueError, KeyError, TypeError):
             pass
         # Missing or stale (an ingest was killed after its commit): rebuild in memory.
-        return EntityTable.build(facet_value_counts(self._searcher.reader()))
+        reader = self._searcher.reader()
+        return EntityTable.build(facet_value_counts(reader), word_passage_counts(reader))
 
     # -- query building ---------------------------------------------------------------------
     def parse_query(self, text: str, operator: str = "and") -> Q.Query:
@@ -270,13 +284,17 @@ class SearchIndex:
         return self._canonical_names({facet: keyword_values(f[facet]) for facet in FACETS if f.get(facet)})
 
     def _canonical_names(self, entities: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
-        """Stored entity names per facet → the index-wide canonical names, once each."""
+        """Stored entity names per field → the index-wide canonical names per facet, once
+        each (a value the index-wide evidence or the user moved shows under its new type; a
+        dropped one not at all)."""
         table = self.entity_table
-        out: dict[str, tuple[str, ...]] = {}
-        for facet, values in entities.items():
-            if values:
-                out[facet] = tuple(dict.fromkeys(table.canonical(facet, v) for v in values))
-        return out
+        found: dict[str, dict[str, None]] = {}
+        for field_name, values in entities.items():
+            for v in values:
+                resolved = table.canonical(field_name, v)
+                if resolved is not None:
+                    found.setdefault(resolved[0], {})[resolved[1]] = None
+        return {f: tuple(found[f]) for f in FACETS if f in found}
 
     def _suggest(self, q: Q.Query, text: str) -> str | None:
         try:
@@ -319,11 +337,14 @@ class SearchIndex:
         """Article-local names → the index-wide canonical names that search shows."""
         merged: dict[tuple[str, str], Entity] = {}
         for e in ents:
-            name = self.entity_table.canonical(e.type, e.name)
-            prev = merged.get((name, e.type))
+            resolved = self.entity_table.canonical(e.type, e.name)
+            if resolved is None:
+                continue
+            facet, name = resolved
+            prev = merged.get((name, facet))
             aliases = tuple(dict.fromkeys((*(prev.aliases if prev else ()), *e.aliases, e.name)))
-            merged[(name, e.type)] = Entity(name, e.type, e.count + (prev.count if prev else 0),
-                                            tuple(a for a in aliases if a != name))
+            merged[(name, facet)] = Entity(name, facet, e.count + (prev.count if prev else 0),
+                                           tuple(a for a in aliases if a != name))
         return tuple(sorted(merged.values(), key=lambda e: -e.count))
 
     def _resolve_article_id(self, article_id: str) -> str:
@@ -346,6 +367,46 @@ class SearchIndex:
             raise QuerySyntax(f"unknown entity type {facet!r}; use one of {', '.join(FACETS)}")
         rows = self.entity_table.entities(facet)
         return rows[:top] if top else rows
+
+    # -- the user's corrections ---------------------------------------------------------------
+    def entity_edits(self) -> list[Edit]:
+        """The corrections in the index folder's ``entity_edits.tsv``, in the order applied."""
+        return read_edits(self.path)
+
+    def add_entity_edit(self, action: str, facet: str, entity: str, argument: str | None = None) -> Edit:
+        """Record a correction (``merge``, ``rename``, ``split``, ``retype``, ``drop``); search,
+        facets and :meth:`entities` honour it at once. The entity must be in the index.
+
+        Example::
+
+            idx.add_entity_edit("merge", "person", "Adrian Mutu", "Mutu")
+        """
+        edit = make_edit(action, facet, entity, argument)
+        for name in [edit.entity, *([edit.argument] if action in ("merge", "split") else [])]:
+            if not self.entity_table.expand(facet, name or ""):
+                raise NotFound(f"no {facet} {name!r} in the index", hint=f"searchkit entities --type {facet}")
+        write_edits(self.path, [*self.entity_edits(), edit])
+        self._table = None
+        return edit
+
+    def replace_entity_edits(self, edits: list[Edit]) -> None:
+        """Set the whole list of corrections (import from another index, or clear with [])."""
+        write_edits(self.path, edits)
+        self._table = None
+
+    def suggest_merges(self, limit: int = 50) -> list[Suggestion]:
+        """Likely duplicates with their evidence (:mod:`searchkit.entity_suggest`)."""
+        return suggest_merges(self.entity_table, self._shared_articles, limit)
+
+    def _shared_articles(self, facet: str, a: str, b: str) -> int:
+        def articles(name: str) -> set[str]:
+            out: set[str] = set()
+            for field_name, v in self.entity_table.expand(facet, name):
+                for d in term_docs(self._searcher, article_facet(field_name), v):
+                    out.add(self._searcher.stored_fields(d).get("article_id", ""))
+            return out
+
+        return len(articles(a) & articles(b))
 
     def stats(self) -> IndexStats:
         return index_stats(self._searcher, self.path, self._ix.latest_generation(), self.entity_table)

@@ -26,25 +26,32 @@ def facet_counts(searcher: Any, columns: SegmentColumns, table: EntityTable, doc
     index-wide count is an upper bound). A broad query thus reads the postings of a few dozen
     entities instead of a column value for each of tens of thousands of passages."""
     out: FacetCounts = {}
-    for facet in FACETS:
-        if len(docs) <= limits.facet_scan_below:
-            counts = _counts_by_passage(columns, table, facet, docs)
+    if len(docs) <= limits.facet_scan_below:
+        by_facet = _counts_by_passage(columns, table, docs)
+        for facet in FACETS:
+            counts = by_facet[facet]
             out[facet] = tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limits.facet_top])
-        else:
-            out[facet] = _top_by_entity(searcher, table, facet, docs, limits.facet_top)
+        return out
+    for facet in FACETS:
+        out[facet] = _top_by_entity(searcher, table, facet, docs, limits.facet_top)
     return out
 
 
-def _counts_by_passage(columns: SegmentColumns, table: EntityTable, facet: str, docs: set[int]) -> Counter[str]:
-    counts: Counter[str] = Counter()
+def _counts_by_passage(columns: SegmentColumns, table: EntityTable, docs: set[int]) -> dict[str, Counter[str]]:
+    """Passages per canonical entity, for every facet at once: a value stored in one field
+    may count for another facet (the table moved it) or for none (dropped)."""
+    counts: dict[str, Counter[str]] = {f: Counter() for f in FACETS}
     for segment, ids in columns.by_segment(docs):
-        if not segment.has_column(facet):
-            continue
-        column = columns.column(segment, facet)
-        for d in ids:
-            value = column[d]
-            if value:  # passages with no entity of this facet have none: skip
-                counts.update({table.canonical(facet, v) for v in keyword_values(value.decode("utf-8"))})
+        for field_name in FACETS:
+            if not segment.has_column(field_name):
+                continue
+            column = columns.column(segment, field_name)
+            for d in ids:
+                value = column[d]
+                if value:  # passages with no entity of this facet have none: skip
+                    seen = {table.canonical(field_name, v) for v in keyword_values(value.decode("utf-8"))}
+                    for resolved in seen - {None}:
+                        counts[resolved[0]][resolved[1]] += 1  # type: ignore[index]
     return counts
 
 
@@ -68,11 +75,11 @@ def _top_by_entity(searcher: Any, table: EntityTable, facet: str, docs: set[int]
         if len(best) >= top and bound < best[0][0]:
             break  # every entity left is in fewer passages than the top's last one
         if len(values) == 1:
-            n = len(docs.intersection(term_docs(searcher, facet, values[0])))
+            n = len(docs.intersection(term_docs(searcher, *values[0])))
         else:  # one passage may name an entity two ways: count it once
             ids: set[int] = set()
-            for v in values:
-                ids.update(term_docs(searcher, facet, v))
+            for field_name, v in values:
+                ids.update(term_docs(searcher, field_name, v))
             n = len(ids.intersection(docs))
         if not n:
             continue

@@ -123,14 +123,14 @@ def build_filters(table: EntityTable, passages_of_articles: Callable[[Q.Query], 
     allowed: set[int] | None = None
     for facet, values in zip(FACETS, (person, org, place, group)):
         for value in filter_values(values):
-            stored = table.expand(facet, value)
+            stored = table.expand(facet, value)  # (field, value): a value may sit in another type's field
             if not stored:
                 out.append(Q.NullQuery)
             elif in_article:
-                passages = passages_of_articles(Q.Or([Q.Term(article_facet(facet), v) for v in sorted(stored)]))
+                passages = passages_of_articles(Q.Or([Q.Term(article_facet(f), v) for f, v in sorted(stored)]))
                 allowed = passages if allowed is None else allowed & passages
             else:
-                out.append(Q.Or([Q.Term(facet, v) for v in sorted(stored)]))
+                out.append(Q.Or([Q.Term(f, v) for f, v in sorted(stored)]))
     sites = filter_values(site)
     if sites:
         out.append(Q.Or([Q.Term("site", s.strip().lower()) for s in sites]))

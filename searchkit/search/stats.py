@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -29,6 +30,7 @@ class IndexStats:
     first_date: str | None
     last_date: str | None
     entities: dict[str, int] = field(default_factory=dict)  # facet -> distinct canonical entities
+    languages: tuple[tuple[str, int], ...] = ()  # (ISO 639-1 code, articles), most first
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -37,6 +39,7 @@ class IndexStats:
             "schema_version": self.schema_version,
             "sites": [{"site": s, "articles": n} for s, n in self.sites],
             "first_date": self.first_date, "last_date": self.last_date, "entities": self.entities,
+            "languages": [{"language": lang, "articles": n} for lang, n in self.languages],
         }
 
 
@@ -45,11 +48,13 @@ def index_stats(searcher: Any, path: Path, generation: int, table: EntityTable) 
     article_docs = searcher.search(Q.Term("kind", KIND_ARTICLE), limit=None, scored=False)
     articles = len(article_docs)
     sites: Counter[str] = Counter()
+    languages: Counter[str] = Counter()
     dates: list[datetime] = []
     for docnum in article_docs.docs():
         f = searcher.stored_fields(docnum)
         if f.get("site"):
             sites[f["site"]] += 1
+        languages[_language(f.get("record"))] += 1
         if isinstance(f.get("date"), datetime):
             dates.append(f["date"])
     reader = searcher.reader()
@@ -62,7 +67,19 @@ def index_stats(searcher: Any, path: Path, generation: int, table: EntityTable) 
         first_date=min(dates).date().isoformat() if dates else None,
         last_date=max(dates).date().isoformat() if dates else None,
         entities={f: len(table.entities(f)) for f in FACETS},
+        languages=tuple(sorted(languages.items(), key=lambda kv: (-kv[1], kv[0]))),
     )
+
+
+def _language(record: str | None) -> str:
+    """The article's language from its stored record (ingest detects it; "und" if unknown)."""
+    if not record:
+        return "und"
+    try:
+        lang = json.loads(record).get("metadata", {}).get("language")
+    except (ValueError, AttributeError):
+        return "und"
+    return lang or "und"
 
 
 def folder_size(path: Path) -> int:

@@ -160,3 +160,18 @@ def facet_value_counts(reader: Any) -> dict[str, dict[str, int]]:
                 values[field_.from_bytes(btext)] = info.doc_frequency()
         counts[f] = values
     return counts
+
+
+def word_passage_counts(reader: Any) -> Any:
+    """A function giving the passages whose text contains a word (as the text field analyses
+    it: "Digital" is looked up as "digit"); 0 for a stop word. The entity table uses it to
+    tell a capitalised ordinary word from a name."""
+    if "text" not in reader.schema:
+        return lambda word: None
+    analyzer = reader.schema["text"].analyzer
+
+    def passages(word: str) -> int:
+        terms = [t.text for t in analyzer(word)]
+        return reader.doc_frequency("text", terms[0]) if terms else 0
+
+    return passages

@@ -33,7 +33,9 @@ MARKER = "searchkit.json"
 ENTITY_TABLE = "entities.json"
 LOCK = "ingest.lock"
 README = "README.md"
-KEPT_ON_CLEAR = (README, LOCK, MARKER)
+ENTITY_EDITS = "entity_edits.tsv"
+"""The user's entity corrections (:mod:`searchkit.entity_edits`): kept by ``--rebuild``."""
+KEPT_ON_CLEAR = (README, LOCK, MARKER, ENTITY_EDITS)
 """What ``--rebuild`` leaves in place; with Whoosh's own files, also what a folder may hold
 before its first commit and still be ours."""
 

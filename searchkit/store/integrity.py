@@ -386,11 +386,11 @@ def _table_from_postings(p: Path) -> dict[str, Any]:
     from whoosh import index as windex
 
     from ..entity_table import EntityTable
-    from .documents import facet_value_counts
+    from .documents import facet_value_counts, word_passage_counts
 
     ix = windex.open_dir(str(p), readonly=True)
-    with ix.reader() as reader:
-        return EntityTable.build(facet_value_counts(reader)).to_json()
+    with ix.reader() as reader:  # built exactly as ingest's finish step builds it
+        return EntityTable.build(facet_value_counts(reader), word_passage_counts(reader)).to_json()
 
 
 def _same_table(a: Any, b: dict[str, Any]) -> bool:
