@@ -394,9 +394,10 @@ def _table_from_postings(p: Path) -> dict[str, Any]:
 
 
 def _same_table(a: Any, b: dict[str, Any]) -> bool:
-    def norm(t: Any) -> Any:
-        return (t.get("version"), {f: sorted((g["name"], sorted(g["values"].items()), sorted(g["keys"]))
-                                             for g in gs) for f, gs in t.get("facets", {}).items()})
+    def norm(t: Any) -> Any:  # the table's JSON form (entity_table.EntityTable.to_json), order-free
+        facets = {f: sorted((g["name"], sorted(tuple(v) for v in g["values"]), sorted(g["keys"])) for g in gs)
+                  for f, gs in t.get("facets", {}).items()}
+        return t.get("version"), facets, sorted(tuple(d) for d in t.get("dropped", []))
     try:
         return bool(norm(a) == norm(b))
     except (AttributeError, KeyError, TypeError):
