@@ -37,6 +37,11 @@ class RankingParams:
     A pool of 100 made short AND queries ~20% slower at BBC 1x (p50 2.75 -> 3.27 ms)."""
     article_weight: float = 1.0
     """A hit's score is its passage's BM25F plus this times its article's BM25 over ``body``."""
+    stop_word_weight: float = 0.0
+    """Weight of a stop word (Whoosh's English list, or a one-character word) in an OR query of
+    several words, against 1 for any other word. Every word is indexed, and a phrase or an AND
+    always keeps all its words; 0 leaves stop words out of an OR (unless every word is one),
+    which is how OR queries ranked when the index dropped them."""
     feedback_min_words: int = 4
     """Pseudo-relevance feedback runs for OR queries of plain words with at least this many
     distinct words (a question, not a 1–3 word keyword search, which it would only slow down)."""

@@ -43,7 +43,7 @@ from ..store.whoosh_ext import FilteredQuery
 from .collect import count_matches, expected_count, matching_set, top_passages
 from .docsets import matching_docs, term_docs
 from .facets import facet_counts
-from .highlight import highlight_spans, highlight_terms
+from .highlight import MatchedTerms, highlight_spans, highlight_terms
 from .query import FilterValue, build_filters, may_match_articles, parse_date_bound, scored_words
 from .query import parse_query as parse_query_text
 from .ranking import RobertsonBM25F, rerank, rerank_pool
@@ -229,7 +229,7 @@ class SearchIndex:
             else:
                 total, exact = count_matches(searcher, matching, mask, allowed,
                                              None if exact_total else limits.count_cap)
-            term_set = highlight_terms(q, searcher.reader()) if highlight else set()
+            term_set = highlight_terms(q, searcher.reader()) if highlight else None
             hits = tuple(self._hit(rank, score, docnum, term_set) for rank, (docnum, score) in enumerate(ranked, 1))
             counts = facet_counts(searcher, self._columns, self.entity_table, docs, limits) if docs is not None else None
         except SearchkitError:
@@ -245,14 +245,14 @@ class SearchIndex:
         return SearchResult(query, total, hits, counts, suggestion, (time.perf_counter() - t0) * 1000,
                             total_exact=exact)
 
-    def _hit(self, rank: int, score: float, docnum: int, terms: set[str]) -> Hit:
+    def _hit(self, rank: int, score: float, docnum: int, terms: MatchedTerms | None) -> Hit:
         f = self._searcher.stored_fields(docnum)
         text = f.get("text", "")
         date = f.get("date")
         return Hit(
             rank=rank, score=float(score), passage_id=f["passage_id"], article_id=f["article_id"],
             ordinal=int(f.get("ordinal", 0)), text=text,
-            highlights=tuple(highlight_spans(self._schema, text, terms)) if terms else (),
+            highlights=tuple(highlight_spans(text, terms)) if terms else (),
             title=f.get("title"), site=f.get("site"), date=date.isoformat() if isinstance(date, datetime) else None,
             url=f.get("url"), path=f.get("path", ""), entities=self._stored_entities(f),
             source_id=f.get("source_id", ""),
@@ -294,7 +294,7 @@ class SearchIndex:
         results = self._searcher.more_like(docnum, "text", top=limit + len(same), numterms=12)
         docnums = [(results.docnum(i), results.score(i) or 0.0) for i in range(results.scored_length())]
         docnums = [(d, sc) for d, sc in docnums if d not in same][:limit]
-        hits = tuple(self._hit(i + 1, sc, d, set()) for i, (d, sc) in enumerate(docnums))
+        hits = tuple(self._hit(i + 1, sc, d, None) for i, (d, sc) in enumerate(docnums))
         return SearchResult(f"similar:{passage_id}", len(hits), hits, None, None,
                             (time.perf_counter() - t0) * 1000)
 

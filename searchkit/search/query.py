@@ -10,6 +10,7 @@ about the query or a filter value, never about the index.
 
 from __future__ import annotations
 
+import copy
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -22,7 +23,8 @@ from whoosh.qparser import AndGroup, FuzzyTermPlugin, MultifieldParser, OrGroup
 from ..entity_table import EntityTable
 from ..errors import QuerySyntax, describe
 from ..records import FACETS
-from ..store.schema import ARTICLE_FIELD, SEARCH_FIELDS, article_facet
+from ..store.analysis import is_stop_term, token_spans
+from ..store.schema import ARTICLE_FIELD, EXACT_FIELDS, SEARCH_FIELDS, TEXT_FIELDS, article_facet
 from ..settings import RankingParams, SearchLimits
 
 FilterValue = str | Sequence[str] | None
@@ -32,8 +34,18 @@ MAX_FILTER_CHARS = 200
 """Longest filter value (a name, a site)."""
 
 
-def parse_query(text: str, operator: str, schema: Any, limits: SearchLimits, ranking: RankingParams) -> Q.Query:
-    """Parse Whoosh query syntax (AND/OR/NOT, "phrases", field:value, wildcards, fuzzy~)."""
+QUERY_FIELDS = ("text", "title", "exact", "site", "date", "article_id", "passage_id", *FACETS)
+"""The fields a user may name in a query (``field:value``): what errors and ``--help`` list."""
+
+
+def parse_query(text: str, operator: str, schema: Any, limits: SearchLimits, ranking: RankingParams,
+                *, exact: bool = False) -> Q.Query:
+    """Parse Whoosh query syntax (AND/OR/NOT, "phrases", field:value, wildcards, fuzzy~).
+
+    Bare words search the passage text and title, normalised (lower case, stemmed), or as
+    written with ``exact``; ``exact:word`` searches one word or phrase as written in any
+    query. Every word is kept in a phrase and in an AND; for an OR query of several words,
+    stop words weigh ``ranking.stop_word_weight`` (see :func:`weigh_stop_words`)."""
     text = text.strip()
     if len(text) > limits.max_query_chars:
         raise QuerySyntax(f"query is {len(text):,} characters long; the limit is {limits.max_query_chars:,}")
@@ -45,7 +57,7 @@ def parse_query(text: str, operator: str, schema: Any, limits: SearchLimits, ran
     # A plain OrGroup: BM25 already ranks passages with more of the words higher, and
     # OrGroup.factory's coordination made long OR queries 3.7x slower for no gain.
     group = AndGroup if operator == "and" else OrGroup
-    parser = MultifieldParser(list(SEARCH_FIELDS), schema, group=group)
+    parser = MultifieldParser(list(EXACT_FIELDS if exact else SEARCH_FIELDS), schema, group=group)
     parser.add_plugin(FuzzyTermPlugin())
     try:
         q = parser.parse(text)
@@ -57,8 +69,86 @@ def parse_query(text: str, operator: str, schema: Any, limits: SearchLimits, ran
                               f"the limit is ~{limits.max_fuzzy_distance}",
                               hint=f"{leaf.text}~1 or {leaf.text}~2")
     if q is Q.NullQuery or isinstance(q, type(Q.NullQuery)):
-        raise QuerySyntax("the query has no searchable words (only stop words or punctuation?)")
-    return weight_repeated_words(q, text, schema, ranking.query_k3)
+        raise QuerySyntax("the query has no searchable words (only punctuation?)")
+    q = rewrite_leaves(q, exact_in_titles_too)
+    q = rewrite_leaves(q, exact_matches_first)
+    q = weight_repeated_words(q, text, schema, ranking.query_k3)
+    return weigh_stop_words(q, ranking.stop_word_weight) if operator == "or" else q
+
+
+def rewrite_leaves(q: Q.Query, rewrite: Callable[[Q.Query], Q.Query]) -> Q.Query:
+    """``q`` with ``rewrite`` applied to each of its leaves (a word, a phrase, a range...).
+    A word that the parser already spread over the title and the text (an ``Or`` of the
+    same word on a field and its title twin) is one leaf here."""
+    if q.is_leaf() or _spread_word(q):
+        return rewrite(q)
+    return q.apply(lambda child: rewrite_leaves(child, rewrite))
+
+
+def _spread_word(q: Q.Query) -> bool:
+    kids = list(q.children()) if isinstance(q, Q.Or) else []
+    names = {getattr(k, "fieldname", None) for k in kids}
+    return len(kids) == 2 and (names == set(SEARCH_FIELDS) or names == set(EXACT_FIELDS))
+
+
+def exact_in_titles_too(leaf: Q.Query) -> Q.Query:
+    """``exact:word`` means the word as written in the passage text or its title, as a bare
+    word does in exact mode (the title is indexed as written in ``title_exact``)."""
+    if getattr(leaf, "fieldname", None) != "exact" or isinstance(leaf, Q.Or):
+        return leaf
+    twin = copy.copy(leaf)
+    twin.fieldname = "title_exact"
+    return Q.Or([leaf, twin])
+
+
+FUZZY_VARIANT_SCORE = 0.01
+"""What a passage scores for matching a variant of a fuzzy word (``blair~1`` matching
+"Claire"): a constant below any real BM25 score, so the word itself always ranks first."""
+
+
+def exact_matches_first(leaf: Q.Query) -> Q.Query:
+    """A fuzzy word as the word itself, scored by BM25, or any variant, scored a constant
+    :data:`FUZZY_VARIANT_SCORE` (Whoosh scores every variant alike, so a rare variant in a
+    title outranked the word)."""
+    if isinstance(leaf, Q.Or):
+        return leaf.apply(exact_matches_first)
+    if not isinstance(leaf, Q.FuzzyTerm):
+        return leaf
+    return Q.Or([Q.Term(leaf.fieldname, leaf.text, boost=leaf.boost),
+                 Q.ConstantScoreQuery(leaf, FUZZY_VARIANT_SCORE * leaf.boost)])
+
+
+def weigh_stop_words(q: Q.Query, weight: float) -> Q.Query:
+    """An OR query's stop words (Whoosh's English list, and one-character words, which the
+    index's old stop filter dropped) weigh ``weight`` x their usual weight; 0 leaves them
+    out, unless every word of the query is one. Only the OR's own words: a phrase, an AND
+    group or a field keeps every word."""
+    if weight == 1.0 or not isinstance(q, Q.Or):
+        return q
+    words = list(q.children())
+    stop = [_plain_word(w) is not None and is_stop_term(_plain_word(w) or "") for w in words]
+    if all(stop) or not any(stop):
+        return q
+    if weight <= 0:
+        kept = [w for w, s in zip(words, stop) if not s]
+        return kept[0] if len(kept) == 1 else Q.Or(kept, boost=q.boost)
+    out = []
+    for w, s in zip(words, stop):
+        if s:
+            w = copy.copy(w)
+            w.boost *= weight
+        out.append(w)
+    return Q.Or(out, boost=q.boost)
+
+
+def _plain_word(q: Q.Query) -> str | None:
+    """The word of a plain word leaf (a term on text/title, or the pair of them), else None."""
+    if type(q) is Q.Term and q.fieldname in SEARCH_FIELDS:
+        return as_str(q.text)
+    if type(q) is Q.Or and _spread_word(q) and all(type(k) is Q.Term for k in q.children()):
+        values = {as_str(k.text) for k in q.children()}
+        return values.pop() if len(values) == 1 else None
+    return None
 
 
 _FIELD_REF = re.compile(r"(?<![\w\"])([A-Za-z_][A-Za-z0-9_]*):(?=[^\s])")
@@ -83,8 +173,8 @@ def check_syntax(text: str, schema: Any) -> None:
         raise QuerySyntax("unbalanced parentheses in the query")
     for m in _FIELD_REF.finditer(re.sub(r'"[^"]*"', " ", text)):
         name = m.group(1)
-        if name not in schema or name in ("kind", "record", "start", "end", ARTICLE_FIELD):
-            fields_ = ", ".join(["text", "title", "site", "date", "article_id", "passage_id", *FACETS])
+        if name not in QUERY_FIELDS:
+            fields_ = ", ".join(QUERY_FIELDS)
             raise QuerySyntax(f"unknown field {name!r} in the query (fields: {fields_})",
                               hint=f'to search the word, quote it: "{name}:"')
     stripped = text.strip()
@@ -95,15 +185,15 @@ def check_syntax(text: str, schema: Any) -> None:
 def weight_repeated_words(q: Q.Query, text: str, schema: Any, k3: float) -> Q.Query:
     """Whoosh's parser keeps one leaf per distinct word; give repeated words (common in
     long natural-language queries) back a saturating weight, as BM25's k3 term does."""
-    counts = Counter(t.text for t in schema["text"].analyzer(text))
-    if not counts or max(counts.values()) < 2:
+    spans = token_spans(text)
+    normal, exact = Counter(s[2] for s in spans), Counter(s[3] for s in spans)
+    if not spans or max(normal.values()) < 2:
         return q
     for leaf in q.leaves():
-        if getattr(leaf, "fieldname", None) not in SEARCH_FIELDS:
+        fieldname = getattr(leaf, "fieldname", None)
+        if fieldname not in TEXT_FIELDS or type(leaf) is not Q.Term:
             continue
-        value = getattr(leaf, "text", None)
-        value = value.decode("utf-8") if isinstance(value, bytes) else value
-        qtf = counts.get(value, 0)
+        qtf = (normal if fieldname in SEARCH_FIELDS else exact).get(as_str(leaf.text), 0)
         if qtf > 1:
             leaf.boost *= qtf * (k3 + 1) / (qtf + k3)
     return q
@@ -221,7 +311,8 @@ def may_match_articles(q: Q.Query) -> bool:
     or a NOT (``border OR NOT berlin`` matches every document without "berlin")."""
     if isinstance(q, Q.Every) or any(isinstance(node, Q.Not) for node in _nodes(q)):
         return True
-    return any(fname not in SEARCH_FIELDS for fname, _ in query_terms(q))
+    # Every leaf, ranges too (a date range lists no terms: date:1987 matched article records).
+    return any(getattr(leaf, "fieldname", None) not in TEXT_FIELDS for leaf in q.leaves())
 
 
 def _nodes(q: Q.Query) -> list[Q.Query]:
