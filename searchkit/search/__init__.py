@@ -44,7 +44,9 @@ from .collect import count_matches, expected_count, matching_set, top_passages
 from .docsets import matching_docs, term_docs
 from .facets import facet_counts
 from .highlight import MatchedTerms, highlight_spans, highlight_terms
-from .query import FilterValue, build_filters, may_match_articles, parse_date_bound, scored_words
+from .explain import explain_hits
+from .hints import any_word_hint, emptying_filters, unknown_value_hint
+from .query import FilterValue, as_str, build_filters, may_match_articles, parse_date_bound, resolve_fields, scored_words
 from .query import parse_query as parse_query_text
 from .ranking import RobertsonBM25F, rerank, rerank_pool
 from .segments import SegmentColumns
@@ -145,9 +147,9 @@ class SearchIndex:
         return EntityTable.build(facet_value_counts(self._searcher.reader()))
 
     # -- query building ---------------------------------------------------------------------
-    def parse_query(self, text: str, operator: str = "and") -> Q.Query:
+    def parse_query(self, text: str, operator: str = "and", *, exact: bool = False) -> Q.Query:
         """Parse Whoosh query syntax (AND/OR/NOT, "phrases", field:value, wildcards, fuzzy~)."""
-        return parse_query_text(text, operator, self._schema, self.limits, self.ranking)
+        return parse_query_text(text, operator, self._schema, self.limits, self.ranking, exact=exact)
 
     def article_passages(self, article_query: Q.Query) -> set[int]:
         """The passages of the articles whose ``article`` documents match ``article_query``:
@@ -181,6 +183,8 @@ class SearchIndex:
         highlight: bool = True,
         facets: bool = False,
         exact_total: bool = False,
+        exact: bool = False,
+        explain: bool = False,
     ) -> SearchResult:
         """Ranked passages for ``query`` (Whoosh syntax), filtered and highlighted.
 
@@ -188,19 +192,26 @@ class SearchIndex:
         ``limits.per_article`` passages per article; ``facets`` adds entity counts over all
         matches. ``total`` counts matching passages (before collapsing); past
         ``limits.count_cap`` it is a lower bound (``total_exact`` is False) unless
-        ``exact_total`` or ``facets`` is set. Raises :class:`QuerySyntax` for a query or filter
+        ``exact_total`` or ``facets`` is set. ``exact`` matches bare words as written (case
+        kept, no stemming; ``exact:word`` does it for one word); ``explain`` adds to each hit
+        which query terms matched in which field, and its passage and article scores. When
+        nothing matches, ``hint`` says why if a filter or the AND is the cause. Raises :class:`QuerySyntax` for a query or filter
         that cannot be understood, :class:`InternalError` for anything else that fails.
         """
         t0 = time.perf_counter()
         limits = self.limits
         limit = max(1, min(int(limit), limits.max_limit))
-        q = self.parse_query(query, operator)
-        filters, allowed = build_filters(self.entity_table, self.article_passages, person=person, org=org,
-                                         place=place, group=group, site=site, since=since, until=until,
-                                         in_article=in_article)
-        if any(f is Q.NullQuery for f in filters) or allowed == set():
+        q = self.parse_query(query, operator, exact=exact)
+        q, unknown = resolve_fields(q, self.entity_table, self._site_known)
+        built = build_filters(self.entity_table, self.article_passages, self._site_known, person=person, org=org,
+                              place=place, group=group, site=site, since=since, until=until,
+                              in_article=in_article)
+        filters, allowed = built.queries, built.allowed
+        if built.empty:
+            hint = unknown_value_hint(built.unknown, self.entity_table, self._sites) if built.unknown else \
+                f"no passage passes {', '.join(built.allowed_by or built.labels)}"
             return SearchResult(query, 0, (), {f: () for f in FACETS} if facets else None, None,
-                                (time.perf_counter() - t0) * 1000)
+                                (time.perf_counter() - t0) * 1000, hint=hint)
         # FilteredQuery: the filters narrow the matches (and drive the intersection, skipping
         # ahead in the query's postings) but add nothing to the scores.
         matching = FilteredQuery(q, filters[0] if len(filters) == 1 else Q.And(filters)) if filters else q
@@ -219,18 +230,25 @@ class SearchIndex:
             ranked, seen = top_passages(searcher, matching, mask, allowed, depth,
                                         limits.per_article if collapse else None, article_of,
                                         count_all=count_in_search)
+            passage_scores = dict(ranked)
             if words and ranked:
                 ranked = rerank(searcher, article_of, ranked, q, words, operator, self.ranking)
             ranked = ranked[:limit]
             if docs is not None:
-                total, exact = len(docs), True
+                total, exact_count = len(docs), True
             elif count_in_search:
-                total, exact = seen, True
+                total, exact_count = seen, True
             else:
-                total, exact = count_matches(searcher, matching, mask, allowed,
-                                             None if exact_total else limits.count_cap)
-            term_set = highlight_terms(q, searcher.reader()) if highlight else None
-            hits = tuple(self._hit(rank, score, docnum, term_set) for rank, (docnum, score) in enumerate(ranked, 1))
+                # Counted at least as far as the page returned: a total is never below it.
+                total, exact_count = count_matches(searcher, matching, mask, allowed,
+                                             None if exact_total else max(limits.count_cap, len(ranked)))
+            total = max(total, len(ranked))
+            term_set = highlight_terms(q, searcher.reader()) if highlight or explain else None
+            hits = tuple(self._hit(rank, score, docnum, term_set if highlight else None)
+                         for rank, (docnum, score) in enumerate(ranked, 1))
+            if explain and hits:
+                hits = explain_hits(searcher, q, query, hits, [d for d, _ in ranked], passage_scores,
+                                    article_of, words, self.ranking)
             counts = facet_counts(searcher, self._columns, self.entity_table, docs, limits) if docs is not None else None
         except SearchkitError:
             raise
@@ -239,11 +257,41 @@ class SearchIndex:
                                  hint="rebuild it: searchkit ingest --rebuild PATH") from e
         except Exception as e:  # noqa: BLE001 - the query was checked: a failure here is a bug
             raise InternalError.wrap(e) from e
-        suggestion = None
-        if not hits and query.strip() and not isinstance(q, Q.Every):
-            suggestion = self._suggest(q, query)
+        suggestion = hint = None
+        if not hits and unknown:  # person:nobodyxyz in the query
+            hint = unknown_value_hint(unknown, self.entity_table, self._sites)
+        elif not hits:
+            hint = self._why_no_hits(q, query, operator, exact, filters, built.labels, mask, allowed)
+            if hint is None and query.strip() and not isinstance(q, Q.Every):
+                suggestion = self._suggest(q, query)
         return SearchResult(query, total, hits, counts, suggestion, (time.perf_counter() - t0) * 1000,
-                            total_exact=exact)
+                            total_exact=exact_count, hint=hint)
+
+    def _why_no_hits(self, q: Q.Query, text: str, operator: str, exact: bool, filters: list[Q.Query],
+                     labels: list[str], mask: Q.Query | None, allowed: set[int] | None) -> str | None:
+        """A filter that emptied the result, or ``--any`` for an AND of several words
+        (see :mod:`.hints`); None when the words themselves match nothing."""
+        try:
+            if filters and allowed is None:
+                return emptying_filters(self._searcher, q, filters, labels, mask)
+            if operator == "and" and not filters and allowed is None and len(text.split()) > 1:
+                any_q = self.parse_query(text, "or", exact=exact)
+                any_q, _ = resolve_fields(any_q, self.entity_table, self._site_known)
+                if any_q != q:
+                    return any_word_hint(self._searcher, any_q, mask)
+        except SearchkitError:
+            return None
+        return None
+
+    def _site_known(self, site: str) -> bool:
+        """True when some document has this (lower-case) site."""
+        return bool(self._searcher.doc_frequency("site", site))
+
+    def _sites(self) -> list[str]:
+        """Every site in the index (lower case, as the site field holds them), most articles first."""
+        reader = self._searcher.reader()
+        sites = [(as_str(t), reader.doc_frequency("site", t)) for t in reader.lexicon("site")]
+        return [t for t, _ in sorted(sites, key=lambda p: -p[1])]
 
     def _hit(self, rank: int, score: float, docnum: int, terms: MatchedTerms | None) -> Hit:
         f = self._searcher.stored_fields(docnum)

@@ -14,6 +14,7 @@ import copy
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,7 +24,7 @@ from whoosh.qparser import AndGroup, FuzzyTermPlugin, MultifieldParser, OrGroup
 from ..entity_table import EntityTable
 from ..errors import QuerySyntax, describe
 from ..records import FACETS
-from ..store.analysis import is_stop_term, token_spans
+from ..store.analysis import is_stop_term, normal_form, token_spans
 from ..store.schema import ARTICLE_FIELD, EXACT_FIELDS, SEARCH_FIELDS, TEXT_FIELDS, article_facet
 from ..settings import RankingParams, SearchLimits
 
@@ -201,36 +202,89 @@ def weight_repeated_words(q: Q.Query, text: str, schema: Any, k3: float) -> Q.Qu
 
 # --- filters ------------------------------------------------------------------------------------
 
-def build_filters(table: EntityTable, passages_of_articles: Callable[[Q.Query], set[int]], *,
-                  person: FilterValue, org: FilterValue, place: FilterValue, group: FilterValue,
-                  site: FilterValue, since: str | None, until: str | None, in_article: bool
-                  ) -> tuple[list[Q.Query], set[int] | None]:
-    """Filter queries, and with ``in_article`` the set of passages whose articles name every
-    filtered entity (None when there is no such filter). A filter value is expanded through
-    the index-wide entity table, so any alias, any case and a bare surname all work; a value
-    the table does not know gives ``Q.NullQuery`` (nothing can match)."""
-    out: list[Q.Query] = []
+@dataclass
+class Filters:
+    """A search's filters: each filter query with the flag that asked for it (so a search
+    that they empty can say which one did), the passages ``--in-article`` allows, and the
+    values that name nothing in the index (``("person", "nobodyxyz")``)."""
+
+    queries: list[Q.Query] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)
     allowed: set[int] | None = None
+    allowed_by: list[str] = field(default_factory=list)
+    unknown: list[tuple[str, str]] = field(default_factory=list)
+
+    def add(self, label: str, q: Q.Query) -> None:
+        self.queries.append(q)
+        self.labels.append(label)
+
+    @property
+    def empty(self) -> bool:
+        """True when no passage can pass (a value names nothing, or --in-article allows none)."""
+        return bool(self.unknown) or any(f is Q.NullQuery for f in self.queries) or self.allowed == set()
+
+
+def build_filters(table: EntityTable, passages_of_articles: Callable[[Q.Query], set[int]], site_known: Callable[[str], bool],
+                  *, person: FilterValue, org: FilterValue, place: FilterValue, group: FilterValue,
+                  site: FilterValue, since: str | None, until: str | None, in_article: bool) -> Filters:
+    """The filters of a search. A filter value is expanded through the index-wide entity
+    table, so any alias, any case and a bare surname all work; a value the table does not
+    know (or a site no article has) is listed in ``unknown`` (nothing can match)."""
+    out = Filters()
     for facet, values in zip(FACETS, (person, org, place, group)):
         for value in filter_values(values):
+            label = f"--{facet} {value}"
             stored = table.expand(facet, value)
             if not stored:
-                out.append(Q.NullQuery)
+                out.unknown.append((facet, value))
             elif in_article:
                 passages = passages_of_articles(Q.Or([Q.Term(article_facet(facet), v) for v in sorted(stored)]))
-                allowed = passages if allowed is None else allowed & passages
+                out.allowed = passages if out.allowed is None else out.allowed & passages
+                out.allowed_by.append(f"{label} --in-article")
             else:
-                out.append(Q.Or([Q.Term(facet, v) for v in sorted(stored)]))
+                out.add(label, Q.Or([Q.Term(facet, v) for v in sorted(stored)]))
     sites = filter_values(site)
     if sites:
-        out.append(Q.Or([Q.Term("site", s.strip().lower()) for s in sites]))
+        terms = [s.strip().lower() for s in sites]
+        if not any(site_known(t) for t in terms):
+            out.unknown.extend(("site", s) for s in sites)
+        out.add(" ".join(f"--site {s}" for s in sites), Q.Or([Q.Term("site", t) for t in terms]))
     if since or until:
         start = parse_date_bound(since, end=False) if since else None
         end = parse_date_bound(until, end=True) if until else None
         if start and end and start > end:
             raise QuerySyntax(f"--since {since} is after --until {until}")
-        out.append(Q.DateRange("date", start, end))
-    return out, allowed
+        label = " ".join(x for x in (f"--since {since}" if since else "", f"--until {until}" if until else "") if x)
+        out.add(label, Q.DateRange("date", start, end))
+    return out
+
+
+def resolve_fields(q: Q.Query, table: EntityTable, site_known: Callable[[str], bool]
+                   ) -> tuple[Q.Query, list[tuple[str, str]]]:
+    """In-query ``person:``, ``org:``, ``place:``, ``group:`` and ``site:`` with the semantics
+    of the filter flags: an entity value is expanded through the entity table (any alias, any
+    case, a bare surname), a site matches case-insensitively. Returns the query and the values
+    that name nothing in the index (their leaves match nothing)."""
+    unknown: list[tuple[str, str]] = []
+
+    def resolve(leaf: Q.Query) -> Q.Query:
+        fieldname = getattr(leaf, "fieldname", None)
+        if type(leaf) is not Q.Term or fieldname not in (*FACETS, "site"):
+            return leaf
+        value = as_str(leaf.text)
+        if fieldname == "site":
+            if site_known(value.lower()):
+                return Q.Term("site", value.lower(), boost=leaf.boost)
+            unknown.append(("site", value))
+            return Q.NullQuery
+        stored = table.expand(fieldname, value)
+        if not stored:
+            unknown.append((fieldname, value))
+            return Q.NullQuery
+        terms = [Q.Term(fieldname, v, boost=leaf.boost) for v in sorted(stored)]
+        return terms[0] if len(terms) == 1 else Q.Or(terms)
+
+    return rewrite_leaves(q, resolve), unknown
 
 
 def parse_date_bound(value: str, *, end: bool) -> datetime:
@@ -283,9 +337,10 @@ def scored_words(q: Q.Query) -> dict[str, float]:
             walk(node.a, boost * node.boost)
             return
         if type(node) is Q.Term or isinstance(node, Q.Phrase):
-            if node.fieldname in SEARCH_FIELDS:
+            if node.fieldname in TEXT_FIELDS:
                 for w in (node.words if isinstance(node, Q.Phrase) else [node.text]):
-                    w = as_str(w)
+                    # A word as written scores its article by its normalised form (body's).
+                    w = as_str(w) if node.fieldname in SEARCH_FIELDS else normal_form(as_str(w))
                     words[w] = max(words.get(w, 0.0), boost * node.boost)
             return
         if node.is_leaf():
