@@ -11,9 +11,14 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+import searchkit
+from searchkit.errors import QuerySyntax
 from searchkit.ingest import write_articles
 from searchkit.records import Article
+from searchkit.search.query import QUERY_FIELDS
 
 from .conftest import make_article, run_cli
 
@@ -245,3 +250,78 @@ def test_explain_lists_matched_terms_fields_and_scores(index: Path) -> None:
     r = run_cli("search", "blair~1", "--explain", "--index", index)
     assert "matched text: blair~1 -> clair (fuzzy)" in r.stdout
     assert "score = passage" in r.stdout
+
+
+# --- every listed field, as a property ------------------------------------------------------
+
+FIELD_VALUES = st.lists(st.sampled_from([*"abzAZ019 .-&+/:*?~'’£[]{}()^é", " TO ", "1987", "0301"]),
+                        min_size=1, max_size=12).map("".join)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(field=st.sampled_from(QUERY_FIELDS), value=FIELD_VALUES)
+def test_every_listed_field_parses_or_says_why(index: Path, field: str, value: str) -> None:
+    """Any value in any field the errors list gives a result or a one-line QuerySyntax —
+    never an internal error (date:[19870301 TO 19870305] was a KeyError)."""
+    with searchkit.open_index(index) as idx:
+        for query in (f"{field}:{value}", f'{field}:"{value.replace(chr(34), "")}"'):
+            try:
+                result = idx.search(query, limit=5)
+            except QuerySyntax:
+                continue
+            assert all(h.passage_id.startswith(h.article_id + ":") for h in result.hits)
+            assert result.total >= len(result.hits)
+
+
+def _entity_values() -> list[tuple[str, str]]:
+    """(facet, a way of writing one of the index's entities): the name, lower case, a surname."""
+    out = []
+    for facet, specs in (("person", ["Tony Blair", "Gordon Brown"]), ("org", ["OPEC", "AT&T", "Apple"])):
+        for name in specs:
+            out += [(facet, name), (facet, name.lower()), (facet, name.split()[-1].upper())]
+    return out + [("site", "Wire Digest"), ("site", "los angeles times"), ("place", "us")]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(pair=st.sampled_from(_entity_values()), with_word=st.booleans(), in_or=st.booleans())
+def test_an_entity_or_site_field_matches_what_its_flag_matches(index: Path, pair: tuple[str, str],
+                                                              with_word: bool, in_or: bool) -> None:
+    facet, value = pair
+    words = "said" if with_word else ""
+    with searchkit.open_index(index) as idx:
+        by_flag = idx.search(words, limit=100, collapse=False, **{facet: value})
+        if in_or and words:
+            # In an OR, the field is one more way to match: its passages, plus those with the word.
+            in_query = idx.search(f'said OR {facet}:"{value}"', limit=100, collapse=False)
+            assert {h.passage_id for h in by_flag.hits} <= {h.passage_id for h in in_query.hits}
+        else:
+            in_query = idx.search(f'{words} {facet}:"{value}"'.strip(), limit=100, collapse=False)
+            assert {h.passage_id for h in in_query.hits} == {h.passage_id for h in by_flag.hits}
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(year=st.integers(1984, 2023), month=st.one_of(st.none(), st.integers(1, 12)))
+def test_a_date_field_matches_what_since_and_until_match(index: Path, year: int, month: int | None) -> None:
+    period = f"{year}" if month is None else f"{year}-{month:02d}"
+    with searchkit.open_index(index) as idx:
+        in_query = idx.search(f"date:{period}", limit=100, collapse=False)
+        by_flag = idx.search("", since=period, until=period, limit=100, collapse=False)
+    assert {h.passage_id for h in in_query.hits} == {h.passage_id for h in by_flag.hits}
+
+
+# --- counting ---------------------------------------------------------------------------------
+
+def test_total_is_never_below_returned(tmp_path: Path) -> None:
+    """Past the count cap (1,000) the total is a lower bound: at least the hits returned."""
+    many = [make_article(f"m/{n}.txt", "", [f"The minister said item {n} was ready."]) for n in range(1100)]
+    index = tmp_path / "index"
+    assert write_articles(index, many).failed == []
+    code, doc, _ = search_n(index, "said", "5000")
+    assert code == 0
+    assert doc["returned"] == 1100
+    assert doc["total"] >= doc["returned"]
+
+
+def search_n(index: Path, query: str, n: str) -> tuple[int, dict, str]:
+    r = run_cli("search", query, "--index", index, "--json", "-n", n)
+    return r.returncode, json.loads(r.stdout), r.stderr

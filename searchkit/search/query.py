@@ -155,6 +155,9 @@ def _plain_word(q: Q.Query) -> str | None:
 _FIELD_REF = re.compile(r"(?<![\w\"])([A-Za-z_][A-Za-z0-9_]*):(?=[^\s])")
 
 
+_DATE_VALUE = re.compile(r'(?<![\w"])date:("[^"]*"|[^\s\[{()"]+)')
+
+
 def check_syntax(text: str, schema: Any) -> None:
     """Catch the mistakes Whoosh's lenient parser would silently turn into odd queries."""
     if text.count('"') % 2:
@@ -178,6 +181,15 @@ def check_syntax(text: str, schema: Any) -> None:
             fields_ = ", ".join(QUERY_FIELDS)
             raise QuerySyntax(f"unknown field {name!r} in the query (fields: {fields_})",
                               hint=f'to search the word, quote it: "{name}:"')
+    for m in _DATE_VALUE.finditer(re.sub(r'(?<!:)"[^"]*"', " ", text)):
+        value = m.group(1).strip('"')
+        try:
+            parsed = schema["date"].parse_query("date", value)
+            if isinstance(parsed, type(Q.NullQuery)):  # what Whoosh gives for most bad dates
+                raise ValueError(value)
+        except Exception as e:  # noqa: BLE001 - Whoosh's date parser raises assorted errors
+            raise QuerySyntax(f"date:{m.group(1)} is not a date",
+                              hint="date:2020, date:2020-09, date:20200917 or date:[20200901 TO 20200930]") from e
     stripped = text.strip()
     if re.fullmatch(r"(AND|OR|NOT|ANDNOT|ANDMAYBE|\s)+", stripped) or re.search(r"(^|\s)(AND|OR)\s*$", stripped):
         raise QuerySyntax("the query ends with an operator or has no words")
