@@ -325,3 +325,14 @@ def test_total_is_never_below_returned(tmp_path: Path) -> None:
 def search_n(index: Path, query: str, n: str) -> tuple[int, dict, str]:
     r = run_cli("search", query, "--index", index, "--json", "-n", n)
     return r.returncode, json.loads(r.stdout), r.stderr
+
+
+def test_an_index_of_the_previous_schema_asks_for_a_rebuild(tmp_path: Path) -> None:
+    """Version 3 indexed no stop words and had no exact fields: its answers would be wrong."""
+    index = tmp_path / "index"
+    assert write_articles(index, ARTICLES[:1]).failed == []
+    (index / "searchkit.json").write_text(json.dumps({"schema_version": 3, "tool": "searchkit"}))
+    r = run_cli("search", "US", "--index", index)
+    assert r.returncode == 2
+    assert "schema version 3; this searchkit uses 4" in r.stderr
+    assert "searchkit ingest --rebuild" in r.stderr
