@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from whoosh import query as Q
-from whoosh.qparser import AndGroup, FuzzyTermPlugin, MultifieldParser, OrGroup
+from whoosh.qparser import AndGroup, FuzzyTermPlugin, MultifieldPlugin, OrGroup, QueryParser
 
 from ..entity_table import EntityTable
 from ..errors import QuerySyntax, describe
@@ -58,7 +58,8 @@ def parse_query(text: str, operator: str, schema: Any, limits: SearchLimits, ran
     # A plain OrGroup: BM25 already ranks passages with more of the words higher, and
     # OrGroup.factory's coordination made long OR queries 3.7x slower for no gain.
     group = AndGroup if operator == "and" else OrGroup
-    parser = MultifieldParser(list(EXACT_FIELDS if exact else SEARCH_FIELDS), schema, group=group)
+    parser = _Parser(list(EXACT_FIELDS if exact else SEARCH_FIELDS), schema, group=group,
+                     split_words=operator == "or")
     parser.add_plugin(FuzzyTermPlugin())
     try:
         q = parser.parse(text)
@@ -75,6 +76,23 @@ def parse_query(text: str, operator: str, schema: Any, limits: SearchLimits, ran
     q = rewrite_leaves(q, exact_matches_first)
     q = weight_repeated_words(q, text, schema, ranking.query_k3)
     return weigh_stop_words(q, ranking.stop_word_weight) if operator == "or" else q
+
+
+class _Parser(QueryParser):
+    """Whoosh's parser, where a word that analyses to several tokens (``well-known``,
+    ``COVID-19``) is a phrase in an AND query but, in an OR query (any of the words), its
+    tokens are words of the OR like the others: a natural-language question that says
+    "heat-transfer" ranks as one that says "heat transfer" did when the index split both."""
+
+    def __init__(self, fieldnames: list[str], schema: Any, *, group: Any, split_words: bool) -> None:
+        super().__init__(None, schema, group=group)
+        self.add_plugin(MultifieldPlugin(fieldnames))  # what Whoosh's MultifieldParser() does
+        self.split_words = split_words
+
+    def multitoken_query(self, spec: str, texts: list[str], fieldname: str, termclass: Any, boost: float) -> Q.Query:
+        if self.split_words:
+            return Q.Or([termclass(fieldname, t, boost=boost) for t in texts])
+        return super().multitoken_query(spec, texts, fieldname, termclass, boost)
 
 
 def rewrite_leaves(q: Q.Query, rewrite: Callable[[Q.Query], Q.Query]) -> Q.Query:
