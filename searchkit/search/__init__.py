@@ -3,7 +3,9 @@
 This package is the query path: it imports Whoosh and searchkit's own light modules only —
 never spaCy, bs4 or lxml — so that ``searchkit search`` starts fast. Its parts:
 
-- :mod:`.query` — the query language, its checks, the filters and date bounds;
+- :mod:`.query` — the query language and its checks; :mod:`.filters` — the filters, the
+  in-query fields that mean the same, date bounds; :mod:`.hints` — why nothing matched;
+  :mod:`.explain` — why each hit matched;
 - :mod:`.ranking` — BM25F, the article score, pseudo-relevance feedback;
 - :mod:`.facets` — entity counts over every match; :mod:`.highlight` — matched spans;
 - :mod:`.collect` — the top passages, collapsed per article, and the count of matches;
@@ -46,7 +48,8 @@ from .facets import facet_counts
 from .highlight import MatchedTerms, highlight_spans, highlight_terms
 from .explain import explain_hits
 from .hints import any_word_hint, emptying_filters, unknown_value_hint
-from .query import FilterValue, as_str, build_filters, may_match_articles, parse_date_bound, resolve_fields, scored_words
+from .filters import FilterValue, build_filters, parse_date_bound, resolve_fields
+from .query import as_str, may_match_articles, scored_words
 from .query import parse_query as parse_query_text
 from .ranking import RobertsonBM25F, rerank, rerank_pool
 from .segments import SegmentColumns
