@@ -193,7 +193,7 @@ def search(
     """Ranked passages for a query, with highlights, filters and entity facets.
 
     Fields in the query: text: title: exact: site: date: (date:2020, date:[20200901 TO 20201031])
-    person: org: place: group: (as the filter flags: any alias, any case, a surname),
+    person: org: place: group: (as the filter flags do, by any alias, any case or a surname),
     article_id: passage_id:.
 
     Example:  searchkit search "border closure" --person lukashenko --since 2020-09

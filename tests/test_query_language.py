@@ -336,3 +336,16 @@ def test_an_index_of_the_previous_schema_asks_for_a_rebuild(tmp_path: Path) -> N
     assert r.returncode == 2
     assert "schema version 3; this searchkit uses 4" in r.stderr
     assert "searchkit ingest --rebuild" in r.stderr
+
+
+def test_help_and_errors_list_the_same_fields_as_the_parser_takes(index: Path) -> None:
+    """The fields `search --help` names and the unknown-field error lists are QUERY_FIELDS,
+    the ones the property tests above run over."""
+    import re
+
+    usage = run_cli("search", "--help").stdout
+    paragraph = " ".join(usage.split("Fields in the query:")[1].split("Example:")[0].split())
+    assert set(re.findall(r"\b([a-z_]+):(?!\d)", paragraph)) == set(QUERY_FIELDS)
+    r = run_cli("search", "nosuchfield:x", "--index", index)
+    listed = r.stderr.split("(fields: ")[1].split(")")[0].split(", ")
+    assert r.returncode == 2 and listed == list(QUERY_FIELDS)
