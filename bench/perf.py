@@ -155,38 +155,22 @@ def dump_articles(index: Path, out: Path) -> int:
 
 
 def searchkit_index_only(articles_file: Path, index: Path) -> dict[str, Any]:
-    """searchkit's writer loop from ``indexer.ingest`` on ready-made articles: one writer,
-    a delete-then-add per article, a commit every ``DEFAULT_COMMIT_EVERY`` articles, the final
-    merge of small segments, then the entity table. Bench-only use of indexer internals, to split ingest time into index vs the rest."""
+    """searchkit's writer loop on ready-made articles (``write_articles``: the same writer,
+    commits, final merge of small segments and entity table as ``ingest``), to split ingest
+    time into index vs the rest."""
     import pickle
 
     use_repo_searchkit()
-    from searchkit import indexer
+    from searchkit.ingest import write_articles
 
     with open(articles_file, "rb") as f:
         articles = pickle.load(f)
     if index.exists():
         shutil.rmtree(index)
-    index.mkdir(parents=True)
     t0 = time.perf_counter()
-    ix = indexer._open_or_create(index, rebuild=False)
-    writer = None
-    n_passages = 0
-    for i, a in enumerate(articles, start=1):
-        if writer is None:
-            writer = indexer.new_writer(ix)
-        writer.delete_by_term("article_id", a.article_id)
-        indexer._add_article(writer, a, indexer.FileStamp(a.content_hash, 1))
-        n_passages += len(a.passages)
-        if i % indexer.DEFAULT_COMMIT_EVERY == 0:
-            writer.commit()
-            writer = None
-    if writer is not None:
-        writer.commit()
-    indexer.merge_small_segments(ix)
-    indexer.save_entity_table(ix, index)
+    report = write_articles(index, articles)
     seconds = time.perf_counter() - t0
-    return {"seconds": seconds, "passages": n_passages, "rss_mb": peak_rss_mb(), "rss_children_mb": 0.0}
+    return {"seconds": seconds, "passages": report.passages, "rss_mb": peak_rss_mb(), "rss_children_mb": 0.0}
 
 
 def build_queries(passages: list[dict[str, Any]], n: int = 200, seed: int = 5) -> list[dict[str, Any]]:
