@@ -86,13 +86,20 @@ STOP_TERMS = frozenset(normal_form(w) for w in STOP_WORDS)
 """Whoosh's English stop words, as the index's normalised terms."""
 
 
-def token_spans(text: str) -> list[Span]:
+def token_spans(text: str) -> tuple[Span, ...]:
     """Every token of ``text``: (start, end, normalised, exact)."""
+    return _spans(text)
+
+
+@lru_cache(maxsize=8)
+def _spans(text: str) -> tuple[Span, ...]:
+    # Cached: ingest analyses each passage twice in a row (text, then exact), a search each
+    # hit's text twice (highlights, --explain).
     out = []
     for m in TOKEN.finditer(text):
         exact = exact_form(m.group())
         out.append((m.start(), m.end(), normal_form(exact), exact))
-    return out
+    return tuple(out)
 
 
 def is_stop_term(term: str) -> bool:
