@@ -49,7 +49,7 @@ from .highlight import MatchedTerms, highlight_spans, highlight_terms
 from .explain import explain_hits
 from .hints import any_word_hint, emptying_filters, unknown_value_hint
 from .filters import FilterValue, build_filters, parse_date_bound, resolve_fields
-from .query import as_str, may_match_articles, scored_words
+from .query import as_str, expand_fuzzy, may_match_articles, scored_words
 from .query import parse_query as parse_query_text
 from .ranking import RobertsonBM25F, rerank, rerank_pool
 from .segments import SegmentColumns
@@ -206,6 +206,7 @@ class SearchIndex:
         limit = max(1, min(int(limit), limits.max_limit))
         q = self.parse_query(query, operator, exact=exact)
         q, unknown = resolve_fields(q, self.entity_table, self._site_known)
+        parsed, q = q, expand_fuzzy(q, self._searcher.reader())
         built = build_filters(self.entity_table, self.article_passages, self._site_known, person=person, org=org,
                               place=place, group=group, site=site, since=since, until=until,
                               in_article=in_article)
@@ -250,7 +251,7 @@ class SearchIndex:
             hits = tuple(self._hit(rank, score, docnum, term_set if highlight else None)
                          for rank, (docnum, score) in enumerate(ranked, 1))
             if explain and hits:
-                hits = explain_hits(searcher, q, query, hits, [d for d, _ in ranked], passage_scores,
+                hits = explain_hits(searcher, parsed, query, hits, [d for d, _ in ranked], passage_scores,
                                     article_of, words, self.ranking)
             counts = facet_counts(searcher, self._columns, self.entity_table, docs, limits) if docs is not None else None
         except SearchkitError:

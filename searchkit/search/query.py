@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from whoosh import query as Q
+from whoosh.support.levenshtein import damerau_levenshtein
 from whoosh.qparser import AndGroup, FuzzyTermPlugin, MultifieldPlugin, OrGroup, QueryParser
 
 from ..errors import QuerySyntax, describe
@@ -126,6 +127,55 @@ def exact_matches_first(leaf: Q.Query) -> Q.Query:
         return leaf
     return Q.Or([Q.Term(leaf.fieldname, leaf.text, boost=leaf.boost),
                  Q.ConstantScoreQuery(leaf, FUZZY_VARIANT_SCORE * leaf.boost)])
+
+
+def expand_fuzzy(q: Q.Query, reader: Any) -> Q.Query:
+    """Each fuzzy word replaced by the OR of its variants in the index, found once. Whoosh
+    expands a ``FuzzyTerm`` by a scan of the field's whole lexicon each time it is asked (to
+    estimate, to match, to highlight): three scans cost seconds on a news index."""
+
+    def expand(leaf: Q.Query) -> Q.Query:
+        if isinstance(leaf, Q.Or):
+            return leaf.apply(expand)
+        if not isinstance(leaf, Q.FuzzyTerm):
+            return leaf
+        variants = fuzzy_variants(reader, leaf.fieldname, as_str(leaf.text), leaf.maxdist, leaf.prefixlength)
+        if not variants:
+            return Q.NullQuery
+        return Q.Or([Q.Term(leaf.fieldname, v, boost=leaf.boost) for v in variants], boost=1.0)
+
+    return rewrite_leaves(q, expand)
+
+
+def fuzzy_variants(reader: Any, fieldname: str, word: str, maxdist: int, prefix: int = 0) -> list[str]:
+    """The field's terms within ``maxdist`` edits (Damerau: a swap of two neighbours is one)
+    of ``word``, sharing its first ``prefix`` characters. Whoosh's own ``terms_within``
+    computes the distance of every term of the lexicon; a term whose length differs by more
+    than ``maxdist`` cannot be that close, and one edit is checked in one pass."""
+    head = word[:prefix]
+    out = []
+    for raw in (reader.expand_prefix(fieldname, head) if head else reader.lexicon(fieldname)):
+        term = as_str(raw)
+        if abs(len(term) - len(word)) > maxdist or not term.startswith(head):
+            continue
+        if term == word or (one_edit(word, term) if maxdist == 1 else
+                            damerau_levenshtein(word, term, maxdist + 1) <= maxdist):
+            out.append(term)
+    return out
+
+
+def one_edit(a: str, b: str) -> bool:
+    """True when ``a`` and ``b`` differ by exactly one insertion, deletion, substitution or
+    swap of neighbours."""
+    if len(a) > len(b):
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    if len(a) == len(b):
+        return a[i + 1:] == b[i + 1:] or (i + 1 < len(a) and a[i] == b[i + 1] and a[i + 1] == b[i]
+                                          and a[i + 2:] == b[i + 2:])
+    return len(b) - len(a) == 1 and a[i:] == b[i + 1:]
 
 
 def weigh_stop_words(q: Q.Query, weight: float) -> Q.Query:

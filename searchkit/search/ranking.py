@@ -21,6 +21,7 @@ from whoosh import query as Q
 from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F, BM25FScorer
 
+from ..store.analysis import is_stop_term
 from ..store.documents import KIND_ARTICLE
 from ..store.schema import ARTICLE_FIELD, SEARCH_FIELDS
 from ..settings import RankingParams
@@ -185,7 +186,9 @@ def feedback_words(searcher: Any, words: dict[str, float], top_articles: dict[st
         passages = [f for f in searcher.documents(article_id=article_id) if "passage_id" in f]
         texts = [passages[0].get("title") or ""] if passages else []
         texts += [p.get("text", "") for p in passages]
-        counts = Counter(t.text for text in texts for t in analyzer(text))
+        # Stop words are indexed but never feedback words: left out of the model (and of
+        # the article's length), as when the index dropped them.
+        counts = Counter(t.text for text in texts for t in analyzer(text) if not is_stop_term(t.text))
         length = sum(counts.values()) or 1
         for term, tf in counts.items():
             model[term] += tf / length * score / total
