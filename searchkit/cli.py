@@ -21,6 +21,8 @@ from rich.text import Text
 
 from .errors import InternalError, SearchkitError
 from .records import FACETS
+from .settings import IngestSettings
+from .text import collapse_spaces
 
 app = typer.Typer(
     name="searchkit",
@@ -58,7 +60,7 @@ def fail(message: str, hint: str | None = None, code: int = 2) -> Exit:
 def _inert(s: str) -> str:
     from .render import inert
 
-    return " ".join(inert(s).split())
+    return collapse_spaces(inert(s))
 
 
 @contextlib.contextmanager
@@ -90,7 +92,7 @@ def ingest(
     wait: Annotated[float, typer.Option("--wait", min=0, help="Seconds to wait for another ingest's lock.")] = 5.0,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
-    commit_every: Annotated[int, typer.Option("--commit-every", min=1, hidden=True, help="Articles per commit (tests, tuning).")] = 2000,
+    commit_every: Annotated[int, typer.Option("--commit-every", min=1, hidden=True, help="Articles per commit (tests, tuning).")] = IngestSettings().commit_every,
 ) -> None:
     """Add files and folders to the index; unchanged files are skipped.
 
@@ -98,7 +100,6 @@ def ingest(
     """
     from .errors import Interrupted
     from .ingest import ingest as run
-    from .settings import IngestSettings
     from .render import dumps, emit
 
     with errors_handled():

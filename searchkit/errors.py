@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .text import collapse_spaces
+
 if TYPE_CHECKING:
     from .ingest.report import IngestReport
 
 
 def describe(e: BaseException, limit: int = 300) -> str:
     """A third-party exception as one short line for a message (its type when it says nothing)."""
-    return " ".join(str(e).split())[:limit] or type(e).__name__
+    return collapse_spaces(str(e))[:limit] or type(e).__name__
 
 
 class SearchkitError(Exception):

@@ -1,9 +1,15 @@
-"""Shared fixtures: the repository's corpus/ ingested once per test session."""
+"""Shared fixtures: indexes of the repository's corpus/ and of hand-made articles.
+
+Search tests use indexes written from articles without NER (:func:`articles_from_files`,
+:func:`make_article`): the real loader, cleaner, passage splitter and writer, with the
+entities given by the test, in milliseconds. The entity stage and the end-to-end ingest keep
+their own tests on the real spaCy model (``corpus_index``, ``test_entities``, ``test_ingest``)."""
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable, Iterable, Sequence
@@ -14,6 +20,7 @@ import pytest
 import searchkit
 from searchkit.ingest import write_articles
 from searchkit.ingest.build import article_id_for
+from searchkit.ingest.plan import read_entry
 from searchkit.passages import attach_entities, split_passages
 from searchkit.records import Article, Entity, Mention, Metadata
 
@@ -27,6 +34,16 @@ def corpus_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An index of corpus/ built through the real pipeline (real cleaner, real NER)."""
     index = tmp_path_factory.mktemp("corpus") / "index"
     report = searchkit.ingest([CORPUS], index=index, workers=1)
+    assert report.failed == [], report.failed
+    return index
+
+
+@pytest.fixture(scope="session")
+def corpus_handmade_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An index of corpus/ through the real loader, cleaner and writer, with the entities of
+    :data:`CORPUS_ENTITIES` instead of NER (for the search and CLI tests)."""
+    index = tmp_path_factory.mktemp("corpus-handmade") / "index"
+    report = write_articles(index, articles_from_files([CORPUS], CORPUS_ENTITIES))
     assert report.failed == [], report.failed
     return index
 
@@ -58,6 +75,66 @@ def make_article(source_id: str, title: str, paragraphs: Sequence[str], *,
                    Metadata(title=title, date=date, site=site, url=url), (), tuple(ents),
                    tuple(attach_entities(split_passages(aid, text), mentions)))
 
+
+
+def articles_from_files(paths: Iterable[str | os.PathLike[str]], entities: Iterable[EntitySpec] = ()) -> list[Article]:
+    """Articles of files and folders as ingest builds them (the real loader, cleaner and
+    passage splitter), with the mentions of ``entities`` instead of NER's: each surface form
+    found as a whole word, the longest first, no two overlapping. An entity is an article's
+    only if one of its forms occurs in it."""
+    from searchkit.cleaner import clean_source
+    from searchkit.load import discover, normalise_text
+
+    specs = list(entities)
+    by_surface = {surface: (facet, name) for facet, name, surfaces in specs for surface in surfaces}
+    pattern = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(s) for s in sorted(by_surface, key=len, reverse=True))
+                         + r")(?!\w)") if by_surface else None
+    files, failures = discover(paths)
+    assert failures == [], failures
+    articles: list[Article] = []
+    for entry in files:
+        read = read_entry(entry.path, {})
+        assert read.failures == () and read.sources, (entry.path, read.failures)
+        for source in read.sources:
+            cleaned = clean_source(source)
+            text = normalise_text(cleaned.text)
+            aid = article_id_for(source.source_id)
+            mentions = [Mention(m.start(), m.end(), m.group(), name=by_surface[m.group()][1],
+                                type=by_surface[m.group()][0]) for m in (pattern.finditer(text) if pattern else ())]
+            found: dict[tuple[str, str], list[str]] = {}
+            for m in mentions:
+                found.setdefault((m.type, m.name), []).append(m.text)
+            ents = tuple(Entity(name, facet, len(forms), tuple(sorted({f for f in forms if f != name})))
+                         for (facet, name), forms in found.items())
+            articles.append(Article(aid, source.source_id, source.path, source.content_hash, text, cleaned.metadata,
+                                    tuple(cleaned.removed), ents,
+                                    tuple(attach_entities(split_passages(aid, text), mentions))))
+    return articles
+
+
+CORPUS_ENTITIES: list[EntitySpec] = [
+    ("person", "Alexander Lukashenko", ["Alexander Lukashenko", "Lukashenko"]),
+    ("person", "Svetlana Tikhanovskaya", ["Svetlana Tikhanovskaya", "Tikhanovskaya"]),
+    ("person", "Alexei Navalny", ["Alexei Navalny", "Navalny"]),
+    ("person", "Vyacheslav Volodin", ["Vyacheslav Volodin", "Volodin"]),
+    ("person", "Pawel Jablonski", ["Pawel Jablonski"]),
+    ("person", "Alexander Taraikovsky", ["Alexander Taraikovsky", "Taraikovsky"]),
+    ("org", "European Parliament", ["European Parliament"]),
+    ("org", "European Union", ["European Union", "EU", "E.U."]),
+    ("org", "State Duma", ["State Duma", "Duma"]),
+    ("org", "Reuters", ["Reuters"]),
+    ("org", "Associated Press", ["Associated Press"]),
+    ("org", "Kremlin", ["Kremlin"]),
+    ("org", "Rail Baltica", ["Rail Baltica"]),
+    *(("place", p, [p]) for p in ("Belarus", "Lithuania", "Poland", "Ukraine", "Russia", "Minsk", "Vilnius",
+                                   "Brussels", "Berlin", "Moscow", "Tomsk", "Lublin", "Cyprus", "Turkey",
+                                   "Germany", "Kaunas", "Riga", "Tallinn", "Warsaw", "Estonia", "Latvia")),
+    ("group", "Belarusian", ["Belarusian", "Belarussian", "Belarusians"]),
+    ("group", "Polish", ["Polish"]),
+    ("group", "Russian", ["Russian"]),
+]
+"""The people, organisations and places of corpus/ (as a reader would tag them), for
+:func:`articles_from_files` in place of NER."""
 
 HANDMADE = [
     make_article("handmade/border.txt", "Border crossings closed", [

@@ -38,8 +38,8 @@ def test_clean_missing_file_raises_source_error(tmp_path: Path) -> None:
         searchkit.clean(tmp_path / "missing.html")
 
 
-def test_search_result_is_typed_and_serialisable(corpus_index: Path) -> None:
-    with searchkit.open_index(corpus_index) as idx:
+def test_search_result_is_typed_and_serialisable(corpus_handmade_index: Path) -> None:
+    with searchkit.open_index(corpus_handmade_index) as idx:
         result = idx.search("border closure", facets=True)
     assert isinstance(result, searchkit.SearchResult)
     assert isinstance(result.hits[0], searchkit.Hit)

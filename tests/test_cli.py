@@ -12,16 +12,16 @@ from .conftest import CORPUS, SEED, run_cli
 BORDER = "The border closure comes after six weeks"
 
 
-def test_search_prints_ranked_highlighted_passages(corpus_index: Path) -> None:
-    r = run_cli("search", "border closure", "--index", corpus_index)
+def test_search_prints_ranked_highlighted_passages(corpus_handmade_index: Path) -> None:
+    r = run_cli("search", "border closure", "--index", corpus_handmade_index)
     assert r.returncode == 0, r.stderr
     assert r.stdout.lstrip().startswith("1.")
     assert BORDER in r.stdout
     assert "passage" in r.stdout and "matched" in r.stdout
 
 
-def test_search_json_is_one_document_with_the_documented_fields(corpus_index: Path) -> None:
-    r = run_cli("search", "border closure", "--index", corpus_index, "--json", "--person", "lukashenko",
+def test_search_json_is_one_document_with_the_documented_fields(corpus_handmade_index: Path) -> None:
+    r = run_cli("search", "border closure", "--index", corpus_handmade_index, "--json", "--person", "lukashenko",
                 "--facets")
     assert r.returncode == 0, r.stderr
     doc = json.loads(r.stdout)
@@ -33,31 +33,31 @@ def test_search_json_is_one_document_with_the_documented_fields(corpus_index: Pa
     assert isinstance(doc["facets"]["person"], list)
 
 
-def test_search_jsonl_is_one_hit_per_line(corpus_index: Path) -> None:
-    r = run_cli("search", "belarus", "--index", corpus_index, "--jsonl", "-n", "3")
+def test_search_jsonl_is_one_hit_per_line(corpus_handmade_index: Path) -> None:
+    r = run_cli("search", "belarus", "--index", corpus_handmade_index, "--jsonl", "-n", "3")
     assert r.returncode == 0, r.stderr
     lines = r.stdout.strip().splitlines()
     assert len(lines) == 3
     assert [json.loads(x)["rank"] for x in lines] == [1, 2, 3]
 
 
-def test_no_hits_exits_1_with_a_suggestion(corpus_index: Path) -> None:
-    r = run_cli("search", "lukashenka", "--index", corpus_index)
+def test_no_hits_exits_1_with_a_suggestion(corpus_handmade_index: Path) -> None:
+    r = run_cli("search", "lukashenka", "--index", corpus_handmade_index)
     assert r.returncode == 1
     assert "did you mean: lukashenko" in r.stderr
-    r = run_cli("search", "border closure", "--person", "navalny", "--index", corpus_index, "--json")
+    r = run_cli("search", "border closure", "--person", "navalny", "--index", corpus_handmade_index, "--json")
     assert r.returncode in (0, 1)
     assert all(not h["text"].startswith(BORDER) for h in json.loads(r.stdout)["hits"])
 
 
-def test_errors_exit_2_with_one_line_and_no_traceback(corpus_index: Path, tmp_path: Path) -> None:
+def test_errors_exit_2_with_one_line_and_no_traceback(corpus_handmade_index: Path, tmp_path: Path) -> None:
     cases = [
-        ("search", '"unclosed', "--index", corpus_index),
+        ("search", '"unclosed', "--index", corpus_handmade_index),
         ("search", "x", "--index", tmp_path / "missing"),
-        ("search", "x", "--since", "yesterday", "--index", corpus_index),
-        ("show", "ffffffffffff", "--index", corpus_index),
-        ("similar", "nope:1", "--index", corpus_index),
-        ("entities", "--type", "planet", "--index", corpus_index),
+        ("search", "x", "--since", "yesterday", "--index", corpus_handmade_index),
+        ("show", "ffffffffffff", "--index", corpus_handmade_index),
+        ("similar", "nope:1", "--index", corpus_handmade_index),
+        ("entities", "--type", "planet", "--index", corpus_handmade_index),
         ("clean", tmp_path / "missing.html"),
         ("search", "--no-such-option"),
     ]
@@ -70,8 +70,8 @@ def test_errors_exit_2_with_one_line_and_no_traceback(corpus_index: Path, tmp_pa
             else len(r.stderr.strip().splitlines()) == 1, (args, r.stderr)
 
 
-def test_index_comes_from_the_environment(corpus_index: Path) -> None:
-    r = run_cli("stats", "--json", env={"SEARCHKIT_INDEX": str(corpus_index)})
+def test_index_comes_from_the_environment(corpus_handmade_index: Path) -> None:
+    r = run_cli("stats", "--json", env={"SEARCHKIT_INDEX": str(corpus_handmade_index)})
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["articles"] == 6
 
@@ -93,13 +93,13 @@ def test_ingest_summary_and_exit_codes(tmp_path: Path) -> None:
     assert "1 new" in partial.stderr
 
 
-def test_show_and_clean_list_removed_blocks_with_reasons(corpus_index: Path) -> None:
-    hit = json.loads(run_cli("search", "border closure", "--index", corpus_index, "--json").stdout)["hits"][0]
-    r = run_cli("show", hit["article_id"], "--index", corpus_index, "--removed")
+def test_show_and_clean_list_removed_blocks_with_reasons(corpus_handmade_index: Path) -> None:
+    hit = json.loads(run_cli("search", "border closure", "--index", corpus_handmade_index, "--json").stdout)["hits"][0]
+    r = run_cli("show", hit["article_id"], "--index", corpus_handmade_index, "--removed")
     assert r.returncode == 0, r.stderr
     assert BORDER in r.stdout
     assert "Read Next" in r.stdout  # listed among the removed blocks
-    doc = json.loads(run_cli("show", hit["passage_id"], "--index", corpus_index, "--json").stdout)
+    doc = json.loads(run_cli("show", hit["passage_id"], "--index", corpus_handmade_index, "--json").stdout)
     assert doc["article_id"] == hit["article_id"]
     assert doc["removed"] and all(x["rule"] and x["reason"] for x in doc["removed"])
     cleaned = run_cli("clean", SEED, "--json")
@@ -107,13 +107,13 @@ def test_show_and_clean_list_removed_blocks_with_reasons(corpus_index: Path) -> 
     assert "Read Next" not in json.loads(cleaned.stdout)["text"]
 
 
-def test_entities_and_similar_commands(corpus_index: Path) -> None:
-    r = run_cli("entities", "--type", "person", "--index", corpus_index, "--json")
+def test_entities_and_similar_commands(corpus_handmade_index: Path) -> None:
+    r = run_cli("entities", "--type", "person", "--index", corpus_handmade_index, "--json")
     assert r.returncode == 0, r.stderr
     rows = json.loads(r.stdout)["entities"]
     assert rows and all(row["type"] == "person" for row in rows)
-    hit = json.loads(run_cli("search", "border closure", "--index", corpus_index, "--json").stdout)["hits"][0]
-    similar = run_cli("similar", hit["passage_id"], "--index", corpus_index, "--json")
+    hit = json.loads(run_cli("search", "border closure", "--index", corpus_handmade_index, "--json").stdout)["hits"][0]
+    similar = run_cli("similar", hit["passage_id"], "--index", corpus_handmade_index, "--json")
     assert similar.returncode == 0
     assert json.loads(similar.stdout)["hits"]
 
@@ -125,11 +125,11 @@ def test_every_command_has_help_with_an_example() -> None:
         assert "Example:" in r.stdout, command
 
 
-def test_query_path_imports_neither_spacy_nor_html_stack(corpus_index: Path) -> None:
+def test_query_path_imports_neither_spacy_nor_html_stack(corpus_handmade_index: Path) -> None:
     code = (
         "import sys\n"
         "from searchkit.cli import app\n"
-        f"try:\n    app(['search', 'border closure', '--facets', '--index', {str(corpus_index)!r}], "
+        f"try:\n    app(['search', 'border closure', '--facets', '--index', {str(corpus_handmade_index)!r}], "
         "standalone_mode=False)\n"
         "except BaseException:\n    pass\n"
         "heavy = sorted(m for m in sys.modules if m.split('.')[0] in {'spacy', 'bs4', 'lxml', 'thinc', 'torch'})\n"

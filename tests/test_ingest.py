@@ -175,3 +175,20 @@ def test_an_ingest_ends_with_few_segments_and_the_same_results(tmp_path: Path) -
         for q in ("border closure", "lukashenko OR belarus", '"european parliament"'):
             assert [h.passage_id for h in a.search(q, limit=50).hits] == [h.passage_id for h in b.search(q, limit=50).hits]
         assert a.stats().passages == b.stats().passages
+
+
+def test_the_real_pipelines_entities_drive_filters_and_facets(corpus_index: Path) -> None:
+    """End to end on corpus/ with the real NER (the search tests use given entities): the
+    seed's "border closure" passage says only "Lukashenko's", which must resolve to the
+    article's Alexander Lukashenko for the filter to keep it; Navalny is elsewhere in the
+    article, so only --in-article finds it there."""
+    border = "The border closure comes after six weeks"
+    with searchkit.open_index(corpus_index) as idx:
+        kept = idx.search("border closure", person="lukashenko").hits
+        assert kept and kept[0].text.startswith(border)
+        assert "Alexander Lukashenko" in kept[0].entities["person"]
+        assert not any(h.text.startswith(border) for h in idx.search("border closure", person="navalny").hits)
+        assert idx.search("border closure", person="navalny", in_article=True).hits[0].text.startswith(border)
+        facets = idx.search("", facets=True).facets
+    assert facets is not None and dict(facets["person"])["Alexander Lukashenko"] >= 3
+    assert "Belarus" in dict(facets["place"])

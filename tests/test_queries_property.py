@@ -18,15 +18,21 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from .reliability_support import one_line_error, run_cli, write_corpus
+from searchkit.ingest import write_articles
+
+from .conftest import articles_from_files
+from .reliability_support import ORGS, PEOPLE, PLACES, one_line_error, run_cli, write_corpus
+
+ENTITIES = [("person", p, [p]) for p in PEOPLE] + [("place", p, [p]) for p in PLACES] + \
+    [("org", o.removeprefix("the "), [o.removeprefix("the ")]) for o in ORGS]
+"""The generated corpus's people, places and organisations, tagged without NER."""
 
 
 @pytest.fixture(scope="module")
 def index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("queries")
     write_corpus(root / "corpus", jsonl_files=1, per_jsonl=40, text_files=10)
-    proc = run_cli(["ingest", root / "corpus", "--index", root / "index", "--workers", "1"])
-    assert proc.returncode == 0, proc.stderr
+    assert write_articles(root / "index", articles_from_files([root / "corpus"], ENTITIES)).failed == []
     return root / "index"
 
 

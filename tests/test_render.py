@@ -34,6 +34,9 @@ from searchkit.render import (
     result_jsonl,
 )
 
+from searchkit.ingest import write_articles
+
+from .conftest import articles_from_files
 from .reliability_support import SGR, child_env, run_cli
 
 HOSTILE = [
@@ -170,8 +173,9 @@ def hostile_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "<html><head><title>Title \x1b]0;owned\x07 &#x9b;31m with [blink]markup[/blink]</title></head><body>"
         "<article><p>Emmanuel Macron spoke in Paris about \x1b[31mred\x1b[0m tape and the summit agenda "
         "for a long while, and journalists took notes.</p></article></body></html>", encoding="utf-8")
-    proc = run_cli(["ingest", inbox, "--index", root / "index", "--workers", "1"])
-    assert proc.returncode == 0, proc.stderr
+    people = [("person", "Angela Merkel", ["Angela Merkel"]), ("person", "Emmanuel Macron", ["Emmanuel Macron"]),
+              ("place", "Berlin", ["Berlin"]), ("place", "Paris", ["Paris"]), ("org", "NATO", ["NATO"])]
+    assert write_articles(root / "index", articles_from_files([inbox], people)).failed == []
     return root / "index"
 
 
@@ -215,7 +219,7 @@ def test_cli_json_keeps_emoji_codes_literal(tmp_path: Path) -> None:
     inbox.mkdir()
     (inbox / "a.jsonl").write_text(json.dumps({"title": "Fans :smile: and :red_heart:",
                                                "text": "The stadium in Leeds was full of happy fans."}) + "\n")
-    assert run_cli(["ingest", inbox, "--index", tmp_path / "index", "--workers", "1"]).returncode == 0
+    assert write_articles(tmp_path / "index", articles_from_files([inbox])).failed == []
     proc = run_cli(["search", "stadium", "--index", tmp_path / "index", "--json"])
     assert json.loads(proc.stdout)["hits"][0]["title"] == "Fans :smile: and :red_heart:"
 

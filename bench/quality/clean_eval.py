@@ -2,7 +2,7 @@
 
 Usage::
 
-    python bench/clean_eval.py [PAGES_DIR] [--only NAME ...] [--check-baselines] [--pages N] [--worst N]
+    python bench/quality/clean_eval.py [PAGES_DIR] [--only NAME ...] [--check-baselines] [--pages N] [--worst N]
 
 ``PAGES_DIR`` defaults to ``../shared/data/cleaner-bench`` relative to the repo root and is
 laid out as ``html/<id>.html.gz`` plus ``ground-truth.json`` (``{id: {"articleBody",
@@ -39,7 +39,7 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 

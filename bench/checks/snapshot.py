@@ -6,8 +6,8 @@ queries (plain, OR, phrase, filters, facets, dates) and ``show`` / ``show --json
 fixed set of articles into one text file. ``elapsed_ms`` is removed (it is a timing).
 Compare two snapshots with ``diff``::
 
-    python bench/snapshot.py --out /tmp/before.txt      # on the old checkout
-    python bench/snapshot.py --out /tmp/after.txt       # on the new one
+    python bench/checks/snapshot.py --out /tmp/before.txt      # on the old checkout
+    python bench/checks/snapshot.py --out /tmp/after.txt       # on the new one
     diff /tmp/before.txt /tmp/after.txt && echo byte-identical
 
 The index is built in ``--workdir`` at the same path both times, so stored paths agree.
@@ -24,7 +24,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+DEFAULT_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 
 QUERIES: list[list[str]] = [
     ["gordon brown budget"], ["apple ipod"], ["said"], ["tony blair", "--facets"],

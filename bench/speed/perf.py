@@ -1,6 +1,10 @@
 """Speed benchmark: searchkit against plain Whoosh, tantivy and SQLite FTS5.
 
-    python bench/perf.py [DATA_DIR] [--scale 1,4,16] [--workdir DIR] [--skip-ingest]
+    python bench/speed/perf.py [DATA_DIR] [--scale 1,4,16] [--workdir DIR] [--skip-ingest]
+    python bench/speed/perf.py ingest [CORPUS] [--workers 1,2] [--repeat 3] [--compare NAME=PATH]
+
+The second form is the ingest mode (``ingest_mode.py``): end-to-end ingests of this and other
+checkouts or settings, interleaved, with CPU time per article; ``perf.py ingest --help``.
 
 Corpus: ``DATA_DIR/news/bbc.jsonl`` (2,225 articles) replicated to each scale with distinct
 ids, and ``DATA_DIR/reuters21578/reuters21578.jsonl`` (``--reuters``) as a dated corpus.
@@ -27,7 +31,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
 import re
 import shutil
 import statistics
@@ -35,19 +38,17 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
 
-from _common import (DEFAULT_DATA, REPO_ROOT, STOP_WORDS, Table, dir_size, machine_line,  # noqa: E402
+from _common import (DEFAULT_DATA, REPO_ROOT, Table, dir_size, machine_line,  # noqa: E402
                      children_peak_rss_mb, peak_rss_mb, percentile, read_jsonl, use_repo_searchkit)
+from query_set import QUERY_KINDS, broad_word, build_queries  # noqa: E402
 
 HERE = Path(__file__).resolve()
 PEER_ENGINES = ("whoosh", "tantivy", "fts5")
-QUERY_KINDS = ("two-word", "rare-word", "phrase", "entity")
-_WORD = re.compile(r"[A-Za-z]+")
 
 
 # =========================================================================== corpus
@@ -94,7 +95,7 @@ def searchkit_passages(index: Path, out: Path) -> int:
     return n
 
 
-# =========================================================================== queries
+# =========================================================================== searchkit's index
 
 
 def ingest_runs(res: dict[str, Any], label: str, corpus: Path, index: Path, counts: list[int]) -> None:
@@ -116,7 +117,7 @@ def replicate_articles(base: Path, out: Path, scale: int) -> int:
     from dataclasses import replace
 
     use_repo_searchkit()
-    from searchkit.indexer import article_id_for
+    from searchkit.ingest.build import article_id_for
 
     if out.exists():
         return -1
@@ -155,9 +156,9 @@ def dump_articles(index: Path, out: Path) -> int:
 
 
 def searchkit_index_only(articles_file: Path, index: Path) -> dict[str, Any]:
-    """searchkit's writer loop on ready-made articles (``write_articles``: the same writer,
-    commits, final merge of small segments and entity table as ``ingest``), to split ingest
-    time into index vs the rest."""
+    """searchkit's writer on ready-made articles (``searchkit.ingest.write_articles``): the
+    same writer, commits, final merge of small segments and entity table as an ingest, without
+    cleaning or NER, to split ingest time into index vs the rest."""
     import pickle
 
     use_repo_searchkit()
@@ -171,59 +172,6 @@ def searchkit_index_only(articles_file: Path, index: Path) -> dict[str, Any]:
     report = write_articles(index, articles)
     seconds = time.perf_counter() - t0
     return {"seconds": seconds, "passages": report.passages, "rss_mb": peak_rss_mb(), "rss_children_mb": 0.0}
-
-
-def build_queries(passages: list[dict[str, Any]], n: int = 200, seed: int = 5) -> list[dict[str, Any]]:
-    """A fixed, seeded set of ``n`` queries, a quarter of each kind in ``QUERY_KINDS``.
-
-    Words are alphabetic, lower-cased, not stopwords, at least 3 letters. Rare words occur in
-    2–5 passages; the entity kind pairs a word with an entity of the same passage (so that it
-    has at least one hit) and filters on it.
-    """
-    rng = random.Random(seed)
-    words_of = [[w.lower() for w in _WORD.findall(p["text"])] for p in passages]
-    df: Counter[str] = Counter()
-    for ws in words_of:
-        df.update(set(ws))
-
-    def content(w: str) -> bool:
-        return len(w) >= 3 and w not in STOP_WORDS and w not in ("and", "or", "not")
-
-    rare = sorted(w for w, c in df.items() if 2 <= c <= 5 and content(w) and len(w) >= 5)
-    per_kind = n // len(QUERY_KINDS)
-    queries: list[dict[str, Any]] = []
-    order = list(range(len(passages)))
-    rng.shuffle(order)
-    it = iter(order * 4)
-    while sum(q["kind"] == "two-word" for q in queries) < per_kind:
-        ws = [w for w in words_of[next(it)] if content(w) and df[w] > 1]
-        if len(ws) >= 2:
-            a, b = rng.sample(ws, 2)
-            if a != b:
-                queries.append({"kind": "two-word", "terms": [a, b]})
-    for w in rng.sample(rare, per_kind):
-        queries.append({"kind": "rare-word", "terms": [w]})
-    while sum(q["kind"] == "phrase" for q in queries) < per_kind:
-        ws = words_of[next(it)]
-        starts = [i for i in range(len(ws) - 1) if content(ws[i]) and content(ws[i + 1])]
-        if starts:
-            i = rng.choice(starts)
-            queries.append({"kind": "phrase", "terms": ws[i:i + 2]})
-    while sum(q["kind"] == "entity" for q in queries) < n - 3 * per_kind:
-        p = passages[k := next(it)]
-        ents = [e for e in p.get("entities") or [] if e.split("=", 1)[0] in ("person", "org", "place")]
-        ws = [w for w in words_of[k] if content(w) and df[w] > 1]
-        if ents and ws:
-            queries.append({"kind": "entity", "terms": [rng.choice(ws)], "entity": rng.choice(ents)})
-    return queries
-
-
-def broad_word(passages: list[dict[str, Any]]) -> str:
-    """The most frequent content word by passage count: the broad query for facets."""
-    df: Counter[str] = Counter()
-    for p in passages:
-        df.update({w.lower() for w in _WORD.findall(p["text"])})
-    return next(w for w, _ in df.most_common() if w not in STOP_WORDS and len(w) >= 4)
 
 
 # =========================================================================== workers
@@ -341,7 +289,7 @@ def cold_wall(engine: str, index: Path, terms: list[str], repeat: int = 10) -> f
         cmd = [sys.executable, "-c",
                "import sys; sys.path.insert(0, sys.argv[1]); from engines import cold_query; "
                "cold_query(sys.argv[2], sys.argv[3], sys.argv[4:])",
-               str(HERE.parent), engine, str(index), *terms]
+               str(HERE.parents[1] / "lib"), engine, str(index), *terms]
         env = dict(os.environ)
     walls = []
     for _ in range(repeat):
@@ -362,6 +310,13 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0] == "_worker":
         print(json.dumps(worker(json.loads(argv[1]))))
         return 0
+    if argv and argv[0] in ("ingest", "_ingest_run"):  # the ingest mode (ingest_mode.py)
+        import ingest_mode
+
+        if argv[0] == "_ingest_run":
+            print(json.dumps(ingest_mode.child(json.loads(argv[1]))))
+            return 0
+        return ingest_mode.main(argv[1:])
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("data", nargs="?", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--scale", default="1,4,16", help="BBC replication factors (default 1,4,16; '' for none)")
@@ -419,7 +374,7 @@ def main(argv: list[str] | None = None) -> int:
         # End-to-end ingest (clean + passages + NER + index) runs at --ingest-scales; its cost
         # per article is NER-bound and does not depend on the scale. At the other scales the
         # 1x articles (clean text, passages, entities) are replicated with new ids and indexed
-        # through searchkit's own writer loop, which yields the same index without hours of NER.
+        # through ``searchkit.ingest.write_articles``, which yields the same index without hours of NER.
         articles_file = work / f"{key}-articles.pickle"
         scale = int(label.split("x")[1]) if label.startswith("bbc x") else 0
         if not args.no_searchkit:

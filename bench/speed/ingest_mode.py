@@ -1,23 +1,26 @@
-"""Ingest speed, end to end, of this checkout against other checkouts, interleaved.
+"""``perf.py ingest``: end-to-end ingest speed of this checkout, other checkouts and other
+settings, interleaved (replaces the former ``bench/ingest_speed.py``).
 
-    python bench/ingest_speed.py [CORPUS] [--workers 1,2] [--repeat 3]
-                                 [--compare NAME=PATH ...] [--profile]
+    python bench/speed/perf.py ingest [CORPUS] [--workers 1,2] [--repeat 3]
+                                      [--compare NAME=PATH ...] [--variant NAME=CHECKOUT:FIELD=VALUE,...]
+                                      [--profile | --profile-worker N]
 
 Each run is ``searchkit.ingest([CORPUS], <fresh index>, workers=W, rebuild=True)`` in a fresh
 interpreter with ``PYTHONPATH`` set to the checkout being measured (its ``searchkit``
 package is imported, also by the spawned workers). Runs go round-robin over
-(checkout, workers) ``--repeat`` times, so a shared machine's load falls on every variant
+(variant, workers) ``--repeat`` times, so a shared machine's load falls on every variant
 alike; the table gives the median wall time, articles/s, and the CPU seconds of the main
 process and of its workers (``getrusage``) per article, which the load of other jobs
 inflates much less than wall time. ``--compare base=PATH`` adds another checkout (a folder
 holding a ``searchkit`` package, e.g. ``git archive main searchkit | tar -x -C PATH``);
-``--variant w4=this:WINDOW_PER_WORKER=4`` runs a checkout with module constants of
-``searchkit.indexer`` changed in the main process (only there: the workers are untouched).
+``--variant w2=this:window_per_worker=2`` runs a checkout with fields of
+:class:`searchkit.settings.IngestSettings` changed (passed as ``settings=``; nothing is patched).
 
 ``--profile`` instead runs one ingest of this checkout under cProfile in the main process
-(the writer side) and prints the top functions; the workers' side is profiled with
-``bench/ingest_speed.py --profile-worker N``: ``build_articles`` over the first N articles of
-the corpus in one process, batches of ``indexer.BATCH_SIZE``.
+(the writer side: its commits are ``IngestRun.commit``, its waits for the workers
+``WorkerPool.collect``) and prints the top functions; ``--profile-worker N`` profiles
+``build_articles`` over the first N articles of the corpus in one process, in batches of
+``IngestSettings().batch_size`` (the workers' side).
 
 The last line printed is one JSON object with every run.
 """
@@ -37,17 +40,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import DEFAULT_DATA, REPO_ROOT, machine_line
 
-from _common import DEFAULT_DATA, REPO_ROOT, machine_line  # noqa: E402
-
-HERE = Path(__file__).resolve()
+PERF = Path(__file__).resolve().with_name("perf.py")
 
 
 def run_one(checkout: Path, corpus: Path, index: Path, workers: int, settings: dict[str, str]) -> dict[str, Any]:
+    """One ingest in a fresh interpreter importing ``checkout``'s searchkit (``perf.py _ingest_run``)."""
     env = dict(os.environ, PYTHONPATH=str(checkout))
-    spec = {"corpus": str(corpus), "index": str(index), "workers": workers, "set": settings}
-    proc = subprocess.run([sys.executable, str(HERE), "_run", json.dumps(spec)], env=env,
+    spec = {"corpus": str(corpus), "index": str(index), "workers": workers, "settings": settings}
+    proc = subprocess.run([sys.executable, str(PERF), "_ingest_run", json.dumps(spec)], env=env,
                           capture_output=True, text=True, timeout=3600)
     if proc.returncode != 0:
         raise RuntimeError(f"ingest run failed:\n{proc.stderr[-3000:]}")
@@ -55,62 +57,29 @@ def run_one(checkout: Path, corpus: Path, index: Path, workers: int, settings: d
 
 
 def child(spec: dict[str, Any]) -> dict[str, Any]:
+    """The measured ingest, in its own process. ``settings`` (field -> value as text) become an
+    ``IngestSettings``; without any, the checkout's defaults (so an older checkout without
+    ``settings=`` can be compared too)."""
     import searchkit
-    from searchkit import indexer
 
-    for name, value in spec.get("set", {}).items():  # e.g. WINDOW_PER_WORKER=4, for this run only
-        setattr(indexer, name, type(getattr(indexer, name))(value))
+    options: dict[str, Any] = {}
+    if spec["settings"]:
+        from dataclasses import replace
 
-    waits = {"commit_s": 0.0, "result_wait_s": 0.0}
+        from searchkit.settings import IngestSettings
 
-    def timed(fn: Any, key: str) -> Any:
-        def wrapper(*a: Any, **k: Any) -> Any:
-            t = time.perf_counter()
-            try:
-                return fn(*a, **k)
-            finally:
-                waits[key] += time.perf_counter() - t
-        return wrapper
-
-    # Wall time of the writer's commits, and time the writer sat waiting for a worker's batch.
-    indexer._IngestRun.commit = timed(indexer._IngestRun.commit, "commit_s")
-    original_collect = indexer._WorkerPool.collect
-
-    def collect(self: Any, future: Any, *rest: Any) -> Any:
-        t = time.perf_counter()
-        future.exception()  # blocks until the batch is done
-        waits["result_wait_s"] += time.perf_counter() - t
-        return original_collect(self, future, *rest)
-
-    indexer._WorkerPool.collect = collect
-    # Batches in flight over time (submitted, not finished): fewer than the workers means idle
-    # workers. Their integral is independent of how fast the batches run.
-    events: list[tuple[float, int]] = []
-    original_submit = indexer._WorkerPool.submit
-
-    def submit(self: Any, batch: Any) -> Any:
-        future, executor = original_submit(self, batch)
-        events.append((time.perf_counter(), 1))
-        future.add_done_callback(lambda _: events.append((time.perf_counter(), -1)))
-        return future, executor
-
-    indexer._WorkerPool.submit = submit
+        base = IngestSettings()
+        options["settings"] = replace(base, **{k: type(getattr(base, k))(v) for k, v in spec["settings"].items()})
     index = Path(spec["index"])
     if index.exists():
         shutil.rmtree(index)
     t0 = time.perf_counter()
-    report = searchkit.ingest([spec["corpus"]], index=str(index), workers=spec["workers"], rebuild=True)
+    report = searchkit.ingest([spec["corpus"]], index=str(index), workers=spec["workers"], rebuild=True, **options)
     seconds = time.perf_counter() - t0
-    idle, in_flight, last = 0.0, 0, None
-    for t, step in sorted(events):
-        if last is not None:
-            idle += max(0, spec["workers"] - in_flight) * (t - last)
-        in_flight, last = in_flight + step, t
-    waits["idle_worker_s"] = idle
     me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     return {"seconds": seconds, "articles": report.articles, "passages": report.passages,
             "failed": len(report.failed), "searchkit": searchkit.__file__,
-            "main_cpu_s": me.ru_utime + me.ru_stime, "workers_cpu_s": kids.ru_utime + kids.ru_stime, **waits}
+            "main_cpu_s": me.ru_utime + me.ru_stime, "workers_cpu_s": kids.ru_utime + kids.ru_stime}
 
 
 def profile_main(corpus: Path, workers: int, top: int) -> None:
@@ -134,9 +103,11 @@ def profile_worker(corpus: Path, n: int, top: int) -> None:
     import pstats
 
     from searchkit.entities import EntityExtractor
-    from searchkit.indexer import BATCH_SIZE, build_articles
+    from searchkit.ingest.build import build_articles
     from searchkit.load import read_file
+    from searchkit.settings import IngestSettings
 
+    batch = IngestSettings().batch_size
     sources, _ = read_file(str(corpus), corpus.read_bytes())
     sources = sources[:n]
     extractor = EntityExtractor()
@@ -144,8 +115,8 @@ def profile_worker(corpus: Path, n: int, top: int) -> None:
     prof = cProfile.Profile()
     t0 = time.process_time()
     prof.enable()
-    for i in range(0, len(sources), BATCH_SIZE):
-        build_articles(sources[i : i + BATCH_SIZE], extractor)
+    for i in range(0, len(sources), batch):
+        build_articles(sources[i : i + batch], extractor)
     prof.disable()
     cpu = time.process_time() - t0
     print(f"{len(sources)} articles, {cpu:.2f} s CPU under cProfile ({1000 * cpu / len(sources):.1f} ms/article)")
@@ -154,19 +125,16 @@ def profile_worker(corpus: Path, n: int, top: int) -> None:
     stats.sort_stats("tottime").print_stats(top)
 
 
-def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["_run"]:
-        print(json.dumps(child(json.loads(argv[1]))))
-        return 0
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(argv: list[str]) -> int:
+    ap = argparse.ArgumentParser(prog="perf.py ingest", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("corpus", nargs="?", type=Path, default=DEFAULT_DATA / "news" / "bbc.jsonl")
     ap.add_argument("--workers", default="1,2")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--compare", action="append", default=[], metavar="NAME=PATH")
     ap.add_argument("--skip-this", action="store_true", help="measure only the --compare checkouts")
-    ap.add_argument("--variant", action="append", default=[], metavar="NAME=CHECKOUT:SETTING=VALUE",
-                    help="a checkout with indexer constants changed, e.g. w4=this:WINDOW_PER_WORKER=4")
+    ap.add_argument("--variant", action="append", default=[], metavar="NAME=CHECKOUT:FIELD=VALUE",
+                    help="a checkout with IngestSettings fields changed, e.g. w2=this:window_per_worker=2")
     ap.add_argument("--profile", action="store_true", help="cProfile the main process of one ingest")
     ap.add_argument("--profile-worker", type=int, metavar="N", help="cProfile build_articles on N articles")
     ap.add_argument("--top", type=int, default=30)
@@ -185,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         name, _, path = item.partition("=")
         checkouts[name] = Path(path).resolve()
     variants: dict[str, tuple[Path, dict[str, str]]] = {name: (path, {}) for name, path in checkouts.items()}
-    for item in args.variant:  # NAME=CHECKOUT:SETTING=VALUE[,SETTING=VALUE]
+    for item in args.variant:  # NAME=CHECKOUT:FIELD=VALUE[,FIELD=VALUE]
         name, _, rest = item.partition("=")
         base, _, settings = rest.partition(":")
         variants[name] = (checkouts[base], dict(kv.split("=", 1) for kv in settings.split(",") if kv))
@@ -205,9 +173,7 @@ def main(argv: list[str] | None = None) -> int:
                     runs.append(r)
                     print(f"# {name} w={w} rep {rep}: {n_articles / r['seconds']:.1f} articles/s "
                           f"({r['seconds']:.1f} s; CPU main {r['main_cpu_s']:.1f} s, workers "
-                          f"{r['workers_cpu_s']:.1f} s; writer waited {r['result_wait_s']:.1f} s for batches, "
-                          f"committed for {r['commit_s']:.1f} s; workers idle {r['idle_worker_s']:.1f} s; "
-                          f"load {r['load']:.1f})", flush=True)
+                          f"{r['workers_cpu_s']:.1f} s; load {r['load']:.1f})", flush=True)
     print("| checkout | workers | articles/s (median) | runs | wall s | CPU ms/article main | CPU ms/article workers |")
     print("|---|---|---|---|---|---|---|")
     for w in counts:
@@ -220,7 +186,3 @@ def main(argv: list[str] | None = None) -> int:
             print(f"| {name} | {w} | {n_articles / secs:.1f} | {each} | {secs:.1f} | {main_ms:.1f} | {work_ms:.1f} |")
     print(json.dumps({"articles": n_articles, "runs": runs}))
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

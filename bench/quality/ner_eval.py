@@ -2,7 +2,7 @@
 
 Usage::
 
-    python bench/ner_eval.py [CONLL_FILE]      # default ../shared/data/ner/conll2003-dev.txt
+    python bench/quality/ner_eval.py [CONLL_FILE]      # default ../shared/data/ner/conll2003-dev.txt
 
 What is compared, on the same documents and the same tokens:
 
@@ -57,7 +57,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")  # before numpy loads: one BLAS thread, as in ingest's workers

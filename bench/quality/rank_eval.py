@@ -1,6 +1,6 @@
 """Ranking benchmark: searchkit against peer engines on IR test collections.
 
-    python bench/rank_eval.py [COLLECTION_DIR ...] [--engines searchkit,bm25s,tantivy,fts5,whoosh]
+    python bench/quality/rank_eval.py [COLLECTION_DIR ...] [--engines searchkit,bm25s,tantivy,fts5,whoosh]
 
 Each COLLECTION_DIR holds ``docs.jsonl`` (id, title, text), ``queries.jsonl`` (id, text) and
 ``qrels.tsv`` (header; query_id, doc_id, relevance); the default is
@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
 
 from _common import (DEFAULT_DATA, Collection, Table, evaluate, load_collection,  # noqa: E402
                      machine_line, query_terms, use_repo_searchkit)
@@ -38,8 +38,8 @@ DEPTH = 100  # documents ranked per query (MAP@100)
 class SearchkitEngine(Engine):
     """searchkit through its public API: ingest a JSONL file, search with ``operator="or"``.
 
-    ``variant`` names a set of ranking changes from ``ranking_variants.VARIANTS``, patched
-    in for this engine's ingest and search only (measurement, not runtime code)."""
+    ``variant`` names a :class:`~searchkit.settings.RankingParams` from
+    ``ranking_variants.VARIANTS``, passed to ``open_index`` (no variant changes the index)."""
 
     name = "searchkit"
     _built: dict[str, Path] = {}  # collection -> folder (no variant changes the index)
@@ -48,22 +48,19 @@ class SearchkitEngine(Engine):
         from ranking_variants import VARIANTS
 
         self.variant = variant
-        self.knobs = VARIANTS[variant]
+        self.ranking = VARIANTS[variant]
         self.search_options = search_options
         if variant != "as-is":
             self.name = f"searchkit[{variant}]"
 
     def build(self, records: Any, path: Path) -> int:
-        from ranking_variants import applied
-
         records = list(records)
         key = path.name.split("-")[0]
         if key in self._built:  # same index: reuse it, only the query side differs
             self._line_to_id = {n: r["id"] for n, r in enumerate(records, start=1)}
             self._path = self._built[key]
             return len(records)
-        with applied(self.knobs):
-            n = self._ingest(records, path)
+        n = self._ingest(records, path)
         self._built[key] = self._path = path
         return n
 
@@ -85,30 +82,15 @@ class SearchkitEngine(Engine):
 
     def open(self, path: Path) -> None:
         import searchkit
-        from ranking_variants import applied
-        from whoosh import index as windex
 
-        path = self._path
-        self._patches = applied(self.knobs)
-        self._patches.__enter__()
-        self._idx = searchkit.open_index(str(path / "index"))
-        # Hits carry the article id (a hash of the source id ``path#<id>``, or ``path#L<line>``
-        # for a line without an id), not the JSONL ``id``; map it back through the source ids
-        # stored in the index.
-        self._article_to_id: dict[str, str] = {}
-        ids = set(self._line_to_id.values())
-        ix = windex.open_dir(str(path / "index"), readonly=True)
-        with ix.searcher() as s:
-            for f in s.all_stored_fields():
-                if "source_id" in f and "article_id" in f:
-                    tail = f["source_id"].rsplit("#", 1)[1]
-                    doc_id = tail if tail in ids else self._line_to_id.get(int(tail[1:])) if tail[1:].isdigit() else None
-                    if doc_id is not None:
-                        self._article_to_id[f["article_id"]] = doc_id
-        ix.close()
+        self._idx = searchkit.open_index(str(self._path / "index"), ranking=self.ranking)
+        self._ids = set(self._line_to_id.values())
 
     def doc_id(self, hit: Any) -> str:
-        return self._article_to_id[hit.article_id]
+        """The collection's id of a hit: its source id is ``path#<id>``, or ``path#L<line>``
+        for a JSONL line without an id."""
+        tail = hit.source_id.rsplit("#", 1)[1]
+        return tail if tail in self._ids else self._line_to_id[int(tail[1:])]
 
     def search(self, terms: list[str], limit: int = 10, **_: Any) -> list[tuple[str, float, None]]:
         if not terms:
@@ -124,7 +106,6 @@ class SearchkitEngine(Engine):
 
     def close(self) -> None:
         self._idx.close()
-        self._patches.__exit__(None, None, None)
 
 
 def make_engine(name: str) -> Engine:
