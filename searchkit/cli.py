@@ -179,7 +179,7 @@ def _print_ingest(report: object, index: Path) -> None:
 
 @app.command()
 def search(
-    query: Annotated[str, typer.Argument(help='Whoosh syntax: words (all must match), OR, NOT, "phrases", title:word, wild*, fuzzy~. Empty with filters lists passages.')] = "",
+    query: Annotated[str, typer.Argument(help='Whoosh syntax: words (all must match), OR, NOT, "phrases", field:value, wild*, fuzzy~1. Every word counts, stop words too; AT&T, C++, 9/11, COVID-19 are searched as written. Empty with filters lists passages.')] = "",
     index: IndexOpt = DEFAULT_INDEX,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Hits to show (at most 10000).")] = 10,
     person: Annotated[Optional[list[str]], typer.Option("--person", help="Passages mentioning this person (any alias or surname; repeat for all of several).")] = None,  # noqa: UP007
@@ -196,8 +196,14 @@ def search(
     exact_count: Annotated[bool, typer.Option("--exact-count", help="Count every match (default: stop counting past 1,000).")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON document (see README for the fields).")] = False,
     as_jsonl: Annotated[bool, typer.Option("--jsonl", help="One JSON hit per line.")] = False,
+    exact: Annotated[bool, typer.Option("--exact", help="Match words as written: case kept, no stemming (US is not us); exact:word does it for one word.")] = False,
+    explain: Annotated[bool, typer.Option("--explain", help="Show per hit which terms matched in which field, and its passage and article scores.")] = False,
 ) -> None:
     """Ranked passages for a query, with highlights, filters and entity facets.
+
+    Fields in the query: text: title: exact: site: date: (date:2020, date:[20200901 TO 20201031])
+    person: org: place: group: (as the filter flags do, by any alias, any case or a surname),
+    article_id: passage_id:.
 
     Example:  searchkit search "border closure" --person lukashenko --since 2020-09
     """
@@ -211,7 +217,7 @@ def search(
             result = idx.search(
                 query, limit=limit, operator="or" if any_word else "and", person=person, org=org, place=place,
                 group=group, site=site, since=since, until=until, in_article=in_article,
-                collapse=not all_passages, facets=facets, exact_total=exact_count,
+                collapse=not all_passages, facets=facets, exact_total=exact_count, exact=exact, explain=explain,
             )
         if as_json:
             emit(out, result_json(result))
@@ -222,7 +228,9 @@ def search(
             print_result(out, result)
         if not result.hits:
             msg = "no passages match"
-            if result.suggestion:
+            if result.hint:
+                msg += f"; {result.hint}"
+            elif result.suggestion:
                 msg += f"; did you mean: {result.suggestion}"
             err.print(Text(_inert(msg), style="yellow"))
             raise Exit(1)

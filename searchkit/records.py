@@ -201,6 +201,9 @@ class Hit:
     source_id: str = ""
     """The article's source id as stored (``path``, or ``path#L<n>`` for line *n* of a JSONL
     file): what an evaluation matches its judgements on. Not in ``to_dict()`` yet."""
+    explain: dict[str, Any] | None = None
+    """With ``explain``: the terms matched per field, the passage and article scores and the
+    expansions used (see :mod:`searchkit.search.explain`); in ``to_dict()`` only when set."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -217,6 +220,7 @@ class Hit:
             "text": self.text,
             "highlights": [[h.start, h.end] for h in self.highlights],
             "entities": {k: list(v) for k, v in self.entities.items()},
+            **({"explain": self.explain} if self.explain is not None else {}),
         }
 
 
@@ -232,6 +236,9 @@ class SearchResult:
     suggestion: str | None = None
     elapsed_ms: float = 0.0
     total_exact: bool = True
+    hint: str | None = None
+    """Why nothing matched, when a filter or the AND of the words is the cause (else None,
+    and ``suggestion`` may offer a spelling)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -241,6 +248,7 @@ class SearchResult:
             "returned": len(self.hits),
             "elapsed_ms": round(self.elapsed_ms, 2),
             "suggestion": self.suggestion,
+            "hint": self.hint,
             "hits": [h.to_dict() for h in self.hits],
             "facets": None
             if self.facets is None

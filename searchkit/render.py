@@ -122,6 +122,8 @@ def print_result(console: Console, result: SearchResult, *, show_entities: bool 
             ents = Text("; ".join(f"{f}: {', '.join(inert(n) for n in names)}"
                                   for f, names in hit.entities.items() if names), style="magenta")
             print_indented(console, ents)
+        if hit.explain is not None:
+            print_explain(console, hit.explain)
         console.print()
     if result.facets is not None:
         print_facets(console, result.facets)
@@ -133,6 +135,17 @@ def print_result(console: Console, result: SearchResult, *, show_entities: bool 
     if shown < result.total:
         summary += f", {shown} shown"
     console.print(Text(f"{summary} ({result.elapsed_ms:.1f} ms)", style="dim"))
+
+
+def print_explain(console: Console, explain: dict[str, Any]) -> None:
+    """``--explain`` under a hit: its score's parts, then each matched term, its field and
+    what in the query it came from (``closures -> closur (stemmed)``)."""
+    line = Text(f"score = passage {explain['passage_score']:.2f} + article {explain['article_score']:.2f}", style="dim")
+    print_indented(console, line)
+    for m in explain.get("matched", []):
+        how = "" if m["how"] == "word" else f" ({m['how']})"
+        origin = "" if m["query"] == m["term"] else f"{inert(m['query'])} -> "
+        print_indented(console, Text(f"matched {m['field']}: {origin}{inert(m['term'])}{how}", style="dim"))
 
 
 def print_facets(console: Console, facets: dict[str, tuple[tuple[str, int], ...]]) -> None:

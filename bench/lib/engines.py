@@ -222,19 +222,40 @@ class WhooshEngine(Engine):
     name = "whoosh"
 
     def __init__(self, k1: float = 1.2, b: float = 0.75, title_boost: float = 1.0,
-                 procs: int = 1, multisegment: bool = False) -> None:
+                 procs: int = 1, multisegment: bool = False, analyzer: str = "standard",
+                 exact: bool = False) -> None:
         self.k1, self.b, self.title_boost = k1, b, title_boost
         self.procs, self.multisegment = procs, multisegment
+        # "standard": Whoosh's StemmingAnalyzer (stop list, words of 2+ letters); "news":
+        # searchkit's own analyzer (every word, symbols in names), so that the comparison
+        # with searchkit is of the engine, not of the words indexed. ``exact`` adds the
+        # case-kept, unstemmed twins of title and text that searchkit indexes (their cost).
+        self.analyzer, self.exact = analyzer, exact
 
     def _schema(self) -> Any:
         from whoosh import fields
         from whoosh.analysis import StemmingAnalyzer
 
-        ana = StemmingAnalyzer()
+        if self.analyzer == "news" or self.exact:
+            from _common import use_repo_searchkit
+
+            use_repo_searchkit()
+        if self.analyzer == "news":
+            from searchkit.store.analysis import NewsAnalyzer
+
+            ana: Any = NewsAnalyzer()
+        else:
+            ana = StemmingAnalyzer()
+        extra: dict[str, Any] = {}
+        if self.exact:
+            from searchkit.store.analysis import NewsAnalyzer
+
+            extra = dict(exact=fields.TEXT(analyzer=NewsAnalyzer(exact=True)),
+                         title_exact=fields.TEXT(analyzer=NewsAnalyzer(exact=True)))
         return fields.Schema(id=fields.ID(stored=True, unique=False),
                              title=fields.TEXT(analyzer=ana, stored=True),
                              text=fields.TEXT(analyzer=ana, stored=True),
-                             entities=fields.KEYWORD(commas=True, lowercase=False))
+                             entities=fields.KEYWORD(commas=True, lowercase=False), **extra)
 
     def build(self, records: Iterable[Record], path: Path) -> int:
         from whoosh import index
@@ -247,8 +268,9 @@ class WhooshEngine(Engine):
         w = ix.writer(**kw)
         n = 0
         for r in records:
+            twins = dict(exact=r["text"], title_exact=r.get("title") or "") if self.exact else {}
             w.add_document(id=r["id"], title=r.get("title") or "", text=r["text"],
-                           entities=",".join(r.get("entities") or []))
+                           entities=",".join(r.get("entities") or []), **twins)
             n += 1
         w.commit()
         ix.close()
@@ -300,6 +322,10 @@ def make_engine(name: str) -> Engine:
     if name == "whoosh-p2":
         e = WhooshEngine(procs=2, multisegment=True)
         e.name = "whoosh-p2"
+        return e
+    if name in ("whoosh-news", "whoosh-news-exact"):  # searchkit's analyzer; + its exact fields
+        e = WhooshEngine(analyzer="news", exact=name.endswith("exact"))
+        e.name = name
         return e
     return PEERS[name]()
 

@@ -3,7 +3,9 @@
 This package is the query path: it imports Whoosh and searchkit's own light modules only —
 never spaCy, bs4 or lxml — so that ``searchkit search`` starts fast. Its parts:
 
-- :mod:`.query` — the query language, its checks, the filters and date bounds;
+- :mod:`.query` — the query language and its checks; :mod:`.filters` — the filters, the
+  in-query fields that mean the same, date bounds; :mod:`.hints` — why nothing matched;
+  :mod:`.explain` — why each hit matched;
 - :mod:`.ranking` — BM25F, the article score, query-time stop words;
 - :mod:`.facets` — entity counts over every match; :mod:`.highlight` — matched spans;
 - :mod:`.collect` — the top passages, collapsed per article, and the count of matches;
@@ -47,8 +49,11 @@ from ..store.whoosh_ext import FilteredQuery
 from .collect import count_matches, expected_count, matching_set, top_of_scores, top_passages
 from .docsets import matching_docs, term_docs
 from .facets import facet_counts
-from .highlight import highlight_spans, highlight_terms
-from .query import FilterValue, build_filters, may_match_articles, parse_date_bound, scored_words
+from .highlight import MatchedTerms, highlight_spans, highlight_terms
+from .explain import explain_hits
+from .hints import any_word_hint, emptying_filters, unknown_value_hint
+from .filters import FilterValue, build_filters, parse_date_bound, resolve_fields
+from .query import as_str, expand_fuzzy, may_match_articles, scored_words
 from .query import parse_query as parse_query_text
 from .ranking import RobertsonBM25F, or_scores, rerank, rerank_pool, skip_stop_words
 from .segments import SegmentColumns
@@ -159,9 +164,9 @@ class SearchIndex:
         return EntityTable.build(facet_value_counts(reader), word_passage_counts(reader))
 
     # -- query building ---------------------------------------------------------------------
-    def parse_query(self, text: str, operator: str = "and") -> Q.Query:
+    def parse_query(self, text: str, operator: str = "and", *, exact: bool = False) -> Q.Query:
         """Parse Whoosh query syntax (AND/OR/NOT, "phrases", field:value, wildcards, fuzzy~)."""
-        return parse_query_text(text, operator, self._schema, self.limits, self.ranking)
+        return parse_query_text(text, operator, self._schema, self.limits, self.ranking, exact=exact)
 
     def article_passages(self, article_query: Q.Query) -> set[int]:
         """The passages of the articles whose ``article`` documents match ``article_query``:
@@ -195,6 +200,8 @@ class SearchIndex:
         highlight: bool = True,
         facets: bool = False,
         exact_total: bool = False,
+        exact: bool = False,
+        explain: bool = False,
     ) -> SearchResult:
         """Ranked passages for ``query`` (Whoosh syntax), filtered and highlighted.
 
@@ -202,21 +209,29 @@ class SearchIndex:
         ``limits.per_article`` passages per article; ``facets`` adds entity counts over all
         matches. ``total`` counts matching passages (before collapsing); past
         ``limits.count_cap`` it is a lower bound (``total_exact`` is False) unless
-        ``exact_total`` or ``facets`` is set. Raises :class:`QuerySyntax` for a query or filter
+        ``exact_total`` or ``facets`` is set. ``exact`` matches bare words as written (case
+        kept, no stemming; ``exact:word`` does it for one word); ``explain`` adds to each hit
+        which query terms matched in which field, and its passage and article scores. When
+        nothing matches, ``hint`` says why if a filter or the AND is the cause. Raises :class:`QuerySyntax` for a query or filter
         that cannot be understood, :class:`InternalError` for anything else that fails.
         """
         t0 = time.perf_counter()
         limits = self.limits
         limit = max(1, min(int(limit), limits.max_limit))
-        q = self.parse_query(query, operator)
+        q = self.parse_query(query, operator, exact=exact)
         if operator == "or":
             q = skip_stop_words(q, query.strip(), self.ranking)
-        filters, allowed = build_filters(self.entity_table, self.article_passages, person=person, org=org,
-                                         place=place, group=group, site=site, since=since, until=until,
-                                         in_article=in_article)
-        if any(f is Q.NullQuery for f in filters) or allowed == set():
+        q, unknown = resolve_fields(q, self.entity_table, self._site_known)
+        parsed, q = q, expand_fuzzy(q, self._searcher.reader())
+        built = build_filters(self.entity_table, self.article_passages, self._site_known, person=person, org=org,
+                              place=place, group=group, site=site, since=since, until=until,
+                              in_article=in_article)
+        filters, allowed = built.queries, built.allowed
+        if built.empty:
+            hint = unknown_value_hint(built.unknown, self.entity_table, self._sites) if built.unknown else \
+                f"no passage passes {', '.join(built.allowed_by or built.labels)}"
             return SearchResult(query, 0, (), {f: () for f in FACETS} if facets else None, None,
-                                (time.perf_counter() - t0) * 1000)
+                                (time.perf_counter() - t0) * 1000, hint=hint)
         # FilteredQuery: the filters narrow the matches (and drive the intersection, skipping
         # ahead in the query's postings) but add nothing to the scores.
         matching = FilteredQuery(q, filters[0] if len(filters) == 1 else Q.And(filters)) if filters else q
@@ -241,18 +256,25 @@ class SearchIndex:
             else:
                 ranked, seen = top_passages(searcher, matching, mask, allowed, depth, per_article, article_of,
                                             count_all=count_in_search)
+            passage_scores = dict(ranked)
             if words and ranked:
                 ranked = rerank(searcher, article_of, ranked, words, self.ranking)
             ranked = ranked[:limit]
             if docs is not None:
-                total, exact = len(docs), True
+                total, exact_count = len(docs), True
             elif count_in_search:
-                total, exact = seen, True
+                total, exact_count = seen, True
             else:
-                total, exact = count_matches(searcher, matching, mask, allowed,
-                                             None if exact_total else limits.count_cap)
-            term_set = highlight_terms(q, searcher.reader()) if highlight else set()
-            hits = tuple(self._hit(rank, score, docnum, term_set) for rank, (docnum, score) in enumerate(ranked, 1))
+                # Counted at least as far as the page returned: a total is never below it.
+                total, exact_count = count_matches(searcher, matching, mask, allowed,
+                                             None if exact_total else max(limits.count_cap, len(ranked)))
+            total = max(total, len(ranked))
+            term_set = highlight_terms(q, searcher.reader()) if highlight or explain else None
+            hits = tuple(self._hit(rank, score, docnum, term_set if highlight else None)
+                         for rank, (docnum, score) in enumerate(ranked, 1))
+            if explain and hits:
+                hits = explain_hits(searcher, parsed, query, hits, [d for d, _ in ranked], passage_scores,
+                                    article_of, words, self.ranking)
             counts = facet_counts(searcher, self._columns, self.entity_table, docs, limits) if docs is not None else None
         except SearchkitError:
             raise
@@ -261,20 +283,50 @@ class SearchIndex:
                                  hint="rebuild it: searchkit ingest --rebuild PATH") from e
         except Exception as e:  # noqa: BLE001 - the query was checked: a failure here is a bug
             raise InternalError.wrap(e) from e
-        suggestion = None
-        if not hits and query.strip() and not isinstance(q, Q.Every):
-            suggestion = self._suggest(q, query)
+        suggestion = hint = None
+        if not hits and unknown:  # person:nobodyxyz in the query
+            hint = unknown_value_hint(unknown, self.entity_table, self._sites)
+        elif not hits:
+            hint = self._why_no_hits(q, query, operator, exact, filters, built.labels, mask, allowed)
+            if hint is None and query.strip() and not isinstance(q, Q.Every):
+                suggestion = self._suggest(q, query)
         return SearchResult(query, total, hits, counts, suggestion, (time.perf_counter() - t0) * 1000,
-                            total_exact=exact)
+                            total_exact=exact_count, hint=hint)
 
-    def _hit(self, rank: int, score: float, docnum: int, terms: set[str]) -> Hit:
+    def _why_no_hits(self, q: Q.Query, text: str, operator: str, exact: bool, filters: list[Q.Query],
+                     labels: list[str], mask: Q.Query | None, allowed: set[int] | None) -> str | None:
+        """A filter that emptied the result, or ``--any`` for an AND of several words
+        (see :mod:`.hints`); None when the words themselves match nothing."""
+        try:
+            if filters and allowed is None:
+                return emptying_filters(self._searcher, q, filters, labels, mask)
+            if operator == "and" and not filters and allowed is None and len(text.split()) > 1:
+                any_q = self.parse_query(text, "or", exact=exact)
+                any_q, _ = resolve_fields(any_q, self.entity_table, self._site_known)
+                if any_q != q:
+                    return any_word_hint(self._searcher, any_q, mask)
+        except SearchkitError:
+            return None
+        return None
+
+    def _site_known(self, site: str) -> bool:
+        """True when some document has this (lower-case) site."""
+        return bool(self._searcher.doc_frequency("site", site))
+
+    def _sites(self) -> list[str]:
+        """Every site in the index (lower case, as the site field holds them), most articles first."""
+        reader = self._searcher.reader()
+        sites = [(as_str(t), reader.doc_frequency("site", t)) for t in reader.lexicon("site")]
+        return [t for t, _ in sorted(sites, key=lambda p: -p[1])]
+
+    def _hit(self, rank: int, score: float, docnum: int, terms: MatchedTerms | None) -> Hit:
         f = self._searcher.stored_fields(docnum)
         text = f.get("text", "")
         date = f.get("date")
         return Hit(
             rank=rank, score=float(score), passage_id=f["passage_id"], article_id=f["article_id"],
             ordinal=int(f.get("ordinal", 0)), text=text,
-            highlights=tuple(highlight_spans(self._schema, text, terms)) if terms else (),
+            highlights=tuple(highlight_spans(text, terms)) if terms else (),
             title=f.get("title"), site=f.get("site"), date=date.isoformat() if isinstance(date, datetime) else None,
             url=f.get("url"), path=f.get("path", ""), entities=self._stored_entities(f),
             source_id=f.get("source_id", ""),
@@ -320,7 +372,7 @@ class SearchIndex:
         results = self._searcher.more_like(docnum, "text", top=limit + len(same), numterms=12)
         docnums = [(results.docnum(i), results.score(i) or 0.0) for i in range(results.scored_length())]
         docnums = [(d, sc) for d, sc in docnums if d not in same][:limit]
-        hits = tuple(self._hit(i + 1, sc, d, set()) for i, (d, sc) in enumerate(docnums))
+        hits = tuple(self._hit(i + 1, sc, d, None) for i, (d, sc) in enumerate(docnums))
         return SearchResult(f"similar:{passage_id}", len(hits), hits, None, None,
                             (time.perf_counter() - t0) * 1000)
 

@@ -1,6 +1,6 @@
-"""The query language: parsing and its checks, the filters, date bounds, and what a parsed
-query says about itself (its scored words, whether it can match article documents, how many
-passages it should match).
+"""The query language: parsing and its checks, and what a parsed query says about itself
+(its scored words, whether it can match article documents, how many passages it should
+match). The filters, and the in-query fields that mean the same, are :mod:`.filters`.
 
 Whoosh's parser is lenient: it turns an unbalanced quote or an unknown field into an odd query
 instead of an error. The checks here catch those mistakes first, so that the user gets a
@@ -10,30 +10,35 @@ about the query or a filter value, never about the index.
 
 from __future__ import annotations
 
+import copy
 import re
 from collections import Counter
-from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Callable
 from typing import Any
 
 from whoosh import query as Q
-from whoosh.qparser import AndGroup, FuzzyTermPlugin, MultifieldParser, OrGroup
+from whoosh.support.levenshtein import damerau_levenshtein
+from whoosh.qparser import AndGroup, FuzzyTermPlugin, MultifieldPlugin, OrGroup, QueryParser
 
-from ..entity_table import EntityTable
 from ..errors import QuerySyntax, describe
 from ..records import FACETS
-from ..store.schema import ARTICLE_FIELD, SEARCH_FIELDS, article_facet
+from ..store.analysis import normal_form, token_spans
+from ..store.schema import EXACT_FIELDS, SEARCH_FIELDS, TEXT_FIELDS
 from ..settings import RankingParams, SearchLimits
 
-FilterValue = str | Sequence[str] | None
-"""A filter takes one value or several (all must match)."""
 
-MAX_FILTER_CHARS = 200
-"""Longest filter value (a name, a site)."""
+QUERY_FIELDS = ("text", "title", "exact", "site", "date", "article_id", "passage_id", *FACETS)
+"""The fields a user may name in a query (``field:value``): what errors and ``--help`` list."""
 
 
-def parse_query(text: str, operator: str, schema: Any, limits: SearchLimits, ranking: RankingParams) -> Q.Query:
-    """Parse Whoosh query syntax (AND/OR/NOT, "phrases", field:value, wildcards, fuzzy~)."""
+def parse_query(text: str, operator: str, schema: Any, limits: SearchLimits, ranking: RankingParams,
+                *, exact: bool = False) -> Q.Query:
+    """Parse Whoosh query syntax (AND/OR/NOT, "phrases", field:value, wildcards, fuzzy~).
+
+    Bare words search the passage text and title, normalised (lower case, stemmed), or as
+    written with ``exact``; ``exact:word`` searches one word or phrase as written in any
+    query. Every word is kept here; an OR query's stop words are left out by
+    :func:`searchkit.search.ranking.skip_stop_words` (``RankingParams.skip_stop_words``)."""
     text = text.strip()
     if len(text) > limits.max_query_chars:
         raise QuerySyntax(f"query is {len(text):,} characters long; the limit is {limits.max_query_chars:,}")
@@ -45,7 +50,8 @@ def parse_query(text: str, operator: str, schema: Any, limits: SearchLimits, ran
     # A plain OrGroup: BM25 already ranks passages with more of the words higher, and
     # OrGroup.factory's coordination made long OR queries 3.7x slower for no gain.
     group = AndGroup if operator == "and" else OrGroup
-    parser = MultifieldParser(list(SEARCH_FIELDS), schema, group=group)
+    parser = _Parser(list(EXACT_FIELDS if exact else SEARCH_FIELDS), schema, group=group,
+                     split_words=operator == "or")
     parser.add_plugin(FuzzyTermPlugin())
     try:
         q = parser.parse(text)
@@ -57,11 +63,126 @@ def parse_query(text: str, operator: str, schema: Any, limits: SearchLimits, ran
                               f"the limit is ~{limits.max_fuzzy_distance}",
                               hint=f"{leaf.text}~1 or {leaf.text}~2")
     if q is Q.NullQuery or isinstance(q, type(Q.NullQuery)):
-        raise QuerySyntax("the query has no searchable words (only stop words or punctuation?)")
-    return weight_repeated_words(q, text, schema, ranking.query_k3)
+        raise QuerySyntax("the query has no searchable words (only punctuation?)")
+    q = rewrite_leaves(q, exact_in_titles_too)
+    q = rewrite_leaves(q, exact_matches_first)
+    q = weight_repeated_words(q, text, schema, ranking.query_k3)
+    return q
+
+
+class _Parser(QueryParser):
+    """Whoosh's parser, where a word that analyses to several tokens (``well-known``,
+    ``COVID-19``) is a phrase in an AND query but, in an OR query (any of the words), its
+    tokens are words of the OR like the others: a natural-language question that says
+    "heat-transfer" ranks as one that says "heat transfer" did when the index split both."""
+
+    def __init__(self, fieldnames: list[str], schema: Any, *, group: Any, split_words: bool) -> None:
+        super().__init__(None, schema, group=group)
+        self.add_plugin(MultifieldPlugin(fieldnames))  # what Whoosh's MultifieldParser() does
+        self.split_words = split_words
+
+    def multitoken_query(self, spec: str, texts: list[str], fieldname: str, termclass: Any, boost: float) -> Q.Query:
+        if self.split_words:
+            return Q.Or([termclass(fieldname, t, boost=boost) for t in texts])
+        return super().multitoken_query(spec, texts, fieldname, termclass, boost)
+
+
+def rewrite_leaves(q: Q.Query, rewrite: Callable[[Q.Query], Q.Query]) -> Q.Query:
+    """``q`` with ``rewrite`` applied to each of its leaves (a word, a phrase, a range...).
+    A word that the parser already spread over the title and the text (an ``Or`` of the
+    same word on a field and its title twin) is one leaf here."""
+    if q.is_leaf() or _spread_word(q):
+        return rewrite(q)
+    return q.apply(lambda child: rewrite_leaves(child, rewrite))
+
+
+def _spread_word(q: Q.Query) -> bool:
+    kids = list(q.children()) if isinstance(q, Q.Or) else []
+    names = {getattr(k, "fieldname", None) for k in kids}
+    return len(kids) == 2 and (names == set(SEARCH_FIELDS) or names == set(EXACT_FIELDS))
+
+
+def exact_in_titles_too(leaf: Q.Query) -> Q.Query:
+    """``exact:word`` means the word as written in the passage text or its title, as a bare
+    word does in exact mode (the title is indexed as written in ``title_exact``)."""
+    if getattr(leaf, "fieldname", None) != "exact" or isinstance(leaf, Q.Or):
+        return leaf
+    twin = copy.copy(leaf)
+    twin.fieldname = "title_exact"
+    return Q.Or([leaf, twin])
+
+
+FUZZY_VARIANT_SCORE = 0.01
+"""What a passage scores for matching a variant of a fuzzy word (``blair~1`` matching
+"Claire"): a constant below any real BM25 score, so the word itself always ranks first."""
+
+
+def exact_matches_first(leaf: Q.Query) -> Q.Query:
+    """A fuzzy word as the word itself, scored by BM25, or any variant, scored a constant
+    :data:`FUZZY_VARIANT_SCORE` (Whoosh scores every variant alike, so a rare variant in a
+    title outranked the word)."""
+    if isinstance(leaf, Q.Or):
+        return leaf.apply(exact_matches_first)
+    if not isinstance(leaf, Q.FuzzyTerm):
+        return leaf
+    return Q.Or([Q.Term(leaf.fieldname, leaf.text, boost=leaf.boost),
+                 Q.ConstantScoreQuery(leaf, FUZZY_VARIANT_SCORE * leaf.boost)])
+
+
+def expand_fuzzy(q: Q.Query, reader: Any) -> Q.Query:
+    """Each fuzzy word replaced by the OR of its variants in the index, found once. Whoosh
+    expands a ``FuzzyTerm`` by a scan of the field's whole lexicon each time it is asked (to
+    estimate, to match, to highlight): three scans cost seconds on a news index."""
+
+    def expand(leaf: Q.Query) -> Q.Query:
+        if isinstance(leaf, Q.Or):
+            return leaf.apply(expand)
+        if not isinstance(leaf, Q.FuzzyTerm):
+            return leaf
+        variants = fuzzy_variants(reader, leaf.fieldname, as_str(leaf.text), leaf.maxdist, leaf.prefixlength)
+        if not variants:
+            return Q.NullQuery
+        return Q.Or([Q.Term(leaf.fieldname, v, boost=leaf.boost) for v in variants], boost=1.0)
+
+    return rewrite_leaves(q, expand)
+
+
+def fuzzy_variants(reader: Any, fieldname: str, word: str, maxdist: int, prefix: int = 0) -> list[str]:
+    """The field's terms within ``maxdist`` edits (Damerau: a swap of two neighbours is one)
+    of ``word``, sharing its first ``prefix`` characters. Whoosh's own ``terms_within``
+    computes the distance of every term of the lexicon; a term whose length differs by more
+    than ``maxdist`` cannot be that close, and one edit is checked in one pass."""
+    head = word[:prefix]
+    out = []
+    for raw in (reader.expand_prefix(fieldname, head) if head else reader.lexicon(fieldname)):
+        term = as_str(raw)
+        if abs(len(term) - len(word)) > maxdist or not term.startswith(head):
+            continue
+        if term == word or (one_edit(word, term) if maxdist == 1 else
+                            damerau_levenshtein(word, term, maxdist + 1) <= maxdist):
+            out.append(term)
+    return out
+
+
+def one_edit(a: str, b: str) -> bool:
+    """True when ``a`` and ``b`` differ by exactly one insertion, deletion, substitution or
+    swap of neighbours."""
+    if len(a) > len(b):
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    if len(a) == len(b):
+        return a[i + 1:] == b[i + 1:] or (i + 1 < len(a) and a[i] == b[i + 1] and a[i + 1] == b[i]
+                                          and a[i + 2:] == b[i + 2:])
+    return len(b) - len(a) == 1 and a[i:] == b[i + 1:]
+
 
 
 _FIELD_REF = re.compile(r"(?<![\w\"])([A-Za-z_][A-Za-z0-9_]*):(?=[^\s])")
+
+
+_DATE_VALUE = re.compile(r'(?<![\w"])date:("[^"]*"|[^\s\[{()"]+)')
 
 
 def check_syntax(text: str, schema: Any) -> None:
@@ -83,10 +204,19 @@ def check_syntax(text: str, schema: Any) -> None:
         raise QuerySyntax("unbalanced parentheses in the query")
     for m in _FIELD_REF.finditer(re.sub(r'"[^"]*"', " ", text)):
         name = m.group(1)
-        if name not in schema or name in ("kind", "record", "start", "end", ARTICLE_FIELD):
-            fields_ = ", ".join(["text", "title", "site", "date", "article_id", "passage_id", *FACETS])
+        if name not in QUERY_FIELDS:
+            fields_ = ", ".join(QUERY_FIELDS)
             raise QuerySyntax(f"unknown field {name!r} in the query (fields: {fields_})",
                               hint=f'to search the word, quote it: "{name}:"')
+    for m in _DATE_VALUE.finditer(re.sub(r'(?<!:)"[^"]*"', " ", text)):
+        value = m.group(1).strip('"')
+        try:
+            parsed = schema["date"].parse_query("date", value)
+            if isinstance(parsed, type(Q.NullQuery)):  # what Whoosh gives for most bad dates
+                raise ValueError(value)
+        except Exception as e:  # noqa: BLE001 - Whoosh's date parser raises assorted errors
+            raise QuerySyntax(f"date:{m.group(1)} is not a date",
+                              hint="date:2020, date:2020-09, date:20200917 or date:[20200901 TO 20200930]") from e
     stripped = text.strip()
     if re.fullmatch(r"(AND|OR|NOT|ANDNOT|ANDMAYBE|\s)+", stripped) or re.search(r"(^|\s)(AND|OR)\s*$", stripped):
         raise QuerySyntax("the query ends with an operator or has no words")
@@ -95,95 +225,27 @@ def check_syntax(text: str, schema: Any) -> None:
 def weight_repeated_words(q: Q.Query, text: str, schema: Any, k3: float) -> Q.Query:
     """Whoosh's parser keeps one leaf per distinct word; give repeated words (common in
     long natural-language queries) back a saturating weight, as BM25's k3 term does."""
-    counts = Counter(t.text for t in schema["text"].analyzer(text))
-    if not counts or max(counts.values()) < 2:
+    spans = token_spans(text)
+    normal, exact = Counter(s[2] for s in spans), Counter(s[3] for s in spans)
+    if not spans or max(normal.values()) < 2:
         return q
     for leaf in q.leaves():
-        if getattr(leaf, "fieldname", None) not in SEARCH_FIELDS:
+        fieldname = getattr(leaf, "fieldname", None)
+        if fieldname not in TEXT_FIELDS or type(leaf) is not Q.Term:
             continue
-        value = getattr(leaf, "text", None)
-        value = value.decode("utf-8") if isinstance(value, bytes) else value
-        qtf = counts.get(value, 0)
+        qtf = (normal if fieldname in SEARCH_FIELDS else exact).get(as_str(leaf.text), 0)
         if qtf > 1:
             leaf.boost *= qtf * (k3 + 1) / (qtf + k3)
     return q
-
-
-# --- filters ------------------------------------------------------------------------------------
-
-def build_filters(table: EntityTable, passages_of_articles: Callable[[Q.Query], set[int]], *,
-                  person: FilterValue, org: FilterValue, place: FilterValue, group: FilterValue,
-                  site: FilterValue, since: str | None, until: str | None, in_article: bool
-                  ) -> tuple[list[Q.Query], set[int] | None]:
-    """Filter queries, and with ``in_article`` the set of passages whose articles name every
-    filtered entity (None when there is no such filter). A filter value is expanded through
-    the index-wide entity table, so any alias, any case and a bare surname all work; a value
-    the table does not know gives ``Q.NullQuery`` (nothing can match)."""
-    out: list[Q.Query] = []
-    allowed: set[int] | None = None
-    for facet, values in zip(FACETS, (person, org, place, group)):
-        for value in filter_values(values):
-            stored = table.expand(facet, value)  # (field, value): a value may sit in another type's field
-            if not stored:
-                out.append(Q.NullQuery)
-            elif in_article:
-                passages = passages_of_articles(Q.Or([Q.Term(article_facet(f), v) for f, v in sorted(stored)]))
-                allowed = passages if allowed is None else allowed & passages
-            else:
-                out.append(Q.Or([Q.Term(f, v) for f, v in sorted(stored)]))
-    sites = filter_values(site)
-    if sites:
-        out.append(Q.Or([Q.Term("site", s.strip().lower()) for s in sites]))
-    if since or until:
-        start = parse_date_bound(since, end=False) if since else None
-        end = parse_date_bound(until, end=True) if until else None
-        if start and end and start > end:
-            raise QuerySyntax(f"--since {since} is after --until {until}")
-        out.append(Q.DateRange("date", start, end))
-    return out, allowed
-
-
-def parse_date_bound(value: str, *, end: bool) -> datetime:
-    """``2020``, ``2020-09`` or ``2020-09-17`` (or a full ISO timestamp) → the start of that
-    period, or its last instant when ``end``."""
-    v = value.strip()
-    try:
-        if re.fullmatch(r"\d{4}", v):
-            start = datetime(int(v), 1, 1)
-            nxt = datetime(int(v) + 1, 1, 1)
-        elif re.fullmatch(r"\d{4}-\d{2}", v):
-            y, m = map(int, v.split("-"))
-            start = datetime(y, m, 1)
-            nxt = datetime(y + (m == 12), m % 12 + 1, 1)
-        else:
-            start = datetime.fromisoformat(v.replace("Z", "+00:00")).replace(tzinfo=None)
-            nxt = start + timedelta(days=1) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", v) else start
-    except ValueError as e:
-        raise QuerySyntax(f"{value!r} is not a date", hint="use YYYY, YYYY-MM or YYYY-MM-DD") from e
-    if end and nxt != start:
-        return nxt - timedelta(microseconds=1)
-    return start
-
-
-def filter_values(values: FilterValue) -> list[str]:
-    """A filter's non-blank values, as a list."""
-    if values is None:
-        return []
-    if isinstance(values, str):
-        values = [values]
-    out = [v for v in values if v and v.strip()]
-    for v in out:
-        if len(v) > MAX_FILTER_CHARS:
-            raise QuerySyntax(f"a filter value is longer than {MAX_FILTER_CHARS} characters")
-    return out
 
 
 # --- what a parsed query says about itself ----------------------------------------------------
 
 def scored_words(q: Q.Query) -> dict[str, float]:
     """The query's positive words (plain terms and phrase words on text/title) with their
-    weights: what an article's ``body`` is scored on. Negated words and wildcard, prefix or
-    fuzzy terms are left out (they would need expanding; the passage score has them)."""
+    weights: what an article's ``body`` is scored on. Negated words, wildcard and prefix terms
+    and a fuzzy word's variants are left out (the passage score has them); a fuzzy word itself
+    counts."""
     words: dict[str, float] = {}
 
     def walk(node: Q.Query, boost: float) -> None:
@@ -192,10 +254,13 @@ def scored_words(q: Q.Query) -> dict[str, float]:
         if isinstance(node, Q.AndNot):
             walk(node.a, boost * node.boost)
             return
+        if isinstance(node, Q.ConstantScoreQuery):
+            return  # a fuzzy word's variants: a constant in the passage score, nothing in the article's
         if type(node) is Q.Term or isinstance(node, Q.Phrase):
-            if node.fieldname in SEARCH_FIELDS:
+            if node.fieldname in TEXT_FIELDS:
                 for w in (node.words if isinstance(node, Q.Phrase) else [node.text]):
-                    w = as_str(w)
+                    # A word as written scores its article by its normalised form (body's).
+                    w = as_str(w) if node.fieldname in SEARCH_FIELDS else normal_form(as_str(w))
                     words[w] = max(words.get(w, 0.0), boost * node.boost)
             return
         if node.is_leaf():
@@ -221,7 +286,8 @@ def may_match_articles(q: Q.Query) -> bool:
     or a NOT (``border OR NOT berlin`` matches every document without "berlin")."""
     if isinstance(q, Q.Every) or any(isinstance(node, Q.Not) for node in _nodes(q)):
         return True
-    return any(fname not in SEARCH_FIELDS for fname, _ in query_terms(q))
+    # Every leaf, ranges too (a date range lists no terms: date:1987 matched article records).
+    return any(getattr(leaf, "fieldname", None) not in TEXT_FIELDS for leaf in q.leaves())
 
 
 def _nodes(q: Q.Query) -> list[Q.Query]:

@@ -94,9 +94,9 @@ def article_documents(a: Article, stamp: FileStamp) -> list[dict[str, Any]]:
     for p in a.passages:
         doc = dict(common)
         doc.update(kind=KIND_PASSAGE, passage_id=p.passage_id, ordinal=p.ordinal, start=p.start, end=p.end,
-                   text=p.text)
+                   text=p.text, exact=p.text)
         if md.title:
-            doc["title"] = md.title
+            doc["title"] = doc["title_exact"] = md.title
         for f in FACETS:
             if p.entities.get(f):
                 doc[f] = keyword_value(p.entities[f])

@@ -13,12 +13,13 @@ from __future__ import annotations
 from typing import Any
 
 from whoosh import fields
-from whoosh.analysis import StemmingAnalyzer
-from whoosh.lang import porter2
 
 from ..records import FACETS
+from .analysis import NewsAnalyzer
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
+"""4: every word indexed (no stop list), symbols in names kept (:mod:`.analysis`), and the
+case-kept, unstemmed ``exact`` and ``title_exact`` fields."""
 TITLE_BOOST = 2.0
 
 
@@ -29,7 +30,11 @@ def article_facet(facet: str) -> str:
 
 def build_schema() -> fields.Schema:
     # Snowball English (porter2): +0.005 nDCG@10 on CISI and MED over Porter, same on Cranfield.
-    analyzer = StemmingAnalyzer(stemfn=porter2.stem)
+    # No stop list: any word and any phrase can be searched (see .analysis).
+    analyzer = NewsAnalyzer()
+    exact = NewsAnalyzer(exact=True)
+    # A query word that analyses to several tokens (well-known, COVID-19, £1.5bn) is a phrase.
+    text_field = dict(multitoken_query="phrase")
     keyword = dict(commas=True, lowercase=False, scorable=False)
     facet_fields: dict[str, Any] = {}
     for facet in FACETS:
@@ -43,11 +48,14 @@ def build_schema() -> fields.Schema:
         ordinal=fields.NUMERIC(stored=True),
         start=fields.STORED(),
         end=fields.STORED(),
-        text=fields.TEXT(analyzer=analyzer, stored=True, phrase=True),
+        text=fields.TEXT(analyzer=analyzer, stored=True, phrase=True, **text_field),
+        # The passage text and title as written (case kept, unstemmed) for --exact and exact:.
+        exact=fields.TEXT(analyzer=exact, stored=False, phrase=True, **text_field),
+        title_exact=fields.TEXT(analyzer=exact, stored=False, field_boost=TITLE_BOOST, **text_field),
         # The whole article on its kind=article document, scored to re-rank passages; no
         # positions, no vector, not stored (the passages are): +32% index size on BBC news.
         body=fields.TEXT(analyzer=analyzer, stored=False, phrase=False),
-        title=fields.TEXT(analyzer=analyzer, stored=True, field_boost=TITLE_BOOST),
+        title=fields.TEXT(analyzer=analyzer, stored=True, field_boost=TITLE_BOOST, **text_field),
         path=fields.STORED(),  # stored, not indexed: shown and read back, never searched
         source_id=fields.STORED(),
         site=fields.KEYWORD(stored=True, lowercase=True, commas=True),
@@ -60,6 +68,15 @@ def build_schema() -> fields.Schema:
 
 SEARCH_FIELDS = ("text", "title")
 """Fields a bare query word searches (BM25F over both)."""
+
+EXACT_FIELDS = ("exact", "title_exact")
+"""The same two as written: what a word searches in exact mode (``--exact``, ``exact:``)."""
+
+EXACT_OF = dict(zip(SEARCH_FIELDS, EXACT_FIELDS))
+"""Each normalised field's exact twin."""
+
+TEXT_FIELDS = SEARCH_FIELDS + EXACT_FIELDS
+"""Every field a word of the query can match in a passage."""
 
 ARTICLE_FIELD = "body"
 """The whole-article field of ``kind=article`` documents; never in :data:`SEARCH_FIELDS`."""

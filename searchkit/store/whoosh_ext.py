@@ -233,19 +233,3 @@ def open_segment_files(readers: Iterable[Any], fieldnames: Iterable[str], column
         for fieldname in columns:
             open_column(reader, fieldname)
 
-
-def standard_analyzer_parts(analyzer: Any) -> tuple[Any, frozenset[str], int, int | None, Any, Any] | None:
-    """For Whoosh's standard stemming analyzer (regex tokens, lower case, stop words, stemmer):
-    its (token pattern, stop words, min length, max length, stem function, words never
-    stemmed); None for any other analyzer.
-
-    Relies on: ``CompositeAnalyzer.items`` and ``StemFilter._stem`` (the cached stem function)."""
-    from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
-
-    items = getattr(analyzer, "items", None)
-    if (items and len(items) == 4 and type(items[0]) is RegexTokenizer and not items[0].gaps
-            and type(items[1]) is LowercaseFilter and type(items[2]) is StopFilter
-            and type(items[3]) is StemFilter and not items[3].lang):
-        return (items[0].expression, items[2].stops, items[2].min, items[2].max, items[3]._stem,
-                items[3].ignore)
-    return None
