@@ -5,6 +5,8 @@ story, its re-publications, templated earnings reports); no article is copied.""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -200,3 +202,13 @@ def test_load_of_another_version_is_refused(tmp_path: Path) -> None:
     (tmp_path / "members.json").write_text(meta)
     with pytest.raises(ValueError, match="version 99"):
         DuplicateClusters.load(tmp_path)
+
+
+def test_query_path_does_not_import_datasketch() -> None:
+    """Signatures are an ingest matter: the query path must not pay numpy/datasketch's import."""
+    code = (
+        "import sys, searchkit, searchkit.search, searchkit.render\n"
+        "print('HEAVY=' + ','.join(sorted(m for m in sys.modules if m.split('.')[0] in {'datasketch', 'numpy', 'scipy'})))\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.stdout.strip().splitlines()[-1] == "HEAVY=", r.stderr
