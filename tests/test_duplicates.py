@@ -1,0 +1,214 @@
+"""Copies and near-duplicates: each kind of copy joins its story, each look-alike does not.
+
+The fixtures are written for these tests after the shapes seen in BBC and Reuters (a wire
+story, its re-publications, templated earnings reports); no article is copied."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from searchkit.duplicates import (
+    DEFAULT_THRESHOLD,
+    DuplicateClusters,
+    DuplicateSettings,
+    exact_hash,
+    normalise,
+    shingles,
+    signature_of,
+    similarity,
+)
+
+WIRE = "\n\n".join(
+    [
+        "Harbour council approves new ferry terminal",
+        "The Eastport harbour council voted on Tuesday to approve a new ferry terminal on the "
+        "north quay, ending two years of argument over the cost of the project and its effect "
+        "on the fishing fleet that moors there.",
+        "The terminal, expected to cost 48 million pounds, will be paid for by the regional "
+        "transport fund and a loan from the port authority, council leader Miriam Okafor told "
+        "reporters after the vote.",
+        "Fishing groups had opposed the plan, saying the new berths would push their boats to "
+        "the shallower south side of the harbour, where they cannot land catches at low tide.",
+        "Under the approved plan, the council will dredge the south basin before building "
+        "starts next spring and guarantee the fleet six berths on the north quay for ten years.",
+        "Work is due to finish in the summer of the following year, when the first services to "
+        "the islands are planned to start from the new building.",
+    ]
+)
+PARAS = WIRE.split("\n\n")
+
+LOOK_ALIKE = "\n\n".join(
+    [
+        "Harbour council delays vote on ferry terminal",
+        "Councillors in Eastport postponed a decision on the proposed ferry terminal on Thursday "
+        "after the fishing association asked for more time to study a report on tides.",
+        "The chair of the planning committee said members wanted answers about dredging costs "
+        "and would meet again in a month; campaigners outside the town hall welcomed the delay.",
+        "The port authority, which would lend part of the money, declined to comment on whether "
+        "its offer would still stand if the vote slipped into the next financial year.",
+        "Local businesses on the north quay have been divided, with cafe owners hoping for more "
+        "visitors and boatyards fearing they will lose space.",
+    ]
+)
+
+
+def earnings(company: str, shr: str, prev: str, net: str, prev_net: str, revs: str, prev_revs: str) -> str:
+    """A templated quarterly earnings report, as the wires send hundreds a day."""
+    return (
+        f"{company} 1ST QTR NET\n\nShr {shr} cts vs {prev} cts\n\nNet {net} mln vs {prev_net} mln\n\n"
+        f"Revs {revs} mln vs {prev_revs} mln\n\nNOTE: Company said results for the quarter include "
+        f"a gain on the sale of a unit. Reuter"
+    )
+
+
+def sig(text: str):
+    return signature_of(text)
+
+
+def copies_of(text: str) -> dict[str, str]:
+    """One copy of each kind the issue names."""
+    words = text.split(" ")
+    edited = list(words)
+    for i, new in ((12, "said"), (40, "new"), (77, "also")):
+        edited[i] = new
+    return {
+        "exact_spacing": "  " + text.replace(". ", ".  ").upper(),
+        "boilerplate": "\n\n".join(
+            ["Home | News | Local | Sport", *PARAS, "Share this story: Facebook Twitter Email",
+             "Copyright The Valley Gazette. All rights reserved."]
+        ),
+        "headline": "\n\n".join(["Ferry terminal gets green light after two-year row", *PARAS[1:]]),
+        "paragraph_added": "\n\n".join(
+            PARAS[:3] + ["A spokesman for the ferry operator said timetables would be published in the autumn."] + PARAS[3:]
+        ),
+        "paragraph_removed": "\n\n".join(PARAS[:3] + PARAS[4:]),
+        "words_edited": " ".join(edited),
+        "wire_plus_local": "\n\n".join(
+            [*PARAS, "In Westbury, where many islanders do their shopping, traders said a faster crossing "
+             "would bring more customers, though some worried about parking near the quay."]
+        ),
+    }
+
+
+def test_normalise_keeps_words_and_numbers_only() -> None:
+    assert normalise("Shr 1.20 DLRS vs  “98 cts”,\n\nNet") == "shr 1 20 dlrs vs 98 cts net"
+    assert exact_hash("A  b, C.") == exact_hash("a b c")
+    assert exact_hash("a b c") != exact_hash("a b d")
+
+
+def test_shingles_of_short_text_is_the_text() -> None:
+    assert shingles("Oil up", 4) == {"oil up"}
+    assert shingles("", 4) == set()
+    assert shingles("one two three four five", 4) == {"one two three four", "two three four five"}
+
+
+@pytest.mark.parametrize("kind", list(copies_of(WIRE)))
+def test_each_kind_of_copy_joins_the_story(kind: str) -> None:
+    copy = copies_of(WIRE)[kind]
+    assert similarity(sig(WIRE), sig(copy)) >= DEFAULT_THRESHOLD, kind
+    clusters = DuplicateClusters()
+    first = clusters.add("wire", sig(WIRE), date="2026-03-02", length=len(WIRE))
+    other = clusters.add("other", sig(LOOK_ALIKE), date="2026-03-05", length=len(LOOK_ALIKE))
+    assert clusters.add(kind, sig(copy), date="2026-03-03", length=len(copy)) == first
+    assert first != other
+    assert clusters.members(first) == ["wire", kind]  # earliest date represents the story
+
+
+def test_same_topic_different_story_does_not_merge() -> None:
+    assert similarity(sig(WIRE), sig(LOOK_ALIKE)) < DEFAULT_THRESHOLD
+    clusters = DuplicateClusters()
+    assert clusters.add("a", sig(WIRE)) != clusters.add("b", sig(LOOK_ALIKE))
+
+
+def test_templated_earnings_of_two_companies_do_not_merge() -> None:
+    first = earnings("ACME TOOLS", "42", "37", "12.4", "10.9", "301.2", "288.7")
+    second = earnings("BRISTOW MILLS", "18", "25", "3.1", "4.6", "95.0", "99.3")
+    assert similarity(sig(first), sig(second)) < DEFAULT_THRESHOLD
+    clusters = DuplicateClusters()
+    assert clusters.add("a", sig(first)) != clusters.add("b", sig(second))
+
+
+def test_a_corrected_earnings_report_is_a_copy() -> None:
+    """A re-sent report with one figure corrected is the same story."""
+    first = earnings("ACME TOOLS", "42", "37", "12.4", "10.9", "301.2", "288.7")
+    corrected = "CORRECTED - " + earnings("ACME TOOLS", "42", "37", "12.4", "10.9", "310.2", "288.7")
+    clusters = DuplicateClusters()
+    assert clusters.add("a", sig(first)) == clusters.add("b", sig(corrected))
+
+
+def test_a_short_brief_inside_a_long_story_is_not_containment() -> None:
+    """Containment counts only for texts with enough shingles: a headline-sized text inside
+    a story says nothing about it being the same story."""
+    brief = PARAS[0]
+    assert similarity(sig(brief), sig(WIRE)) < DEFAULT_THRESHOLD
+
+
+def test_representative_is_earliest_date_else_longest() -> None:
+    clusters = DuplicateClusters()
+    c = clusters.add("late", sig(WIRE), date="2026-03-09", length=len(WIRE))
+    clusters.add("early", sig(copies_of(WIRE)["headline"]), date="2026-03-01", length=10)
+    clusters.add("undated", sig(copies_of(WIRE)["boilerplate"]), length=10_000)
+    assert clusters.representative(c) == "early"
+    undated = DuplicateClusters()
+    c = undated.add("short", sig(copies_of(WIRE)["paragraph_removed"]), length=100)
+    undated.add("long", sig(copies_of(WIRE)["wire_plus_local"]), length=900)
+    assert undated.representative(c) == "long"
+
+
+def test_incremental_join_keeps_cluster_ids_and_remove_moves_the_representative() -> None:
+    clusters = DuplicateClusters()
+    story = clusters.add("wire", sig(WIRE), date="2026-03-02")
+    other = clusters.add("other", sig(LOOK_ALIKE), date="2026-03-01")
+    for i, (kind, text) in enumerate(copies_of(WIRE).items()):
+        assert clusters.add(kind, sig(text), date=f"2026-03-1{i}") == story
+    assert clusters.cluster_of("other") == other
+    assert len(clusters.members(story)) == 8
+    clusters.remove("wire")
+    assert clusters.representative(story) == "exact_spacing"
+    # re-adding an article replaces it rather than counting it twice
+    clusters.add("headline", sig(copies_of(WIRE)["headline"]), date="2026-02-01")
+    assert clusters.representative(story) == "headline"
+    assert len(clusters.members(story)) == 7
+
+
+def test_save_and_load_round_trip_then_keep_joining(tmp_path: Path) -> None:
+    settings = DuplicateSettings(threshold=0.7)
+    clusters = DuplicateClusters(settings)
+    story = clusters.add("wire", sig(WIRE), date="2026-03-02", info={"site": "wire.example", "url": "https://w/1"})
+    clusters.add("copy", sig(copies_of(WIRE)["boilerplate"]), date="2026-03-03", info={"site": "gazette.example"})
+    clusters.add("other", sig(LOOK_ALIKE))
+    clusters.save(tmp_path / "duplicates")
+
+    loaded = DuplicateClusters.load(tmp_path / "duplicates")
+    assert loaded.settings == settings
+    assert loaded.clusters() == clusters.clusters()
+    assert loaded.add("late", sig(copies_of(WIRE)["words_edited"]), date="2026-03-04") == story
+    assert loaded.add("new", sig(earnings("ACME", "1", "2", "3", "4", "5", "6"))) not in (story, loaded.cluster_of("other"))
+    table = loaded.table()
+    assert table["clusters"][0][0] == {"article_id": "wire", "date": "2026-03-02", "site": "wire.example", "url": "https://w/1"}
+    assert table["cluster_of"]["late"] == table["cluster_of"]["wire"]
+    assert "other" not in table["cluster_of"]  # a story with no copy is not in the table
+
+
+def test_load_of_another_version_is_refused(tmp_path: Path) -> None:
+    clusters = DuplicateClusters()
+    clusters.add("wire", sig(WIRE))
+    clusters.save(tmp_path)
+    meta = (tmp_path / "members.json").read_text().replace('"version": 1', '"version": 99', 1)
+    (tmp_path / "members.json").write_text(meta)
+    with pytest.raises(ValueError, match="version 99"):
+        DuplicateClusters.load(tmp_path)
+
+
+def test_query_path_does_not_import_datasketch() -> None:
+    """Signatures are an ingest matter: the query path must not pay numpy/datasketch's import."""
+    code = (
+        "import sys, searchkit, searchkit.search, searchkit.render\n"
+        "print('HEAVY=' + ','.join(sorted(m for m in sys.modules if m.split('.')[0] in {'datasketch', 'numpy', 'scipy'})))\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.stdout.strip().splitlines()[-1] == "HEAVY=", r.stderr
