@@ -21,19 +21,20 @@ from rich.text import Text
 
 from .errors import SearchkitError
 from .records import FACETS
+from .terminal import OutputConsole, StdoutClosed, silence_stdout
 
 app = typer.Typer(
     name="searchkit",
     help="Offline full-text search for saved news articles.\n\n"
          "Example:  searchkit ingest corpus/ && searchkit search \"border closure\" --person lukashenko",
-    add_completion=False,
+    add_completion=True,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-out = Console(highlight=False, soft_wrap=False)
+out = OutputConsole(highlight=False, soft_wrap=False)
 err = Console(stderr=True, highlight=False)
 
 IndexOpt = Annotated[Path, typer.Option(
@@ -69,10 +70,44 @@ def errors_handled() -> Iterator[None]:
         raise fail(str(e), e.hint, e.exit_code) from None
     except KeyboardInterrupt:
         raise fail("interrupted", code=130) from None
-    except BrokenPipeError:
-        with contextlib.suppress(Exception):
-            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
+    except (BrokenPipeError, StdoutClosed):
+        # The reader went away (`| head -1`): what it read is what it wanted. Exit 0, as
+        # grep does; never 1, which a script would take for "no hits".
+        silence_stdout()
         raise Exit(0) from None
+
+
+NoPagerOpt = Annotated[bool, typer.Option("--no-pager", help="Never page long output on a terminal "
+                                          "(the pager is SEARCHKIT_PAGER, PAGER or less).")]
+
+
+def warn(message: str) -> None:
+    """A one-line note on stderr that does not change the exit code."""
+    err.print(Text("searchkit: note: ", style="yellow").append(_inert(message)), soft_wrap=True)
+
+
+def _one_format(**flags: bool) -> str | None:
+    """The one machine format asked for (``--json``, ``--jsonl``, ``--csv``), or None."""
+    chosen = [f"--{name}" for name, on in flags.items() if on]
+    if len(chosen) > 1:
+        raise fail(f"choose one of {' and '.join(chosen)}")
+    return chosen[0] if chosen else None
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version as dist_version
+
+        out.print(f"searchkit {dist_version('searchkit')}")
+        raise Exit(0)
+
+
+@app.callback()
+def _top(
+    version: Annotated[bool, typer.Option("--version", is_eager=True, callback=_print_version,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    """Offline full-text search for saved news articles."""
 
 
 # --- ingest -------------------------------------------------------------------------------------
@@ -96,7 +131,7 @@ def ingest(
     """
     from .indexer import Interrupted
     from .indexer import ingest as run
-    from .render import dumps, emit
+    from .render import dumps, emit, versioned
 
     with errors_handled():
         progress_cm = _progress(enabled=not quiet and not as_json and err.is_terminal)
@@ -108,7 +143,7 @@ def ingest(
                 _print_ingest(e.report, index)
                 raise fail(str(e), code=130) from None
         if as_json:
-            emit(out, dumps(report.to_dict()))
+            emit(out, dumps(versioned(report.to_dict())))
         else:
             _print_ingest(report, index)
         if report.failed:
@@ -144,29 +179,35 @@ def _print_ingest(report: object, index: Path) -> None:
     from .indexer import IngestReport
 
     assert isinstance(report, IngestReport)
-    line = Text(f"{report.new} new, {report.updated} updated, {report.unchanged} unchanged")
+    from .render import folder, plural
+
+    line = Text(f"{report.new:,} new, {report.updated:,} updated, {report.unchanged:,} unchanged")
     if report.pruned:
-        line.append(f", {report.pruned} pruned")
-    line.append(f", {len(report.failed)} failed", style="red" if report.failed else "")
+        line.append(f", {report.pruned:,} pruned")
+    line.append(f", {len(report.failed):,} failed", style="red" if report.failed else "")
     line.append(f" in {report.seconds:.1f} s", style="dim")
     err.print(line)
     for where, reason in report.failed[:50]:
         err.print(Text("  failed: ", style="red").append(_inert(where)).append(f": {_inert(reason)}"), soft_wrap=True)
     if len(report.failed) > 50:
-        err.print(Text(f"  … and {len(report.failed) - 50} more (use --json for all)", style="dim"))
+        err.print(Text(f"  … and {len(report.failed) - 50:,} more (use --json for all)", style="dim"))
     for where, reason in report.warnings[:20]:
         err.print(Text("  repaired: ", style="yellow").append(_inert(where)).append(f": {_inert(reason)}"),
                   soft_wrap=True)
     if len(report.warnings) > 20:
-        err.print(Text(f"  … and {len(report.warnings) - 20} more repaired (use --json for all)", style="dim"))
-    err.print(Text(f"index {index}: {report.articles} articles, {report.passages} passages", style="dim"))
+        err.print(Text(f"  … and {len(report.warnings) - 20:,} more repaired (use --json for all)", style="dim"))
+    err.print(Text(f"{plural(report.articles, 'article')}, {plural(report.passages, 'passage')} in "
+                   f"{_inert(folder(index))}", style="dim"), soft_wrap=True)
 
 
 # --- search -------------------------------------------------------------------------------------
 
+FILTER_OPTIONS = "--person, --org, --place, --group, --site, --since or --until"
+
 
 @app.command()
 def search(
+    ctx: typer.Context,
     query: Annotated[str, typer.Argument(help='Whoosh syntax: words (all must match), OR, NOT, "phrases", title:word, wild*, fuzzy~. Empty with filters lists passages.')] = "",
     index: IndexOpt = DEFAULT_INDEX,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Hits to show (at most 10000).")] = 10,
@@ -180,51 +221,66 @@ def search(
     in_article: Annotated[bool, typer.Option("--in-article", help="Entity filters match anywhere in the article, not just the passage.")] = False,
     all_passages: Annotated[bool, typer.Option("--all-passages", help="Show every matching passage (default: at most 2 per article).")] = False,
     any_word: Annotated[bool, typer.Option("--any", help="Match any of the words (OR), ranking passages with more of them first.")] = False,
-    facets: Annotated[bool, typer.Option("--facets", help="Also count entities over all matching passages.")] = False,
+    facets: Annotated[bool, typer.Option("--facets", help="Also count entities over all matching passages (terminal and --json).")] = False,
     exact_count: Annotated[bool, typer.Option("--exact-count", help="Count every match (default: stop counting past 1,000).")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON document (see README for the fields).")] = False,
     as_jsonl: Annotated[bool, typer.Option("--jsonl", help="One JSON hit per line.")] = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="CSV: a header, then one hit per row.")] = False,
+    no_pager: NoPagerOpt = False,
 ) -> None:
     """Ranked passages for a query, with highlights, filters and entity facets.
 
     Example:  searchkit search "border closure" --person lukashenko --since 2020-09
     """
-    from .render import emit, print_result, result_json, result_jsonl
+    from .render import emit, print_result, result_csv, result_json, result_jsonl, summary_line
     from .search import open_index
+    from .terminal import paged
 
     with errors_handled():
-        if as_json and as_jsonl:
-            raise fail("choose one of --json and --jsonl")
+        fmt = _one_format(json=as_json, jsonl=as_jsonl, csv=as_csv)
+        if not query.strip() and not any((person, org, place, group, site, since, until)):
+            err.print(ctx.get_usage(), soft_wrap=True, markup=False)
+            raise fail(f"give a query, a filter ({FILTER_OPTIONS}) or both", hint="searchkit search --help")
+        if facets and fmt in ("--jsonl", "--csv"):
+            warn(f"--facets is ignored with {fmt} (one hit per line); use --json or the terminal output for facets")
+            facets = False
         with open_index(index) as idx:
             result = idx.search(
                 query, limit=limit, operator="or" if any_word else "and", person=person, org=org, place=place,
                 group=group, site=site, since=since, until=until, in_article=in_article,
                 collapse=not all_passages, facets=facets, exact_total=exact_count,
             )
-        if as_json:
+        if fmt == "--json":
             emit(out, result_json(result))
-        elif as_jsonl:
-            for line in result_jsonl(result):
+        elif fmt in ("--jsonl", "--csv"):
+            for line in (result_jsonl(result) if fmt == "--jsonl" else result_csv(result)):
                 emit(out, line)
         else:
-            print_result(out, result)
+            with paged(out, enabled=not no_pager):
+                print_result(out, result)
         if not result.hits:
-            msg = "no passages match"
+            msg = summary_line(result)
             if result.suggestion:
                 msg += f"; did you mean: {result.suggestion}"
-            err.print(Text(_inert(msg), style="yellow"))
+            err.print(Text(_inert(msg), style="yellow"), soft_wrap=True)
             raise Exit(1)
 
 
 # --- show / clean / similar ---------------------------------------------------------------------
 
+RemovedOpt = Annotated[bool, typer.Option("--removed", help="Also say what the cleaner removed: blocks per rule, "
+                                          "with the reason and an example; --removed=all lists every block.")]
+RemovedAllOpt = Annotated[bool, typer.Option("--removed-all", hidden=True, help="Same as --removed=all.")]
+
 
 @app.command()
 def show(
-    article_id: Annotated[str, typer.Argument(help="Article id (or passage id) from search output; a unique prefix works.")],
+    article_id: Annotated[str, typer.Argument(help="Article id (or passage id) from search output; a unique prefix of 6 or more characters works.")],
     index: IndexOpt = DEFAULT_INDEX,
-    removed: Annotated[bool, typer.Option("--removed", help="Also list what the cleaner removed, and why.")] = False,
+    removed: RemovedOpt = False,
+    removed_all: RemovedAllOpt = False,
     as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
+    no_pager: NoPagerOpt = False,
 ) -> None:
     """Show an indexed article: clean text, metadata, entities.
 
@@ -232,6 +288,7 @@ def show(
     """
     from .render import article_dict, dumps, emit, print_article
     from .search import open_index
+    from .terminal import paged
 
     with errors_handled():
         with open_index(index) as idx:
@@ -239,28 +296,33 @@ def show(
         if as_json:
             emit(out, dumps(article_dict(article)))
         else:
-            print_article(out, article, removed=removed)
+            with paged(out, enabled=not no_pager):
+                print_article(out, article, removed=removed, every_removed=removed_all)
 
 
 @app.command()
 def clean(
     file: Annotated[Path, typer.Argument(help="An HTML, text or JSONL file (first article).")],
-    removed: Annotated[bool, typer.Option("--removed", help="Also list what was removed, with rule and reason.")] = False,
+    removed: RemovedOpt = False,
+    removed_all: RemovedAllOpt = False,
     as_json: Annotated[bool, typer.Option("--json", help="JSON: text, metadata and removed blocks.")] = False,
+    no_pager: NoPagerOpt = False,
 ) -> None:
     """Print a file's cleaned article text without touching an index.
 
     Example:  searchkit clean corpus/sofrep-belarus-border.txt --removed
     """
     from searchkit import clean as clean_api
-    from .render import dumps, emit, print_cleaned
+    from .render import dumps, emit, print_cleaned, versioned
+    from .terminal import paged
 
     with errors_handled():
         cleaned = clean_api(file)
         if as_json:
-            emit(out, dumps(cleaned.to_dict()))
+            emit(out, dumps(versioned(cleaned.to_dict())))
         else:
-            print_cleaned(out, cleaned, removed=removed)
+            with paged(out, enabled=not no_pager):
+                print_cleaned(out, cleaned, removed=removed, every_removed=removed_all)
 
 
 @app.command()
@@ -268,23 +330,33 @@ def similar(
     passage_id: Annotated[str, typer.Argument(help="A passage id from search output, e.g. a151617c9f3d:4.")],
     index: IndexOpt = DEFAULT_INDEX,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1)] = 10,
-    as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON document, as search --json.")] = False,
+    as_jsonl: Annotated[bool, typer.Option("--jsonl", help="One JSON hit per line.")] = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="CSV: a header, then one hit per row.")] = False,
+    no_pager: NoPagerOpt = False,
 ) -> None:
     """Passages like the given one (more like this).
 
     Example:  searchkit similar a151617c9f3d:4
     """
-    from .render import emit, print_result, result_json
+    from .render import emit, print_result, result_csv, result_json, result_jsonl, summary_line
     from .search import open_index
+    from .terminal import paged
 
     with errors_handled():
+        fmt = _one_format(json=as_json, jsonl=as_jsonl, csv=as_csv)
         with open_index(index) as idx:
             result = idx.similar(passage_id, limit=limit)
-        if as_json:
+        if fmt == "--json":
             emit(out, result_json(result))
+        elif fmt in ("--jsonl", "--csv"):
+            for line in (result_jsonl(result) if fmt == "--jsonl" else result_csv(result)):
+                emit(out, line)
         else:
-            print_result(out, result)
+            with paged(out, enabled=not no_pager):
+                print_result(out, result)
         if not result.hits:
+            err.print(Text(summary_line(result), style="yellow"), soft_wrap=True)
             raise Exit(1)
 
 
@@ -297,21 +369,29 @@ def entities(
     type_: Annotated[Optional[str], typer.Option("--type", "-t", help=f"One of: {', '.join(FACETS)}.")] = None,  # noqa: UP007
     top: Annotated[int, typer.Option("--top", "-n", min=1, help="Rows to show.")] = 20,
     as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="CSV: entity, type, passages, aliases.")] = False,
+    no_pager: NoPagerOpt = False,
 ) -> None:
     """Entity facet counts over the whole index, with aliases.
 
     Example:  searchkit entities --type person --top 10
     """
-    from .render import dumps, emit, print_entities
+    from .render import dumps, emit, entities_csv, print_entities, versioned
     from .search import open_index
+    from .terminal import paged
 
     with errors_handled():
+        fmt = _one_format(json=as_json, csv=as_csv)
         with open_index(index) as idx:
             rows = idx.entities(type_, top)
-        if as_json:
-            emit(out, dumps({"entities": [e.to_dict() for e in rows]}))
+        if fmt == "--json":
+            emit(out, dumps(versioned({"entities": [e.to_dict() for e in rows]})))
+        elif fmt == "--csv":
+            for line in entities_csv(rows):
+                emit(out, line)
         else:
-            print_entities(out, rows)
+            with paged(out, enabled=not no_pager):
+                print_entities(out, rows)
 
 
 @app.command()
@@ -323,30 +403,35 @@ def stats(
 
     Example:  searchkit stats --index index
     """
-    from .render import dumps, emit
+    from .render import dumps, emit, print_stats, versioned
     from .search import open_index
 
     with errors_handled():
         with open_index(index) as idx:
             st = idx.stats()
         if as_json:
-            emit(out, dumps(st.to_dict()))
-            return
-        rows = [("index", st.path), ("articles", f"{st.articles:,}"), ("passages", f"{st.passages:,}"),
-                ("size", f"{st.size_bytes / 2**20:.1f} MB"), ("segments", str(st.segments)),
-                ("schema", f"v{st.schema_version}"),
-                ("dates", f"{st.first_date} … {st.last_date}" if st.first_date else "none"),
-                ("entities", ", ".join(f"{n} {f}" for f, n in st.entities.items()))]
-        if st.sites:
-            rows.append(("sites", ", ".join(f"{s} ({n})" for s, n in st.sites)))
-        for k, v in rows:
-            out.print(Text(f"{k:>9}: ", style="bold").append(_inert(v)))
+            emit(out, dumps(versioned(st.to_dict())))
+        else:
+            print_stats(out, st)
+
+
+# Options whose value is optional (`--removed` and `--removed=all`): typer 0.28 has no
+# optional-value options, so the long form is mapped to a hidden flag before parsing.
+_OPTIONAL_VALUES = {"--removed=all": "--removed-all", "--removed=rules": "--removed"}
+
+
+def _arguments(argv: list[str]) -> list[str]:
+    """The command line with ``--removed=all`` spelled as the flag it stands for (up to ``--``)."""
+    if "--" in argv:
+        cut = argv.index("--")
+        return [_OPTIONAL_VALUES.get(a, a) for a in argv[:cut]] + argv[cut:]
+    return [_OPTIONAL_VALUES.get(a, a) for a in argv]
 
 
 def main() -> None:
     """Console-script entry point: run the app, turn every failure into one line and an exit code."""
     try:
-        app(standalone_mode=False)
+        app(args=_arguments(sys.argv[1:]), prog_name="searchkit", standalone_mode=False)
     except Exit as e:
         sys.exit(e.code)
     except SystemExit:
@@ -357,6 +442,9 @@ def main() -> None:
     except Exception as e:  # noqa: BLE001 - the last line of defence against tracebacks
         # typer vendors click: its exceptions are typer's, not click's. Abort wraps Ctrl-C
         # (or an EOFError from below); a usage error has format_message() and an exit code.
+        if type(e).__name__ == "NoArgsIsHelpError":  # `searchkit` alone: the help, as written
+            out.file.write(e.format_message() + "\n")  # type: ignore[attr-defined]
+            sys.exit(0)
         if type(e).__name__ == "Abort":
             cause = e.__cause__ or e.__context__
             if cause is None or isinstance(cause, KeyboardInterrupt):
