@@ -434,7 +434,15 @@ def main() -> None:
         app(args=_arguments(sys.argv[1:]), prog_name="searchkit", standalone_mode=False)
     except Exit as e:
         sys.exit(e.code)
-    except SystemExit:
+    except (BrokenPipeError, StdoutClosed):  # the reader left while help or an error was written
+        silence_stdout()
+        sys.exit(0)
+    except SystemExit as e:
+        # click's own answer to a closed pipe (while printing --help) is exit 1, after putting
+        # a PacifyFlushWrapper on stdout: a closed pipe is exit 0 here, whoever saw it first.
+        if e.code == 1 and type(sys.stdout).__name__ == "PacifyFlushWrapper":
+            silence_stdout()
+            sys.exit(0)
         raise
     except KeyboardInterrupt:  # before a command's own handler is in place (start-up)
         err.print("searchkit: interrupted")
@@ -443,7 +451,11 @@ def main() -> None:
         # typer vendors click: its exceptions are typer's, not click's. Abort wraps Ctrl-C
         # (or an EOFError from below); a usage error has format_message() and an exit code.
         if type(e).__name__ == "NoArgsIsHelpError":  # `searchkit` alone: the help, as written
-            out.file.write(e.format_message() + "\n")  # type: ignore[attr-defined]
+            try:
+                sys.stdout.write(e.format_message() + "\n")  # type: ignore[attr-defined]
+                sys.stdout.flush()
+            except BrokenPipeError:
+                silence_stdout()
             sys.exit(0)
         if type(e).__name__ == "Abort":
             cause = e.__cause__ or e.__context__
