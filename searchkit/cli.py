@@ -208,7 +208,7 @@ FILTER_OPTIONS = "--person, --org, --place, --group, --site, --since or --until"
 @app.command()
 def search(
     ctx: typer.Context,
-    query: Annotated[str, typer.Argument(help='Whoosh syntax: words (all must match), OR, NOT, "phrases", title:word, wild*, fuzzy~. Empty with filters lists passages.')] = "",
+    query: Annotated[str, typer.Argument(metavar="QUERY", help='Whoosh syntax: words (all must match), OR, NOT, "phrases", title:word, wild*, fuzzy~. Empty with filters lists passages.')] = "",
     index: IndexOpt = DEFAULT_INDEX,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Hits to show (at most 10000).")] = 10,
     person: Annotated[Optional[list[str]], typer.Option("--person", help="Passages mentioning this person (any alias or surname; repeat for all of several).")] = None,  # noqa: UP007
