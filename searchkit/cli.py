@@ -25,7 +25,7 @@ from .terminal import OutputConsole, StdoutClosed, silence_stdout
 
 app = typer.Typer(
     name="searchkit",
-    help="Offline full-text search for saved news articles.\n\n"
+    help="Offline full-text search for saved news articles.\n\n\b\n"
          "Example:  searchkit ingest corpus/ && searchkit search \"border closure\" --person lukashenko",
     add_completion=True,
     no_args_is_help=True,
@@ -127,6 +127,7 @@ def ingest(
 ) -> None:
     """Add files and folders to the index; unchanged files are skipped.
 
+    \b
     Example:  searchkit ingest corpus/ --index index --workers 2
     """
     from .indexer import Interrupted
@@ -230,7 +231,8 @@ def search(
 ) -> None:
     """Ranked passages for a query, with highlights, filters and entity facets.
 
-    Example:  searchkit search "border closure" --person lukashenko --since 2020-09
+    \b
+    Example:  searchkit search belarus --place lithuania --since 2020-09
     """
     from .render import emit, print_result, result_csv, result_json, result_jsonl, summary_line
     from .search import open_index
@@ -284,7 +286,8 @@ def show(
 ) -> None:
     """Show an indexed article: clean text, metadata, entities.
 
-    Example:  searchkit show a151617c9f3d --removed
+    \b
+    Example:  searchkit show 9834b5b094dc --removed
     """
     from .render import article_dict, dumps, emit, print_article
     from .search import open_index
@@ -310,6 +313,7 @@ def clean(
 ) -> None:
     """Print a file's cleaned article text without touching an index.
 
+    \b
     Example:  searchkit clean corpus/sofrep-belarus-border.txt --removed
     """
     from searchkit import clean as clean_api
@@ -337,7 +341,8 @@ def similar(
 ) -> None:
     """Passages like the given one (more like this).
 
-    Example:  searchkit similar a151617c9f3d:4
+    \b
+    Example:  searchkit similar 9834b5b094dc:4
     """
     from .render import emit, print_result, result_csv, result_json, result_jsonl, summary_line
     from .search import open_index
@@ -374,6 +379,7 @@ def entities(
 ) -> None:
     """Entity facet counts over the whole index, with aliases.
 
+    \b
     Example:  searchkit entities --type person --top 10
     """
     from .render import dumps, emit, entities_csv, print_entities, versioned
@@ -401,6 +407,7 @@ def stats(
 ) -> None:
     """Counts, size, sites and date range of the index.
 
+    \b
     Example:  searchkit stats --index index
     """
     from .render import dumps, emit, print_stats, versioned

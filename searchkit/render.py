@@ -177,7 +177,7 @@ def print_result(console: Console, result: SearchResult, *, show_entities: bool 
         if meta:
             head.append("  " + " · ".join(meta), style="green")
         head.append(f"  [{hit.score:.2f}]", style="dim")
-        print_wrapped(console, head)
+        print_wrapped(console, head, hang=4)
         print_wrapped(console, Text(f"{hit.passage_id}  {inert(relative_path(hit.path))}", style="dim"), 4, _FIELDS)
         print_wrapped(console, hit_text(hit), 4)
         if show_entities and any(hit.entities.values()):
@@ -246,7 +246,7 @@ def print_removed(console: Console, removed: Iterable[Removal], *, every: bool =
             line = Text("  - ")
             line.append(f"[{inert(r.rule)}] ", style="red")
             line.append(inert(r.reason), style="italic")
-            print_wrapped(console, line)
+            print_wrapped(console, line, hang=4)
             print_wrapped(console, Text(one_line(r.text, 160), style="dim"), 6)
         return
     by_rule: dict[str, list[Removal]] = {}
@@ -261,8 +261,8 @@ def print_removed(console: Console, removed: Iterable[Removal], *, every: bool =
         line = Text(f"  {len(items):>{width},}  ").append(f"[{inert(rule)}] ", style="red").append(reasons[0], style="italic")
         if len(reasons) > 1:
             line.append(f" (+{len(reasons) - 1:,} other reason{'s' if len(reasons) > 2 else ''})", style="dim")
-        print_wrapped(console, line)
-        print_wrapped(console, Text(f"e.g. {one_line(items[0].text, 100)}", style="dim"), width + 4)
+        print_wrapped(console, line, hang=width + 4)
+        print_wrapped(console, Text(f"e.g. {one_line(items[0].text, 100)}", style="dim"), width + 4, hang=5)
 
 
 def _field_line(console: Console, key: str, value: str, style: str = "bold") -> None:
@@ -299,7 +299,7 @@ def print_article(console: Console, article: Article, *, removed: bool, every_re
             names = [e for e in article.entities if e.type == facet]
             if names:
                 print_wrapped(console, Text(f"{facet}: ", style="bold magenta").append(
-                    ", ".join(f"{inert(e.name)} ({e.count:,})" for e in names)), 0, _LIST)
+                    ", ".join(f"{inert(e.name)} ({e.count:,})" for e in names)), 0, _LIST, hang=2)
     if show_text:
         console.print()
         print_wrapped(console, Text(inert(article.text)))

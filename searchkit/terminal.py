@@ -104,11 +104,13 @@ def _rstrip(line: Text) -> Text:
     return line
 
 
-def print_wrapped(console: Console, text: Text, indent: int = 0, breaks: re.Pattern[str] = _SPACES) -> None:
-    """Print ``text`` indented: wrapped at ``breaks`` on a terminal, line for line otherwise."""
-    width = max(20, console.width - indent) if console.is_terminal else None
-    pad = " " * indent
-    for line in wrap_lines(text, width, breaks):
+def print_wrapped(console: Console, text: Text, indent: int = 0, breaks: re.Pattern[str] = _SPACES,
+                  hang: int = 0) -> None:
+    """Print ``text`` indented: wrapped at ``breaks`` on a terminal (the lines a wrap adds
+    indented ``hang`` more), line for line otherwise."""
+    width = max(20, console.width - indent - hang) if console.is_terminal else None
+    for i, line in enumerate(wrap_lines(text, width, breaks)):
+        pad = " " * (indent + hang if i and width is not None else indent)
         console.print(Text(pad) + line if pad and line.plain else line, soft_wrap=True)
 
 

@@ -30,15 +30,19 @@ class TerminalRun:
 
 def run_on_terminal(args: list[str | os.PathLike[str]], *, columns: int = 80, lines: int = 200,
                     stdin_terminal: bool = False, env: dict[str, str] | None = None,
-                    cwd: str | os.PathLike[str] | None = None, timeout: float = 120) -> TerminalRun:
-    """``python -m searchkit ARGS`` with stdout on a pty of ``columns`` x ``lines`` (stdin too
-    when ``stdin_terminal``; stderr is captured apart, so the screen holds stdout only)."""
+                    cwd: str | os.PathLike[str] | None = None, timeout: float = 120,
+                    shell: str | None = None) -> TerminalRun:
+    """``python -m searchkit ARGS`` (or the bash command line ``shell``) with stdout on a pty of
+    ``columns`` x ``lines`` (stdin too when ``stdin_terminal``; stderr is captured apart, so the
+    screen holds stdout only)."""
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", lines, columns, 0, 0))
     full_env = {**child_env(), "COLUMNS": str(columns), "LINES": str(lines), "TERM": "xterm-256color",
                 **(env or {})}
     with tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen([sys.executable, "-m", "searchkit", *map(os.fspath, args)], stdout=slave,
+        argv = ["bash", "-c", shell] if shell is not None else [sys.executable, "-m", "searchkit",
+                                                                 *map(os.fspath, args)]
+        proc = subprocess.Popen(argv, stdout=slave,
                                 stderr=err, stdin=slave if stdin_terminal else subprocess.DEVNULL,
                                 env=full_env, cwd=cwd)
         os.close(slave)
