@@ -241,17 +241,19 @@ def search(
     with errors_handled():
         fmt = _one_format(json=as_json, jsonl=as_jsonl, csv=as_csv)
         if not query.strip() and not any((person, org, place, group, site, since, until)):
-            err.print(ctx.get_usage(), soft_wrap=True, markup=False)
-            raise fail(f"give a query, a filter ({FILTER_OPTIONS}) or both", hint="searchkit search --help")
-        if facets and fmt in ("--jsonl", "--csv"):
-            warn(f"--facets is ignored with {fmt} (one hit per line); use --json or the terminal output for facets")
-            facets = False
+            # The usage, in the one line that every bad input gets (not ten arbitrary passages).
+            usage = ctx.get_usage().strip().replace("Usage: ", "usage: ", 1)
+            raise fail(f"nothing to search for; {usage} with a query, or with filters only ({FILTER_OPTIONS})",
+                       hint="searchkit search --help")
+        ignore_facets = facets and fmt in ("--jsonl", "--csv")
         with open_index(index) as idx:
             result = idx.search(
                 query, limit=limit, operator="or" if any_word else "and", person=person, org=org, place=place,
                 group=group, site=site, since=since, until=until, in_article=in_article,
-                collapse=not all_passages, facets=facets, exact_total=exact_count,
+                collapse=not all_passages, facets=facets and not ignore_facets, exact_total=exact_count,
             )
+        if ignore_facets:  # after the search: a bad query gets its one error line and nothing else
+            warn(f"--facets is ignored with {fmt} (one hit per line); use --json or the terminal output for facets")
         if fmt == "--json":
             emit(out, result_json(result))
         elif fmt in ("--jsonl", "--csv"):
