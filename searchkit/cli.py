@@ -16,12 +16,10 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
-from rich.text import Text
 
 from .errors import SearchkitError
 from .records import FACETS
-from .terminal import OutputConsole, StdoutClosed, silence_stdout
+from .terminal import LazyConsole, StdoutClosed, silence_stdout
 
 app = typer.Typer(
     name="searchkit",
@@ -34,8 +32,9 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-out = OutputConsole(highlight=False, soft_wrap=False)
-err = Console(stderr=True, highlight=False)
+# Made on first use: a command that prints only JSON never imports rich (start-up time).
+out = LazyConsole()
+err = LazyConsole(stderr=True)
 
 IndexOpt = Annotated[Path, typer.Option(
     "--index", "-i", envvar="SEARCHKIT_INDEX", help="Index folder (also SEARCHKIT_INDEX).", show_default=True,
@@ -49,6 +48,8 @@ class Exit(Exception):
 
 
 def fail(message: str, hint: str | None = None, code: int = 2) -> Exit:
+    from rich.text import Text
+
     line = Text("searchkit: error: ", style="bold red").append(_inert(message))
     if hint:
         line.append(f" (hint: {_inert(hint)})", style="dim")
@@ -57,7 +58,7 @@ def fail(message: str, hint: str | None = None, code: int = 2) -> Exit:
 
 
 def _inert(s: str) -> str:
-    from .render import inert
+    from .inert import inert
 
     return " ".join(inert(s).split())
 
@@ -83,7 +84,16 @@ NoPagerOpt = Annotated[bool, typer.Option("--no-pager", help="Never page long ou
 
 def warn(message: str) -> None:
     """A one-line note on stderr that does not change the exit code."""
+    from rich.text import Text
+
     err.print(Text("searchkit: note: ", style="yellow").append(_inert(message)), soft_wrap=True)
+
+
+def _say(message: str, style: str = "") -> None:
+    """One line for people on stderr (rich, made inert first)."""
+    from rich.text import Text
+
+    err.print(Text(_inert(message), style=style), soft_wrap=True)
 
 
 def _one_format(**flags: bool) -> str | None:
@@ -132,7 +142,7 @@ def ingest(
     """
     from .indexer import Interrupted
     from .indexer import ingest as run
-    from .render import dumps, emit, versioned
+    from .serialize import dumps, emit, versioned
 
     with errors_handled():
         progress_cm = _progress(enabled=not quiet and not as_json and err.is_terminal)
@@ -144,7 +154,7 @@ def ingest(
                 _print_ingest(e.report, index)
                 raise fail(str(e), code=130) from None
         if as_json:
-            emit(out, dumps(versioned(report.to_dict())))
+            emit(sys.stdout, dumps(versioned(report.to_dict())))
         else:
             _print_ingest(report, index)
         if report.failed:
@@ -180,6 +190,8 @@ def _print_ingest(report: object, index: Path) -> None:
     from .indexer import IngestReport
 
     assert isinstance(report, IngestReport)
+    from rich.text import Text
+
     from .render import folder, plural
 
     line = Text(f"{report.new:,} new, {report.updated:,} updated, {report.unchanged:,} unchanged")
@@ -234,9 +246,8 @@ def search(
     \b
     Example:  searchkit search belarus --place lithuania --since 2020-09
     """
-    from .render import emit, print_result, result_csv, result_json, result_jsonl, summary_line
     from .search import open_index
-    from .terminal import paged
+    from .serialize import emit, result_csv, result_json, result_jsonl
 
     with errors_handled():
         fmt = _one_format(json=as_json, jsonl=as_jsonl, csv=as_csv)
@@ -255,19 +266,28 @@ def search(
         if ignore_facets:  # after the search: a bad query gets its one error line and nothing else
             warn(f"--facets is ignored with {fmt} (one hit per line); use --json or the terminal output for facets")
         if fmt == "--json":
-            emit(out, result_json(result))
+            emit(sys.stdout, result_json(result))
         elif fmt in ("--jsonl", "--csv"):
             for line in (result_jsonl(result) if fmt == "--jsonl" else result_csv(result)):
-                emit(out, line)
+                emit(sys.stdout, line)
         else:
-            with paged(out, enabled=not no_pager):
-                print_result(out, result)
+            _print_hits(result, no_pager)
         if not result.hits:
+            from .render import summary_line
+
             msg = summary_line(result)
             if result.suggestion:
                 msg += f"; did you mean: {result.suggestion}"
-            err.print(Text(_inert(msg), style="yellow"), soft_wrap=True)
+            _say(msg, "yellow")
             raise Exit(1)
+
+
+def _print_hits(result: object, no_pager: bool) -> None:
+    from .render import print_result
+    from .terminal import paged
+
+    with paged(out, enabled=not no_pager):
+        print_result(out, result)  # type: ignore[arg-type]
 
 
 # --- show / clean / similar ---------------------------------------------------------------------
@@ -291,16 +311,18 @@ def show(
     \b
     Example:  searchkit show 9834b5b094dc --removed
     """
-    from .render import article_dict, dumps, emit, print_article
     from .search import open_index
-    from .terminal import paged
+    from .serialize import article_dict, dumps, emit
 
     with errors_handled():
         with open_index(index) as idx:
             article = idx.article(article_id)
         if as_json:
-            emit(out, dumps(article_dict(article)))
+            emit(sys.stdout, dumps(article_dict(article)))
         else:
+            from .render import print_article
+            from .terminal import paged
+
             with paged(out, enabled=not no_pager):
                 print_article(out, article, removed=removed, every_removed=removed_all)
 
@@ -319,14 +341,16 @@ def clean(
     Example:  searchkit clean corpus/sofrep-belarus-border.txt --removed
     """
     from searchkit import clean as clean_api
-    from .render import dumps, emit, print_cleaned, versioned
-    from .terminal import paged
+    from .serialize import dumps, emit, versioned
 
     with errors_handled():
         cleaned = clean_api(file)
         if as_json:
-            emit(out, dumps(versioned(cleaned.to_dict())))
+            emit(sys.stdout, dumps(versioned(cleaned.to_dict())))
         else:
+            from .render import print_cleaned
+            from .terminal import paged
+
             with paged(out, enabled=not no_pager):
                 print_cleaned(out, cleaned, removed=removed, every_removed=removed_all)
 
@@ -346,24 +370,24 @@ def similar(
     \b
     Example:  searchkit similar 9834b5b094dc:4
     """
-    from .render import emit, print_result, result_csv, result_json, result_jsonl, summary_line
     from .search import open_index
-    from .terminal import paged
+    from .serialize import emit, result_csv, result_json, result_jsonl
 
     with errors_handled():
         fmt = _one_format(json=as_json, jsonl=as_jsonl, csv=as_csv)
         with open_index(index) as idx:
             result = idx.similar(passage_id, limit=limit)
         if fmt == "--json":
-            emit(out, result_json(result))
+            emit(sys.stdout, result_json(result))
         elif fmt in ("--jsonl", "--csv"):
             for line in (result_jsonl(result) if fmt == "--jsonl" else result_csv(result)):
-                emit(out, line)
+                emit(sys.stdout, line)
         else:
-            with paged(out, enabled=not no_pager):
-                print_result(out, result)
+            _print_hits(result, no_pager)
         if not result.hits:
-            err.print(Text(summary_line(result), style="yellow"), soft_wrap=True)
+            from .render import summary_line
+
+            _say(summary_line(result), "yellow")
             raise Exit(1)
 
 
@@ -384,20 +408,22 @@ def entities(
     \b
     Example:  searchkit entities --type person --top 10
     """
-    from .render import dumps, emit, entities_csv, print_entities, versioned
     from .search import open_index
-    from .terminal import paged
+    from .serialize import dumps, emit, entities_csv, versioned
 
     with errors_handled():
         fmt = _one_format(json=as_json, csv=as_csv)
         with open_index(index) as idx:
             rows = idx.entities(type_, top)
         if fmt == "--json":
-            emit(out, dumps(versioned({"entities": [e.to_dict() for e in rows]})))
+            emit(sys.stdout, dumps(versioned({"entities": [e.to_dict() for e in rows]})))
         elif fmt == "--csv":
             for line in entities_csv(rows):
-                emit(out, line)
+                emit(sys.stdout, line)
         else:
+            from .render import print_entities
+            from .terminal import paged
+
             with paged(out, enabled=not no_pager):
                 print_entities(out, rows)
 
@@ -412,15 +438,17 @@ def stats(
     \b
     Example:  searchkit stats --index index
     """
-    from .render import dumps, emit, print_stats, versioned
     from .search import open_index
+    from .serialize import dumps, emit, versioned
 
     with errors_handled():
         with open_index(index) as idx:
             st = idx.stats()
         if as_json:
-            emit(out, dumps(versioned(st.to_dict())))
+            emit(sys.stdout, dumps(versioned(st.to_dict())))
         else:
+            from .render import print_stats
+
             print_stats(out, st)
 
 
@@ -477,6 +505,8 @@ def main() -> None:
             sys.exit(fail(e.format_message(), f"{command} --help", code=getattr(e, "exit_code", 2)).code)
         if os.environ.get("SEARCHKIT_DEBUG"):
             raise
+        from rich.text import Text
+
         err.print(Text("searchkit: internal error: ", style="bold red").append(
             _inert(f"{type(e).__name__}: {e}")).append(" (set SEARCHKIT_DEBUG=1 for details)", style="dim"),
             soft_wrap=True)

@@ -1,14 +1,11 @@
-"""Render records for people (rich, on a terminal) and for scripts (JSON, CSV).
+"""Render records for people (rich, on a terminal).
 
 Text from articles is untrusted: it is shown through ``rich.text.Text`` (never parsed as
 markup or emoji codes, so ``[bold red]`` and ``:smile:`` stay literal) after :func:`inert`
 has replaced escape sequences and other control characters with visible placeholders. Rich
 turns colour off by itself when stdout is not a terminal or ``NO_COLOR`` is set.
 
-JSON goes out through :func:`dumps` and :func:`emit`: valid for any input (undecodable file
-name bytes and lone surrogates are escaped) and written as is, never through rich's markup or
-emoji pass, so a value round-trips exactly. The JSON outputs are described by
-``searchkit/data/output.schema.json`` (a JSON Schema, checked by the tests).
+JSON and CSV for scripts are :mod:`searchkit.serialize`'s (re-exported here).
 
 Line breaking is :mod:`searchkit.terminal`'s: wrapped at spaces on a terminal, never when
 piped, and never inside a URL, a path, an id or an entity name.
@@ -16,9 +13,6 @@ piped, and never inside a URL, a path, an id or an entity name.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import os
 import re
 from collections.abc import Iterable, Sequence
@@ -29,35 +23,23 @@ from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
+from .inert import inert
 from .records import FACETS, Article, Cleaned, Entity, Hit, Removal, SearchResult
+from .serialize import (  # noqa: F401 - re-exported: render is where callers look for output
+    JSON_VERSION,
+    article_dict,
+    dumps,
+    emit,
+    entities_csv,
+    facet_lists,
+    hit_dict,
+    result_csv,
+    result_dict,
+    result_json,
+    result_jsonl,
+    versioned,
+)
 from .terminal import print_wrapped
-
-_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[PX^_][^\x1b]*(?:\x1b\\)?|\x1b[@-Z\\-_]?")
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-_SURROGATES = re.compile(r"[\ud800-\udfff]")
-# Characters JSON allows raw in strings that a terminal (or a JavaScript eval) may still act on.
-_JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
-
-JSON_VERSION = 1
-"""Bumped when a field of the JSON output is renamed or removed (adding fields does not)."""
-
-
-def inert(text: str | None) -> str:
-    """``text`` safe to print: escape sequences and control characters become ``?``
-    (new lines and tabs are kept); bytes of an undecodable file name become ``\\xNN``."""
-    if not text:
-        return ""
-    text = _ESCAPES.sub("?", text)
-    text = _CONTROLS.sub("?", text)
-    if _SURROGATES.search(text):
-        text = _SURROGATES.sub(_surrogate_repr, text)
-    return text
-
-
-def _surrogate_repr(m: re.Match[str]) -> str:
-    code = ord(m.group())
-    return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else "\ufffd"
-
 
 def relative_path(path: str) -> str:
     """A path relative to the current folder when it lies below it, else as stored."""
@@ -73,21 +55,6 @@ def one_line(text: str | None, width: int | None = 100) -> str:
     an ellipsis (``None``: never cut, for URLs, paths and ids)."""
     s = " ".join(inert(text).split())
     return s if width is None or len(s) <= width else s[: width - 1] + "…"
-
-
-def dumps(obj: Any) -> str:
-    """Compact, valid JSON for any input. Lone surrogates (from odd file names) and characters
-    a terminal might act on (C1 controls, bidi overrides) are written as ``\\uXXXX`` escapes:
-    still the same string to any JSON parser, but never raw on the screen."""
-    text = json.dumps(obj, ensure_ascii=False, default=str)
-    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
-
-
-def emit(console: Console, text: str) -> None:
-    """Write one line of machine output (JSON) exactly as given: no markup, no emoji codes,
-    no wrapping, no highlighting."""
-    console.file.write(text + "\n")
-    console.file.flush()
 
 
 # Where a line may break on a terminal: between the fields of an id line (two spaces), and
@@ -347,83 +314,3 @@ def print_stats(console: Console, st: StatsLike) -> None:
         console.print(Text(f"{k:>9}: ", style="bold").append(inert(v)), soft_wrap=True)
 
 
-# --- JSON ---------------------------------------------------------------------------------------
-
-
-def facet_lists(entities: dict[str, Sequence[str]]) -> dict[str, list[str]]:
-    """All four entity types, empty ones too: the documented shape, so that
-    ``jq '.entities.person[]'`` works on every hit."""
-    return {f: list(entities.get(f, ())) for f in FACETS}
-
-
-def hit_dict(hit: Hit) -> dict[str, Any]:
-    d = hit.to_dict()
-    d["entities"] = facet_lists(hit.entities)
-    return d
-
-
-def result_dict(result: SearchResult) -> dict[str, Any]:
-    d = result.to_dict()
-    d["hits"] = [hit_dict(h) for h in result.hits]
-    if result.facets is not None:
-        d["facets"] = {f: [{"name": n, "count": c} for n, c in result.facets.get(f, ())] for f in FACETS}
-    d["version"] = JSON_VERSION
-    return d
-
-
-def result_json(result: SearchResult) -> str:
-    return dumps(result_dict(result))
-
-
-def result_jsonl(result: SearchResult) -> Iterable[str]:
-    for hit in result.hits:
-        yield dumps(hit_dict(hit))
-
-
-def versioned(d: dict[str, Any]) -> dict[str, Any]:
-    """A one-document output with the format ``version`` first (``show``, ``clean``, ...)."""
-    return {"version": JSON_VERSION, **d}
-
-
-def article_dict(article: Article) -> dict[str, Any]:
-    return versioned({
-        "article_id": article.article_id, "source_id": article.source_id, "path": article.path,
-        "metadata": article.metadata.to_dict(), "text": article.text,
-        "entities": [e.to_dict() for e in article.entities],
-        "passages": [{"passage_id": p.passage_id, "ordinal": p.ordinal, "start": p.start, "end": p.end,
-                      "entities": facet_lists(p.entities)} for p in article.passages],
-        "removed": [r.to_dict() for r in article.removed],
-    })
-
-
-# --- CSV ----------------------------------------------------------------------------------------
-
-SEARCH_CSV_FIELDS: tuple[str, ...] = ("rank", "score", "passage_id", "article_id", "ordinal", "title", "site",
-                                      "date", "url", "path", "text", *FACETS)
-ENTITY_CSV_FIELDS: tuple[str, ...] = ("entity", "type", "passages", "aliases")
-
-
-def _csv_lines(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterable[str]:
-    """CSV with a header row; values made inert (a spreadsheet or a terminal may show them),
-    lists joined with ``; ``."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    for row in [header, *rows]:
-        writer.writerow(["; ".join(inert(x) for x in v) if isinstance(v, (list, tuple))
-                         else inert(v) if isinstance(v, str) else v for v in row])
-        yield buf.getvalue().removesuffix("\n")
-        buf.seek(0)
-        buf.truncate()
-
-
-def result_csv(result: SearchResult) -> Iterable[str]:
-    """One row per hit: the ``--jsonl`` fields less the highlights, an entity type a column."""
-    for_rows = (
-        [d[k] if k not in FACETS else d["entities"][k] for k in SEARCH_CSV_FIELDS]
-        for d in (hit_dict(h) for h in result.hits)
-    )
-    return _csv_lines(SEARCH_CSV_FIELDS, for_rows)
-
-
-def entities_csv(rows: list[Entity]) -> Iterable[str]:
-    return _csv_lines(ENTITY_CSV_FIELDS, ([e.name, e.type, e.count, _aliases(e)] for e in rows))
