@@ -8,7 +8,6 @@ inputs failed (``ingest``), 2 error — always one line on stderr, never a trace
 from __future__ import annotations
 
 import contextlib
-import os
 import sys
 import time
 from collections.abc import Iterator
@@ -17,9 +16,22 @@ from typing import Annotated, Optional
 
 import typer
 
-from .errors import SearchkitError
+from .commands import (
+    DEFAULT_INDEX,
+    Exit,
+    SearchArgs,
+    err,
+    errors_handled,
+    fail,
+    inert_line,
+    one_format,
+    out,
+    run_search,
+    say,
+    write_result,
+)
+from .entry import main  # noqa: F401 - the console script's old home
 from .records import FACETS
-from .terminal import LazyConsole, StdoutClosed, silence_stdout
 
 app = typer.Typer(
     name="searchkit",
@@ -32,76 +44,11 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-# Made on first use: a command that prints only JSON never imports rich (start-up time).
-out = LazyConsole()
-err = LazyConsole(stderr=True)
-
 IndexOpt = Annotated[Path, typer.Option(
     "--index", "-i", envvar="SEARCHKIT_INDEX", help="Index folder (also SEARCHKIT_INDEX).", show_default=True,
 )]
-DEFAULT_INDEX = Path("index")
-
-
-class Exit(Exception):
-    def __init__(self, code: int) -> None:
-        self.code = code
-
-
-def fail(message: str, hint: str | None = None, code: int = 2) -> Exit:
-    from rich.text import Text
-
-    line = Text("searchkit: error: ", style="bold red").append(_inert(message))
-    if hint:
-        line.append(f" (hint: {_inert(hint)})", style="dim")
-    err.print(line, soft_wrap=True)
-    return Exit(code)
-
-
-def _inert(s: str) -> str:
-    from .inert import inert
-
-    return " ".join(inert(s).split())
-
-
-@contextlib.contextmanager
-def errors_handled() -> Iterator[None]:
-    try:
-        yield
-    except SearchkitError as e:
-        raise fail(str(e), e.hint, e.exit_code) from None
-    except KeyboardInterrupt:
-        raise fail("interrupted", code=130) from None
-    except (BrokenPipeError, StdoutClosed):
-        # The reader went away (`| head -1`): what it read is what it wanted. Exit 0, as
-        # grep does; never 1, which a script would take for "no hits".
-        silence_stdout()
-        raise Exit(0) from None
-
-
 NoPagerOpt = Annotated[bool, typer.Option("--no-pager", help="Never page long output on a terminal "
                                           "(the pager is SEARCHKIT_PAGER, PAGER or less).")]
-
-
-def warn(message: str) -> None:
-    """A one-line note on stderr that does not change the exit code."""
-    from rich.text import Text
-
-    err.print(Text("searchkit: note: ", style="yellow").append(_inert(message)), soft_wrap=True)
-
-
-def _say(message: str, style: str = "") -> None:
-    """One line for people on stderr (rich, made inert first)."""
-    from rich.text import Text
-
-    err.print(Text(_inert(message), style=style), soft_wrap=True)
-
-
-def _one_format(**flags: bool) -> str | None:
-    """The one machine format asked for (``--json``, ``--jsonl``, ``--csv``), or None."""
-    chosen = [f"--{name}" for name, on in flags.items() if on]
-    if len(chosen) > 1:
-        raise fail(f"choose one of {' and '.join(chosen)}")
-    return chosen[0] if chosen else None
 
 
 def _print_version(value: bool) -> None:
@@ -201,26 +148,22 @@ def _print_ingest(report: object, index: Path) -> None:
     line.append(f" in {report.seconds:.1f} s", style="dim")
     err.print(line)
     for where, reason in report.failed[:50]:
-        err.print(Text("  failed: ", style="red").append(_inert(where)).append(f": {_inert(reason)}"), soft_wrap=True)
+        err.print(Text("  failed: ", style="red").append(inert_line(where)).append(f": {inert_line(reason)}"), soft_wrap=True)
     if len(report.failed) > 50:
         err.print(Text(f"  … and {len(report.failed) - 50:,} more (use --json for all)", style="dim"))
     for where, reason in report.warnings[:20]:
-        err.print(Text("  repaired: ", style="yellow").append(_inert(where)).append(f": {_inert(reason)}"),
+        err.print(Text("  repaired: ", style="yellow").append(inert_line(where)).append(f": {inert_line(reason)}"),
                   soft_wrap=True)
     if len(report.warnings) > 20:
         err.print(Text(f"  … and {len(report.warnings) - 20:,} more repaired (use --json for all)", style="dim"))
     err.print(Text(f"{plural(report.articles, 'article')}, {plural(report.passages, 'passage')} in "
-                   f"{_inert(folder(index))}", style="dim"), soft_wrap=True)
+                   f"{inert_line(folder(index))}", style="dim"), soft_wrap=True)
 
 
 # --- search -------------------------------------------------------------------------------------
 
-FILTER_OPTIONS = "--person, --org, --place, --group, --site, --since or --until"
-
-
 @app.command()
 def search(
-    ctx: typer.Context,
     query: Annotated[str, typer.Argument(metavar="QUERY", help='Whoosh syntax: words (all must match), OR, NOT, "phrases", title:word, wild*, fuzzy~. Empty with filters lists passages.')] = "",
     index: IndexOpt = DEFAULT_INDEX,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Hits to show (at most 10000).")] = 10,
@@ -246,48 +189,12 @@ def search(
     \b
     Example:  searchkit search belarus --place lithuania --since 2020-09
     """
-    from .search import open_index
-    from .serialize import emit, result_csv, result_json, result_jsonl
-
-    with errors_handled():
-        fmt = _one_format(json=as_json, jsonl=as_jsonl, csv=as_csv)
-        if not query.strip() and not any((person, org, place, group, site, since, until)):
-            # The usage, in the one line that every bad input gets (not ten arbitrary passages).
-            usage = ctx.get_usage().strip().replace("Usage: ", "usage: ", 1)
-            raise fail(f"nothing to search for; {usage} with a query, or with filters only ({FILTER_OPTIONS})",
-                       hint="searchkit search --help")
-        ignore_facets = facets and fmt in ("--jsonl", "--csv")
-        with open_index(index) as idx:
-            result = idx.search(
-                query, limit=limit, operator="or" if any_word else "and", person=person, org=org, place=place,
-                group=group, site=site, since=since, until=until, in_article=in_article,
-                collapse=not all_passages, facets=facets and not ignore_facets, exact_total=exact_count,
-            )
-        if ignore_facets:  # after the search: a bad query gets its one error line and nothing else
-            warn(f"--facets is ignored with {fmt} (one hit per line); use --json or the terminal output for facets")
-        if fmt == "--json":
-            emit(sys.stdout, result_json(result))
-        elif fmt in ("--jsonl", "--csv"):
-            for line in (result_jsonl(result) if fmt == "--jsonl" else result_csv(result)):
-                emit(sys.stdout, line)
-        else:
-            _print_hits(result, no_pager)
-        if not result.hits:
-            from .render import summary_line
-
-            msg = summary_line(result)
-            if result.suggestion:
-                msg += f"; did you mean: {result.suggestion}"
-            _say(msg, "yellow")
-            raise Exit(1)
-
-
-def _print_hits(result: object, no_pager: bool) -> None:
-    from .render import print_result
-    from .terminal import paged
-
-    with paged(out, enabled=not no_pager):
-        print_result(out, result)  # type: ignore[arg-type]
+    run_search(SearchArgs(
+        query=query, index=index, limit=limit, person=person, org=org, place=place, group=group, site=site,
+        since=since, until=until, in_article=in_article, all_passages=all_passages, any_word=any_word,
+        facets=facets, exact_count=exact_count, as_json=as_json, as_jsonl=as_jsonl, as_csv=as_csv,
+        no_pager=no_pager,
+    ))
 
 
 # --- show / clean / similar ---------------------------------------------------------------------
@@ -371,23 +278,16 @@ def similar(
     Example:  searchkit similar 9834b5b094dc:4
     """
     from .search import open_index
-    from .serialize import emit, result_csv, result_json, result_jsonl
 
     with errors_handled():
-        fmt = _one_format(json=as_json, jsonl=as_jsonl, csv=as_csv)
+        fmt = one_format(json=as_json, jsonl=as_jsonl, csv=as_csv)
         with open_index(index) as idx:
             result = idx.similar(passage_id, limit=limit)
-        if fmt == "--json":
-            emit(sys.stdout, result_json(result))
-        elif fmt in ("--jsonl", "--csv"):
-            for line in (result_jsonl(result) if fmt == "--jsonl" else result_csv(result)):
-                emit(sys.stdout, line)
-        else:
-            _print_hits(result, no_pager)
+        write_result(result, fmt, no_pager)
         if not result.hits:
             from .render import summary_line
 
-            _say(summary_line(result), "yellow")
+            say(summary_line(result), "yellow")
             raise Exit(1)
 
 
@@ -412,7 +312,7 @@ def entities(
     from .serialize import dumps, emit, entities_csv, versioned
 
     with errors_handled():
-        fmt = _one_format(json=as_json, csv=as_csv)
+        fmt = one_format(json=as_json, csv=as_csv)
         with open_index(index) as idx:
             rows = idx.entities(type_, top)
         if fmt == "--json":
@@ -450,69 +350,3 @@ def stats(
             from .render import print_stats
 
             print_stats(out, st)
-
-
-# Options whose value is optional (`--removed` and `--removed=all`): typer 0.28 has no
-# optional-value options, so the long form is mapped to a hidden flag before parsing.
-_OPTIONAL_VALUES = {"--removed=all": "--removed-all", "--removed=rules": "--removed"}
-
-
-def _arguments(argv: list[str]) -> list[str]:
-    """The command line with ``--removed=all`` spelled as the flag it stands for (up to ``--``)."""
-    if "--" in argv:
-        cut = argv.index("--")
-        return [_OPTIONAL_VALUES.get(a, a) for a in argv[:cut]] + argv[cut:]
-    return [_OPTIONAL_VALUES.get(a, a) for a in argv]
-
-
-def main() -> None:
-    """Console-script entry point: run the app, turn every failure into one line and an exit code."""
-    try:
-        app(args=_arguments(sys.argv[1:]), prog_name="searchkit", standalone_mode=False)
-    except Exit as e:
-        sys.exit(e.code)
-    except (BrokenPipeError, StdoutClosed):  # the reader left while help or an error was written
-        silence_stdout()
-        sys.exit(0)
-    except SystemExit as e:
-        # click's own answer to a closed pipe (while printing --help) is exit 1, after putting
-        # a PacifyFlushWrapper on stdout: a closed pipe is exit 0 here, whoever saw it first.
-        if e.code == 1 and type(sys.stdout).__name__ == "PacifyFlushWrapper":
-            silence_stdout()
-            sys.exit(0)
-        raise
-    except KeyboardInterrupt:  # before a command's own handler is in place (start-up)
-        err.print("searchkit: interrupted")
-        sys.exit(130)
-    except Exception as e:  # noqa: BLE001 - the last line of defence against tracebacks
-        # typer vendors click: its exceptions are typer's, not click's. Abort wraps Ctrl-C
-        # (or an EOFError from below); a usage error has format_message() and an exit code.
-        if type(e).__name__ == "NoArgsIsHelpError":  # `searchkit` alone: the help, as written
-            try:
-                sys.stdout.write(e.format_message() + "\n")  # type: ignore[attr-defined]
-                sys.stdout.flush()
-            except BrokenPipeError:
-                silence_stdout()
-            sys.exit(0)
-        if type(e).__name__ == "Abort":
-            cause = e.__cause__ or e.__context__
-            if cause is None or isinstance(cause, KeyboardInterrupt):
-                err.print("searchkit: interrupted")
-                sys.exit(130)
-            e = cause  # a real error that click dressed up as Abort
-        elif isinstance(e, typer.TyperException) and hasattr(e, "format_message"):
-            command = getattr(getattr(e, "ctx", None), "command_path", "searchkit")
-            sys.exit(fail(e.format_message(), f"{command} --help", code=getattr(e, "exit_code", 2)).code)
-        if os.environ.get("SEARCHKIT_DEBUG"):
-            raise
-        from rich.text import Text
-
-        err.print(Text("searchkit: internal error: ", style="bold red").append(
-            _inert(f"{type(e).__name__}: {e}")).append(" (set SEARCHKIT_DEBUG=1 for details)", style="dim"),
-            soft_wrap=True)
-        sys.exit(2)
-    sys.exit(0)
-
-
-if __name__ == "__main__":
-    main()
