@@ -16,12 +16,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from .errors import (
     IndexLocked,
     IndexMissing,
     IndexReadOnly,
+    Interrupted,
+    InternalError,
     ModelError,
     NotAnIndex,
     NotFound,
@@ -31,17 +34,23 @@ from .errors import (
     SourceError,
 )
 from .records import FACETS, Article, Cleaned, Entity, Hit, Metadata, Passage, Removal, SearchResult, Source
+from .settings import IngestSettings
+
+# Imported before the function below is defined: importing a subpackage sets it as an
+# attribute of its parent, which would otherwise replace the function ``ingest``.
+from . import ingest as _ingest_package  # noqa: E402, F401  isort: skip
 
 if TYPE_CHECKING:
-    from .indexer import IngestReport
+    from .ingest import IngestReport, ProgressCallback
     from .search import SearchIndex
+    from .settings import RankingParams, SearchLimits
 
 __version__ = "0.1.0"
 
 __all__ = [
     "FACETS", "Article", "Cleaned", "Entity", "Hit", "Metadata", "Passage", "Removal", "SearchResult", "Source",
     "SearchkitError", "SourceError", "IndexMissing", "NotAnIndex", "SchemaMismatch", "IndexLocked",
-    "IndexReadOnly", "QuerySyntax", "NotFound", "ModelError",
+    "IndexReadOnly", "QuerySyntax", "NotFound", "ModelError", "Interrupted", "InternalError", "IngestSettings",
     "clean", "ingest", "open_index", "__version__",
 ]
 
@@ -69,17 +78,38 @@ def clean(source: str | os.PathLike[str] | Source, *, html: bool | None = None, 
     return clean_stage.clean_text(normalise_text(source), meta={"url": url} if url else None)
 
 
-def ingest(paths: Any, index: str | os.PathLike[str] = "index", **options: Any) -> IngestReport:
-    """Build or update the index at ``index`` from files and folders; see :func:`searchkit.indexer.ingest`."""
-    from .indexer import ingest as run
+def ingest(
+    paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+    index: str | os.PathLike[str] = "index",
+    *,
+    settings: IngestSettings = IngestSettings(),
+    workers: int | None = None,
+    prune: bool = False,
+    rebuild: bool = False,
+    wait: float = 5.0,
+    model: str | None = None,
+    progress: ProgressCallback | None = None,
+) -> IngestReport:
+    """Build or update the index at ``index`` from files and folders (one path or several).
+
+    ``workers`` processes clean and tag (default: one per CPU); ``prune`` drops articles whose
+    files are gone; ``rebuild`` starts the index afresh; ``wait`` is how long to wait for
+    another ingest's lock; ``settings`` holds commits, segments and batches. See
+    :func:`searchkit.ingest.ingest`; raises :class:`Interrupted` on Ctrl-C or SIGTERM.
+    """
+    from .ingest import ingest as run
 
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
-    return run(paths, index, **options)
+    return run(paths, index, settings=settings, workers=workers, prune=prune, rebuild=rebuild, wait=wait,
+               model=model, progress=progress)
 
 
-def open_index(path: str | os.PathLike[str] | None = None) -> SearchIndex:
-    """Open an index for searching; see :class:`searchkit.search.SearchIndex`."""
+def open_index(path: str | os.PathLike[str] | None = None, *, ranking: RankingParams | None = None,
+               limits: SearchLimits | None = None) -> SearchIndex:
+    """Open an index for searching; see :class:`searchkit.search.SearchIndex`. ``ranking`` and
+    ``limits`` (:mod:`searchkit.settings`) default to today's tuning."""
     from .search import open_index as run
+    from .settings import RankingParams, SearchLimits
 
-    return run(path)
+    return run(path, ranking=ranking or RankingParams(), limits=limits or SearchLimits())

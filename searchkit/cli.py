@@ -87,16 +87,17 @@ def ingest(
     \b
     Example:  searchkit ingest corpus/ --index index --workers 2
     """
-    from .indexer import Interrupted
-    from .indexer import ingest as run
+    from .errors import Interrupted
+    from .ingest import ingest as run
     from .serialize import dumps, emit, versioned
+    from .settings import IngestSettings
 
     with errors_handled():
         progress_cm = _progress(enabled=not quiet and not as_json and err.is_terminal)
         with progress_cm as update:
             try:
                 report = run(paths, index, workers=workers, prune=prune, rebuild=rebuild, wait=wait,
-                             commit_every=commit_every, progress=update)
+                             settings=IngestSettings(commit_every=commit_every), progress=update)
             except Interrupted as e:
                 _print_ingest(e.report, index)
                 raise fail(str(e), code=130) from None
@@ -134,7 +135,7 @@ def _progress(enabled: bool) -> Iterator[object]:
 
 
 def _print_ingest(report: object, index: Path) -> None:
-    from .indexer import IngestReport
+    from .ingest import IngestReport
 
     assert isinstance(report, IngestReport)
     from rich.text import Text

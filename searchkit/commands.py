@@ -11,12 +11,13 @@ rich.
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import SearchkitError
+from .errors import InternalError, SearchkitError
 from .records import SearchResult
 from .terminal import LazyConsole, StdoutClosed, silence_stdout
 
@@ -73,6 +74,8 @@ def errors_handled() -> Iterator[None]:
     try:
         yield
     except SearchkitError as e:
+        if isinstance(e, InternalError) and os.environ.get("SEARCHKIT_DEBUG"):
+            raise  # main() shows the traceback, with the exception that caused it
         raise fail(str(e), e.hint, e.exit_code) from None
     except KeyboardInterrupt:
         raise fail("interrupted", code=130) from None

@@ -6,6 +6,11 @@ library only ever need ``except SearchkitError``.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .ingest.report import IngestReport
+
 
 def describe(e: BaseException, limit: int = 300) -> str:
     """A third-party exception as one short line for a message (its type when it says nothing)."""
@@ -56,3 +61,22 @@ class NotFound(SearchkitError):
 
 class ModelError(SearchkitError):
     """The NER model is not installed or failed to load."""
+
+
+class Interrupted(SearchkitError):
+    """Ctrl-C (or SIGTERM) during ingest; ``report`` says what was committed."""
+
+    exit_code = 130
+
+    def __init__(self, message: str, report: IngestReport) -> None:
+        super().__init__(message)
+        self.report = report
+class InternalError(SearchkitError):
+    """Something failed that no input should cause: a bug in searchkit (or in Whoosh), never
+    the user's query. The message names the exception; ``SEARCHKIT_DEBUG=1`` shows the traceback."""
+
+    @classmethod
+    def wrap(cls, e: BaseException) -> InternalError:
+        """The one-line error for an unexpected exception (raise it ``from e``)."""
+        return cls(f"internal error: {type(e).__name__}: {describe(e)} "
+                   "(this is a bug; SEARCHKIT_DEBUG=1 shows the traceback)")

@@ -25,9 +25,9 @@ from typing import Any
 from lxml import html as lxml_html
 
 from .records import Metadata
+from .text import collapse_spaces
 
 _ARTICLE_TYPES = re.compile(r"(Article|BlogPosting|Report|Posting|LiveBlog)$", re.I)
-_SPACE = re.compile(r"\s+")
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TEXT_DATE_FORMATS = (
     "%B %d, %Y", "%b %d, %Y", "%b. %d, %Y", "%B %d %Y", "%b %d %Y", "%d %B %Y", "%d %b %Y", "%Y/%m/%d", "%d/%m/%Y",
@@ -55,7 +55,7 @@ def normalise_date(value: str | None) -> str | None:
     """
     if not value:
         return None
-    text = _SPACE.sub(" ", value).strip()
+    text = collapse_spaces(value)
     if not text:
         return None
     iso = re.sub(r"Z$", "+00:00", text)
@@ -114,7 +114,7 @@ def _names(value: Any) -> list[str]:
             names.append(item)
         elif isinstance(item, dict) and isinstance(item.get("name"), str):
             names.append(item["name"])
-    return [_SPACE.sub(" ", n).strip() for n in names if n and n.strip()]
+    return [collapse_spaces(n) for n in names if n and n.strip()]
 
 
 def _json_ld_articles(tree: lxml_html.HtmlElement) -> list[dict[str, Any]]:
@@ -140,7 +140,7 @@ def _meta_tags(tree: lxml_html.HtmlElement) -> dict[str, str]:
         for attr in ("property", "name", "itemprop"):
             key = (tag.get(attr) or "").strip().lower()
             if key and key not in found:
-                found[key] = _SPACE.sub(" ", content).strip()
+                found[key] = collapse_spaces(content)
     return found
 
 
@@ -151,7 +151,7 @@ def _first(*values: Any) -> str | None:
         if isinstance(value, dict):
             value = value.get("name") or value.get("@id") or value.get("url")
         if isinstance(value, str) and value.strip():
-            return _SPACE.sub(" ", value).strip()
+            return collapse_spaces(value)
     return None
 
 
@@ -179,7 +179,7 @@ def _byline_in_page(tree: lxml_html.HtmlElement) -> str | None:
         source = named if named is not None else element
         content = source.get("content") or ""
         text = content if content and "://" not in content else source.text_content()
-        text = _BY.sub("", _SPACE.sub(" ", text or "").strip())
+        text = _BY.sub("", collapse_spaces(text or ""))
         if 1 <= len(text.split()) <= 6 and not any(ch.isdigit() for ch in text) and not {"@", "/"} & set(text):
             return text
     return None

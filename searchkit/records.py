@@ -135,6 +135,14 @@ class Article:
 
 
 @dataclass(frozen=True)
+class Failure:
+    """Something of an ingest that was skipped: ``where`` (a path, maybe ``#L<n>``) and why."""
+
+    where: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class Highlight:
     """A character range of a hit's passage text that matched the query."""
 
@@ -159,6 +167,9 @@ class Hit:
     url: str | None
     path: str
     entities: dict[str, tuple[str, ...]]
+    source_id: str = ""
+    """The article's source id as stored (``path``, or ``path#L<n>`` for line *n* of a JSONL
+    file): what an evaluation matches its judgements on. Not in ``to_dict()`` yet."""
 
     def to_dict(self) -> dict[str, Any]:
         return {

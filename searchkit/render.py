@@ -40,6 +40,7 @@ from .serialize import (  # noqa: F401 - re-exported: render is where callers lo
     versioned,
 )
 from .terminal import print_wrapped
+from .text import collapse_spaces
 
 def relative_path(path: str) -> str:
     """A path relative to the current folder when it lies below it, else as stored."""
@@ -53,7 +54,7 @@ def relative_path(path: str) -> str:
 def one_line(text: str | None, width: int | None = 100) -> str:
     """``text`` inert, on one line (white space collapsed), cut to ``width`` characters with
     an ellipsis (``None``: never cut, for URLs, paths and ids)."""
-    s = " ".join(inert(text).split())
+    s = collapse_spaces(inert(text))
     return s if width is None or len(s) <= width else s[: width - 1] + "…"
 
 

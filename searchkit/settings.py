@@ -27,7 +27,8 @@ class RankingParams:
     query_k3: float = 5.0
     """Saturation of repeated query words: a word said twice weighs 2*6/7, not 1 (nor 2)."""
     title_boost: float = 2.0
-    """Weight of a title match against a match in the passage text."""
+    """Weight of a title match against a match in the passage text. Applied when the index is
+    written (the schema's title field boost, ``schema.TITLE_BOOST``): a change needs a rebuild."""
     rerank_depth: int = 100
     """Collapsed passages re-ranked by their article's score for an OR query (``limit`` of them if
     more are asked): the natural-language questions of the ranking benchmark."""
@@ -85,5 +86,7 @@ class IngestSettings:
     batch_size: int = 16
     """Articles per task sent to a worker: big enough for nlp.pipe batching, small enough to balance."""
     window_per_worker: int = 4
-    """Batches in flight per worker (submitted, not yet written): enough to keep a worker busy
-    while the writer commits (a second or more at 2,000 articles)."""
+    """Batches in flight per worker (submitted, not yet written). Two would keep a worker busy
+    while the writer adds another batch's articles, but not through a commit (a second or more
+    of writing every ``commit_every`` articles): with two, the workers of a BBC ingest sat idle
+    for ~3.5 s of its ~28 s, with four for under 0.6 s. Results wait in memory (~10 KB an article)."""

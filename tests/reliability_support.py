@@ -108,10 +108,13 @@ def has_articles(index: Path) -> bool:
 
 LIBRARY_INGEST = """
 import sys
-from searchkit.indexer import Interrupted, ingest
+from searchkit.errors import Interrupted
+from searchkit.ingest import ingest
+from searchkit.settings import IngestSettings
 try:
     r = ingest([sys.argv[1]], index=sys.argv[2], workers=int(sys.argv[3]),
-                         commit_every=int(sys.argv[4]), wait=float(sys.argv[5]) if len(sys.argv) > 5 else 5.0)
+               settings=IngestSettings(commit_every=int(sys.argv[4])),
+               wait=float(sys.argv[5]) if len(sys.argv) > 5 else 5.0)
     print(f"done {r.articles} {r.passages}", flush=True)
 except Interrupted as e:
     print(str(e), file=sys.stderr, flush=True)

@@ -17,10 +17,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from searchkit.aliases import EntityTable
 from searchkit.entities import ArticleEntities, EntityExtractor, split_long_text
+from searchkit.entity_table import EntityTable
 from searchkit.errors import ModelError
-from searchkit.records import FACETS
+from searchkit.passages import attach_entities
+from searchkit.records import FACETS, Passage
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "corpus" / "sofrep-belarus-border.txt"
@@ -134,7 +135,8 @@ def test_seed_counts_match_mentions(seed: ArticleEntities) -> None:
 def test_passage_facet_values_come_from_offsets(seed: ArticleEntities, seed_text: str) -> None:
     start = seed_text.index("Former presidential candidate")
     end = seed_text.index("\n\n", start)
-    values = seed.facet_values(start, end)
+    passage = Passage("seed", 0, start, end, seed_text[start:end])
+    values = attach_entities([passage], seed.mentions)[0].entities
     assert set(values["person"]) == {"Svetlana Tikhanovskaya", "Alexander Lukashenko"}
     assert set(values["place"]) == {"Belarus", "Lithuania"}
 

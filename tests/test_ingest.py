@@ -122,7 +122,7 @@ def test_two_workers_give_the_same_index_as_one(tmp_path: Path) -> None:
 
 def _worker_state() -> dict[str, object]:
     """Run in an ingest worker: what NER runs with there."""
-    from searchkit.indexer import _WORKER
+    from searchkit.ingest.workers import _WORKER
 
     extractor = _WORKER["extractor"]
     extractor.extract("Angela Merkel met Joe Biden in Berlin.")
@@ -135,9 +135,9 @@ def _worker_state() -> dict[str, object]:
 def test_a_worker_runs_ner_on_one_thread(tmp_path: Path) -> None:
     # A second thread (a BLAS pool, a watcher) makes glibc lock on every malloc: NER ~35% slower.
     from searchkit.entities import DEFAULT_MODEL
-    from searchkit.indexer import _worker_init
+    from searchkit.ingest.workers import worker_init
 
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_init,
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=worker_init,
                              initargs=(DEFAULT_MODEL, os.getpid())) as pool:
         state = pool.submit(_worker_state).result(timeout=120)
     assert state == {"threads": 1, "blas_threads": "1", "blis": False}
@@ -161,14 +161,15 @@ def test_rebuild_starts_over_and_schema_mismatch_says_rebuild(tmp_path: Path) ->
 def test_an_ingest_ends_with_few_segments_and_the_same_results(tmp_path: Path) -> None:
     from whoosh import index as windex
 
-    from searchkit.indexer import MAX_SEGMENTS
+    from searchkit.settings import IngestSettings
+    from searchkit.store import whoosh_ext
 
     docs = _copy_corpus(tmp_path)
     merged, one_commit = tmp_path / "merged", tmp_path / "one"
-    searchkit.ingest([docs], index=merged, workers=1, commit_every=1)  # a segment per article
+    searchkit.ingest([docs], index=merged, workers=1, settings=IngestSettings(commit_every=1))  # a segment per article
     searchkit.ingest([docs], index=one_commit, workers=1)
     ix = windex.open_dir(str(merged))
-    assert len(ix._segments()) <= MAX_SEGMENTS
+    assert len(whoosh_ext.segments(ix)) <= IngestSettings().max_segments
     ix.close()
     with searchkit.open_index(merged) as a, searchkit.open_index(one_commit) as b:
         for q in ("border closure", "lukashenko OR belarus", '"european parliament"'):

@@ -208,7 +208,7 @@ def test_bad_run_summary_is_readable(bad_run: dict[str, Any]) -> None:
 
 INGEST_REPORTING_RSS = """
 import json, resource, sys
-from searchkit.indexer import ingest
+from searchkit.ingest import ingest
 report = ingest(sys.argv[1:-1], index=sys.argv[-1], workers=1)
 print(json.dumps({"self_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
                   "workers_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
@@ -288,7 +288,7 @@ def test_unreadable_file_and_folder(tmp_path: Path) -> None:
 
 
 def test_file_deleted_mid_run(tmp_path: Path) -> None:
-    from searchkit.indexer import ingest
+    from searchkit.ingest import ingest
 
     inbox = tmp_path / "inbox"
     inbox.mkdir()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -15,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from searchkit.schema import SCHEMA_VERSION
+from searchkit.store.schema import SCHEMA_VERSION
 
 from .reliability_support import (
     child_env,
@@ -420,7 +419,7 @@ def test_damaged_index_gives_one_line(small_index: Path, tmp_path: Path) -> None
 
 def test_package_functions_survive_a_second_call() -> None:
     proc = subprocess.run([sys.executable, "-c",
-                           "import searchkit, searchkit.indexer, searchkit.cleaner\n"
+                           "import searchkit, searchkit.ingest, searchkit.ingest.run, searchkit.cleaner\n"
                            "assert callable(searchkit.ingest) and callable(searchkit.clean)"],
                           capture_output=True, text=True, env=child_env())
     assert proc.returncode == 0, proc.stderr

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import json
+import shutil
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import searchkit
-from searchkit import search
 from searchkit.errors import IndexMissing, NotAnIndex, NotFound, QuerySyntax
-from searchkit.search import SearchIndex
+from searchkit.settings import RankingParams, SearchLimits
+
+from .conftest import run_cli
 
 BORDER = "The border closure comes after six weeks"
 
@@ -114,30 +116,27 @@ def test_collapsing_holds_with_filters(idx) -> None:  # type: ignore[no-untyped-
     assert result.hits and max(per_article.values()) <= 2
 
 
-def test_counting_stops_at_the_cap_unless_exact_is_asked(idx, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from searchkit import search as search_module
-
+def test_counting_stops_at_the_cap_unless_exact_is_asked(idx, corpus_index: Path) -> None:  # type: ignore[no-untyped-def]
     full = idx.search("lukashenko OR belarus OR border", exact_total=True)
     assert full.total_exact and full.total > 3
-    monkeypatch.setattr(search_module, "COUNT_CAP", 3)
-    capped = idx.search("lukashenko OR belarus OR border")
+    with searchkit.open_index(corpus_index, limits=replace(SearchLimits(), count_cap=3)) as small_cap:
+        capped = small_cap.search("lukashenko OR belarus OR border")
+        exact = small_cap.search("lukashenko OR belarus OR border", exact_total=True)
     assert (capped.total, capped.total_exact) == (3, False)
     assert capped.to_dict()["total_exact"] is False
     assert [h.passage_id for h in capped.hits] == [h.passage_id for h in full.hits]
-    exact = idx.search("lukashenko OR belarus OR border", exact_total=True)
     assert (exact.total, exact.total_exact) == (full.total, True)
 
 
-def test_facet_counts_agree_whichever_way_they_are_counted(idx, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from searchkit import search as search_module
-
+def test_facet_counts_agree_whichever_way_they_are_counted(idx, corpus_index: Path) -> None:  # type: ignore[no-untyped-def]
     by_passage = idx.search("", facets=True).facets
-    monkeypatch.setattr(search_module, "FACET_SCAN_BELOW", 0)  # walk the entities' postings instead
-    by_entity = idx.search("", facets=True).facets
+    by_postings = replace(SearchLimits(), facet_scan_below=0)  # walk the entities' postings instead
+    with searchkit.open_index(corpus_index, limits=by_postings) as other:
+        by_entity = other.search("", facets=True).facets
     assert by_passage == by_entity
     assert dict(by_entity["person"])["Alexander Lukashenko"] >= 3
-    monkeypatch.setattr(search_module, "FACET_TOP", 2)
-    top2 = idx.search("", facets=True).facets
+    with searchkit.open_index(corpus_index, limits=replace(by_postings, facet_top=2)) as other:
+        top2 = other.search("", facets=True).facets
     assert all(list(top2[f]) == list(by_passage[f])[:2] for f in top2)
 
 
@@ -151,6 +150,27 @@ def test_no_hits_suggests_a_close_term(idx) -> None:  # type: ignore[no-untyped-
 def test_bad_syntax_raises_query_syntax(idx, bad: str) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(QuerySyntax):
         idx.search(bad)
+
+
+def test_an_unexpected_failure_is_an_internal_error_not_the_users_query(corpus_index: Path, tmp_path: Path
+                                                                         ) -> None:
+    """A failure past the query checks is searchkit's, not the query's: exit 2, one line that
+    says it is a bug, no traceback (unless SEARCHKIT_DEBUG=1). Forced here by stored documents
+    that no longer decompress (Whoosh reads them only for the hits, after the query ran)."""
+    index = tmp_path / "index"
+    shutil.copytree(corpus_index, index)
+    for stored in index.glob("*._stored.col"):
+        data = bytearray(stored.read_bytes())
+        data[len(data) // 8: -len(data) // 8] = b"\xff" * (len(data) - 2 * (len(data) // 8))
+        stored.write_bytes(bytes(data))
+    r = run_cli("search", "border OR belarus", "--index", index, "-n", "50")
+    assert r.returncode == 2, r.stderr
+    assert r.stdout == ""
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "internal error" in lines[0] and "this is a bug" in lines[0], r.stderr
+    assert "Traceback" not in r.stderr and "cannot run the query" not in r.stderr
+    debug = run_cli("search", "border OR belarus", "--index", index, "-n", "50", env={"SEARCHKIT_DEBUG": "1"})
+    assert debug.returncode != 0 and "Traceback" in debug.stderr and "InternalError" in debug.stderr
 
 
 def test_bad_dates_raise_query_syntax(idx) -> None:  # type: ignore[no-untyped-def]
@@ -202,11 +222,11 @@ def test_opening_a_missing_or_foreign_folder_is_a_clear_error(tmp_path: Path) ->
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.sampled_from(list("abcdeyzAEIÖÉß'’.-_ 0123456789\n,;")) | st.characters(), max_size=200))
 def test_highlighting_tokenises_exactly_as_the_index_does(text: str) -> None:
-    from searchkit.schema import build_schema
-    from searchkit.search import _token_stems
+    from searchkit.store.schema import build_schema
+    from searchkit.search.highlight import token_stems
 
     analyzer = build_schema()["text"].analyzer
-    fast = _token_stems(analyzer)
+    fast = token_stems(analyzer)
     assert fast is not None
     expected = [(t.startchar, t.endchar, t.text) for t in analyzer(text, chars=True, removestops=True)]
     assert fast(text) == expected
@@ -299,22 +319,35 @@ QUESTION = "why are alpine glaciers shrinking so fast"
 
 
 @pytest.fixture(scope="module")
-def ranked(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+def ranking_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("ranking")
     docs = folder / "articles.jsonl"
     docs.write_text("\n".join(json.dumps(a) for a in RANKING_ARTICLES) + "\n", encoding="utf-8")
     assert searchkit.ingest([docs], index=folder / "index", workers=1).failed == []
-    with searchkit.open_index(folder / "index") as index:
+    return folder / "index"
+
+
+@pytest.fixture(scope="module")
+def ranked(ranking_index: Path):  # type: ignore[no-untyped-def]
+    with searchkit.open_index(ranking_index) as index:
         yield index
 
 
-def test_an_article_about_the_query_outranks_a_passing_mention(ranked, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+@pytest.fixture(scope="module")
+def without_feedback(ranking_index: Path):  # type: ignore[no-untyped-def]
+    """The same index, searched with pseudo-relevance feedback turned off."""
+    with searchkit.open_index(ranking_index, ranking=replace(RankingParams(), feedback_min_words=99)) as index:
+        yield index
+
+
+def test_an_article_about_the_query_outranks_a_passing_mention(ranked, ranking_index: Path
+                                                               ) -> None:  # type: ignore[no-untyped-def]
     hits = ranked.search("avalanche").hits
     assert [h.title for h in hits] == ["Snow danger closes the pass"] * 2 + ["Regional budget approved"]
     assert [h.rank for h in hits] == [1, 2, 3] and hits[0].score >= hits[1].score >= hits[2].score
     # By its passages alone the short passing mention would come first: the article score decides.
-    monkeypatch.setattr(search, "ARTICLE_WEIGHT", 0.0)
-    assert ranked.search("avalanche").hits[0].title == "Regional budget approved"
+    with searchkit.open_index(ranking_index, ranking=replace(RankingParams(), article_weight=0.0)) as passages_only:
+        assert passages_only.search("avalanche").hits[0].title == "Regional budget approved"
 
 
 def test_the_article_score_keeps_limit_collapse_filters_and_highlights(ranked) -> None:  # type: ignore[no-untyped-def]
@@ -327,15 +360,15 @@ def test_the_article_score_keeps_limit_collapse_filters_and_highlights(ranked) -
     assert ranked.search("avalanche", since="2030").hits == ()
 
 
-def test_a_long_question_is_expanded_with_words_of_its_best_articles(ranked, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_long_question_is_expanded_with_words_of_its_best_articles(ranked, without_feedback
+                                                                     ) -> None:  # type: ignore[no-untyped-def]
     expanded = ranked.search(QUESTION, operator="or")
     titles = [h.title for h in expanded.hits]
     # "Mapping the valley floor" has one of the question's words ("alpine"), but also the words
     # of the articles that answer it (moraine, crevasse, ablation): it now outranks a ski race
     # that was "fast".
     assert titles.index("Mapping the valley floor") < titles.index("Ski race results")
-    monkeypatch.setattr(search, "FEEDBACK_MIN_WORDS", 99)
-    plain = ranked.search(QUESTION, operator="or")
+    plain = without_feedback.search(QUESTION, operator="or")
     titles = [h.title for h in plain.hits]
     assert titles.index("Ski race results") < titles.index("Mapping the valley floor")
     # Feedback re-scores the passages that matched; it never adds matches.
@@ -350,12 +383,19 @@ def test_a_long_question_is_expanded_with_words_of_its_best_articles(ranked, mon
     ("why are alpine glaciers shrinking so fast NOT ski", "or"),
     ("why are alpine glaci* shrinking so fast", "or"),
 ])
-def test_feedback_is_only_for_long_or_queries_of_plain_words(ranked, monkeypatch, query: str, operator: str
+def test_feedback_is_only_for_long_or_queries_of_plain_words(ranked, without_feedback, query: str, operator: str
                                                              ) -> None:  # type: ignore[no-untyped-def]
-    calls: list[Any] = []
-    real = SearchIndex._feedback_words
-    monkeypatch.setattr(SearchIndex, "_feedback_words", lambda self, *a: calls.append(a) or real(self, *a))
-    ranked.search(query, operator=operator)
-    assert calls == []
-    ranked.search(QUESTION, operator="or")
-    assert len(calls) == 1
+    def ranking(index, q: str, op: str) -> list[tuple[str, float]]:  # type: ignore[no-untyped-def]
+        return [(h.passage_id, h.score) for h in index.search(q, operator=op, limit=50).hits]
+
+    # Feedback changes the scores of the hits it runs on: here it must not run ...
+    assert ranking(ranked, query, operator) == ranking(without_feedback, query, operator)
+    # ... and on the long OR question it does.
+    assert ranking(ranked, QUESTION, "or") != ranking(without_feedback, QUESTION, "or")
+
+
+def test_hits_carry_their_articles_source_id(ranked, idx) -> None:  # type: ignore[no-untyped-def]
+    top = ranked.search("avalanche").hits[0]
+    assert top.source_id == f"{top.path}#focus"  # a JSONL line with an "id"
+    hit = idx.search("border closure").hits[0]
+    assert hit.source_id == hit.path and hit.path.endswith("sofrep-belarus-border.txt")

@@ -11,7 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from searchkit.aliases import DOMINANCE, EntityTable, display_form, name_key, strip_title
+from searchkit.entity_table import DOMINANCE, EntityTable
+from searchkit.names import name_key
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,27 +36,6 @@ COUNTS = {
 @pytest.fixture(scope="module")
 def table() -> EntityTable:
     return EntityTable.build(COUNTS)
-
-
-# --- name keys ---------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("a", "b"),
-    [("E.U.", "EU"), ("the U.S.", "us"), ("Lukashenko’s", "Lukashenko"), ("Belarus'", "belarus"),
-     ("Paweł Jabłoński", "Pawel Jablonski"), ("al-Qaeda", "Al Qaeda"), ("U.S.A", "USA"),
-     ("Tesla, Inc.", "Tesla")],
-)
-def test_name_key_ignores_case_dots_possessives_accents(a: str, b: str) -> None:
-    assert name_key(a) == name_key(b)
-
-
-def test_display_form_and_titles() -> None:
-    assert display_form("the E.U.’s") == "EU"
-    assert strip_title("Belarussian President Alexander Lukashenko") == "Alexander Lukashenko"
-    assert strip_title("Polish Deputy Foreign Minister Pawel Jablonski") == "Pawel Jablonski"
-    assert strip_title("Mr. Lukashenko") == "Lukashenko"
-    assert strip_title("Lukashenko") == "Lukashenko"
 
 
 # --- expand: what a filter value matches ------------------------------------------------------
@@ -169,7 +149,7 @@ def test_every_stored_value_expands_to_itself_and_survives_json(counts: dict[str
 
 def test_query_path_does_not_import_spacy() -> None:
     code = (
-        "import sys, searchkit.aliases as a; t = a.EntityTable.build({'person': {'Lukashenko': 1}});"
+        "import sys, searchkit.entity_table as a; t = a.EntityTable.build({'person': {'Lukashenko': 1}});"
         "t.expand('person', 'lukashenko'); assert 'spacy' not in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)

@@ -1,0 +1,390 @@
+"""Steps 1 and 2 of the entity stage: the candidate mentions of one article.
+
+Step 1 takes the model's spans and repairs them (cut where no name continues, titles,
+determiners and possessives trimmed, junk dropped, a person split in two joined again);
+step 2 adds the names the model missed: gazetteer names and names of a telling shape.
+Each candidate carries its token range, character offsets, display form, name key and the
+votes for its type gathered so far; :mod:`searchkit.entity_resolution` clusters and types
+them. The overview of all five steps is in :mod:`searchkit.entities`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from typing import TYPE_CHECKING
+
+from .names import (
+    DATA_DIR,
+    display_form,
+    gazetteer,
+    looks_like_demonym,
+    name_key,
+    name_rules,
+    strip_possessive,
+    title_prefix_length,
+)
+
+if TYPE_CHECKING:  # spaCy is imported only when the model loads
+    from spacy.tokens import Doc, Token
+
+# Vote weights in half-votes (see _evidence and _retally): each model label counts 2; evidence
+# from the data files is worth a few labels, a country or organisation name more than a city
+# that may also be a surname.
+WEIGHTS = {
+    "model": 2,
+    "honorific": 4,
+    "title": 2,
+    "given_name": 3,
+    "surname_link": 2,
+    "country": 10,
+    "organisation": 10,
+    "demonym": 6,
+    "city": 3,
+    "pattern": 2,
+    "name_suffix": 4,
+}
+_POSSESSIVE_TOKENS = frozenset({"'s", "\u2019s", "'", "\u2019", "'S", "\u2019S"})
+_SENTENCE_END = frozenset({".", "!", "?", ":", ";", '"', "\u201c", "\u201d", "\u2014", "-", "(", "["})
+_SPAN_BREAKS = frozenset({",", "(", ")", "[", "]", ":", ";", "/", '"', "\u201c", "\u201d", "-", "\u2013", "\u2014", "|"})
+
+
+@cache
+def given_names() -> frozenset[str]:
+    """Given names (``data/names_given.txt``), casefolded and accent-folded via name_key."""
+    lines = (DATA_DIR / "names_given.txt").read_text(encoding="utf-8").splitlines()
+    rules = name_rules()
+    not_names = rules.titles | rules.honorifics | rules.title_modifiers | rules.calendar  # "Major", "Prince"
+    names: frozenset[str] = frozenset(name_key(n) for n in lines if n and not n.startswith("#"))
+    return names - not_names
+
+# --- step 1: candidates from the model --------------------------------------------------------
+
+
+@dataclass
+class Candidate:
+    """A mention being resolved: a token range of the doc and the evidence gathered for it."""
+
+    start: int  # token index
+    end: int
+    start_char: int
+    end_char: int
+    text: str  # verbatim, as in the article: its text[start_char:end_char]
+    form: str  # display form: "the E.U.’s" → "EU"
+    key: str
+    votes: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def words(self) -> list[str]:
+        return self.form.split()
+
+
+def is_sentence_start(doc: Doc, i: int) -> bool:
+    """A cheap sentence-start test (no parser in the pipeline)."""
+    if i == 0:
+        return True
+    prev = doc[i - 1]
+    return prev.text in _SENTENCE_END or "\n" in prev.whitespace_ or prev.is_space
+
+
+def make_candidate(doc: Doc, start: int, end: int) -> Candidate:
+    start_char = doc[start].idx
+    end_char = doc[end - 1].idx + len(doc[end - 1].text)
+    text = doc[start:end].text  # (doc.text would rebuild the whole text on every call)
+    bare = strip_possessive(text)  # a pre-tokenised "Clinton's" is one token; a prefix of text
+    end_char -= len(text) - len(bare)
+    form = display_form(bare)
+    return Candidate(start, end, start_char, end_char, bare, form, name_key(form))
+
+
+def _is_junk(c: Candidate) -> bool:
+    """Lowercase words, numbers, single letters and boilerplate phrases are no entity."""
+    form = c.form
+    if len(form.replace(".", "")) < 2 or not any(ch.isalpha() for ch in form) or not any(ch.isupper() for ch in form):
+        return True
+    if not form[0].isupper() and not form[0].isdigit():
+        return True
+    return c.key in name_rules().junk or c.key in name_rules().calendar
+
+
+def _trim_span(doc: Doc, start: int, end: int, facet: str, votes: Counter[str]) -> tuple[int, int]:
+    """Drop leading determiners/titles and trailing possessives/punctuation from a span."""
+    rules = name_rules()
+    while end - start > 1 and (
+        doc[end - 1].text in _POSSESSIVE_TOKENS or doc[end - 1].is_punct or doc[end - 1].is_lower
+    ):
+        end -= 1  # "Lukashenko ’s", "Representatives of", "Interfax news agency"
+    while end - start > 1 and (
+        doc[start].is_punct or doc[start].lower_ in rules.determiners or doc[start].lower_.endswith(rules.modifier_suffixes)
+    ):
+        start += 1
+    words = [t.text for t in doc[start:end]]
+    if len(words) > 2 and name_key(words[0]) in gazetteer().demonyms and name_key(words[1]) in given_names():
+        start += 1  # "Australian Rodney Eyles"
+        words = words[1:]
+    n = title_prefix_length(words)
+    if n:
+        stripped = {w.rstrip(".").casefold() for w in words[:n]}
+        honorific = bool(stripped & rules.honorifics)
+        rest = words[n]
+        names_person = name_key(rest) in given_names()
+        if rest[:1].isupper() and (facet == "person" or honorific or names_person):
+            votes["person"] += WEIGHTS["honorific" if honorific else "title"]
+            start += n
+    return start, end
+
+
+def model_candidates(doc: Doc) -> list[Candidate]:
+    """The model's entity spans of the facet labels, trimmed, with junk dropped."""
+    labels = name_rules().labels
+    out = []
+    for ent in doc.ents:
+        facet = labels.get(ent.label_)
+        if facet is None:
+            continue
+        for start, end in _split_span(doc, ent.start, ent.end, facet):
+            votes: Counter[str] = Counter({facet: WEIGHTS["model"]})
+            start, end = _trim_span(doc, start, end, facet, votes)
+            c = make_candidate(doc, start, end)
+            c.votes = votes
+            if _is_junk(c) or (facet == "person" and any(ch.isdigit() for ch in c.form)) or _shouted(doc, c):
+                continue
+            if facet == "group" and not _is_group_name(c):
+                continue
+            out.append(c)
+    return [_complete_person(doc, c, taken=out) for c in _merge_split_people(doc, out)]
+
+
+def _is_group_name(c: Candidate) -> bool:
+    """Whether a NORP span names a people, religion or party ("Belarusian", "Sunni",
+    "Democrats"); the model also gives NORP to first names ("Florian") and coinages."""
+    key, rules = c.key, name_rules()
+    if key in gazetteer().demonyms or key in rules.group_words or key.rstrip("s") in gazetteer().demonyms:
+        return True
+    return looks_like_demonym(c.form) and key not in given_names()
+
+
+def _shouted(doc: Doc, c: Candidate) -> bool:
+    """A span of an all-caps headline that no gazetteer knows: the small model tags words of
+    shouted lines almost at random ("MITCHELL DEFEATS", "CLUB FINED"). Names of the article
+    body still reach the headline through propagation, which matches all-caps forms."""
+    toks = doc[c.start : c.end]
+    if not all(t.is_upper or not t.is_alpha for t in toks):
+        return False
+    several = sum(t.is_alpha for t in toks) > 1  # "W L PCT GB": a table header
+    if not several and not _caps_context(doc, c.start, c.end):
+        return False
+    if not several and len(toks[0]) <= 4:
+        return False  # an acronym ("NFL", "IRA") is written in capitals anyway
+    return c.key not in gazetteer().facet
+
+
+def _can_join_name(doc: Doc, k: int, taken: Sequence[Candidate]) -> bool:
+    """Whether token ``k`` may be added to an adjacent person's name: a capitalised word that
+    is no title, stop word, known place or organisation, nor part of another mention."""
+    if not 0 <= k < len(doc) or not _is_name_word(doc[k]) or doc[k].is_stop:
+        return False
+    rules, key = name_rules(), name_key(doc[k].text)
+    if key in rules.calendar or key in rules.titles or key in rules.honorifics or key in rules.title_modifiers or key in gazetteer().facet:
+        return False
+    return not any(c.start <= k < c.end for c in taken)
+
+
+def _complete_person(doc: Doc, c: Candidate, taken: Sequence[Candidate]) -> Candidate:
+    """Add the first name the model left out ("Didier" + "Deschamps") or the surname after a
+    lone given name ("Shawn" + "Estes")."""
+    if not c.votes["person"] or c.votes["person"] < max(c.votes.values()):
+        return c
+    start, end = c.start, c.end
+    before = start - 1
+    if _can_join_name(doc, before, taken) and doc[before].whitespace_ == " " and (
+        name_key(doc[before].text) in given_names() or not is_sentence_start(doc, before)
+    ):
+        start = before
+    if end - start == 1 and name_key(doc[start].text) in given_names() and _can_join_name(doc, end, taken):
+        end += 1
+    if (start, end) == (c.start, c.end):
+        return c
+    grown = make_candidate(doc, start, end)
+    grown.votes = c.votes
+    return grown
+
+
+def _breaks_name(doc: Doc, k: int, facet: str) -> bool:
+    """Whether token ``k`` cannot be inside one name: a free-standing dash, comma or bracket,
+    a number, a lowercase word inside a person's name ("Gillespie st Kaluwitharana"), or the
+    start of an all-caps word after normal case ("Deborah Charles RANGOON", a dateline)."""
+    tok = doc[k]
+    numeric = any(ch.isdigit() for ch in tok.text) and not any(ch.isalpha() for ch in tok.text)
+    if tok.is_space or numeric or tok.text in _SPAN_BREAKS:
+        return True
+    if facet == "person" and tok.is_lower and tok.is_alpha and tok.lower_ not in name_rules().name_particles:
+        return True
+    prev = doc[k - 1]
+    return tok.is_upper and tok.is_alpha and len(tok) > 2 and prev.is_alpha and not prev.is_upper
+
+
+def _split_span(doc: Doc, start: int, end: int, facet: str) -> list[tuple[int, int]]:
+    """Cut a model span where no single name can continue; drop the breaking tokens, but
+    keep an all-caps word that starts a new part."""
+    parts = []
+    s = start
+    for k in range(start, end):
+        if k == start or not _breaks_name(doc, k, facet):
+            if k == start and _breaks_name(doc, k, facet) and not doc[k].is_upper:
+                s = k + 1
+            continue
+        if k > s:
+            parts.append((s, k))
+        s = k if doc[k].is_upper and doc[k].is_alpha else k + 1
+    if end > s:
+        parts.append((s, end))
+    return parts
+
+
+def _merge_split_people(doc: Doc, cands: list[Candidate]) -> list[Candidate]:
+    """Join "Alexander" + "Lukashenko" when the model split one name into adjacent spans."""
+    out: list[Candidate] = []
+    for c in cands:
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and prev.end == c.start
+            and doc[prev.end - 1].whitespace_ == " "
+            and len(prev.words) == 1
+            and "person" in prev.votes | c.votes
+            and prev.key in given_names()
+        ):
+            merged = make_candidate(doc, prev.start, c.end)
+            merged.votes = prev.votes + c.votes
+            out[-1] = merged
+            continue
+        out.append(c)
+    return out
+
+
+# --- step 2: names the model missed: name patterns and gazetteers ------------------------------
+
+
+def _is_name_word(tok: Token) -> bool:
+    """A capitalised word in normal case: "Torrence", "McGrath", "Anne-Gaelle", "O'Neill"."""
+    text = tok.text
+    return (
+        len(text) > 1
+        and text[0].isupper()
+        and any(ch.islower() for ch in text)
+        and all(ch.isalpha() or ch in "-'\u2019" for ch in text)
+    )
+
+
+def _is_initial(tok: Token) -> bool:
+    return len(tok.text) == 2 and tok.text[0].isupper() and tok.text[1] == "."
+
+
+def _name_run(doc: Doc, i: int, taken: set[int], max_words: int = 4) -> int:
+    """End of a run of capitalised words (with inner particles like "van der") from ``i``."""
+    particles = name_rules().name_particles
+    j = i
+    while j < len(doc) and j - i < max_words and j not in taken:
+        tok = doc[j]
+        if _is_name_word(tok) or (j > i and tok.lower_ in particles and j + 1 < len(doc) and _is_name_word(doc[j + 1])):
+            j += 1
+        else:
+            break
+    return j
+
+
+def pattern_candidates(doc: Doc, taken: set[int]) -> list[Candidate]:
+    """Untagged names with a telling shape: a known given name or an initial followed by
+    capitalised words ("Gwen Torrence", "G. Kersey") is a person; capitalised words ending
+    in a company or institution word ("Hindustan Copper Corp") are an organisation."""
+    gaz, rules, given = gazetteer(), name_rules(), given_names()
+    out = []
+    i = 0
+    while i < len(doc):
+        tok = doc[i]
+        if i in taken or not tok.text[:1].isupper():
+            i += 1
+            continue
+        found = None
+        starts_person = _is_initial(tok) or (_is_name_word(tok) and not tok.is_stop and name_key(tok.text) in given)
+        if starts_person and i + 1 < len(doc):
+            j = _name_run(doc, i + 1, taken)
+            words = [t.text for t in doc[i + 1 : j]]
+            last = name_key(words[-1]) if words else ""
+            if words and last not in rules.org_suffixes | rules.place_suffixes and name_key(" ".join(words)) not in gaz.facet:
+                found = (j, "person")
+        if found is None and _is_name_word(tok) and tok.lower_ not in rules.determiners:
+            j = _name_run(doc, i, taken, max_words=5)
+            if j - i >= 2 and doc[j - 1].lower_.rstrip(".") in rules.org_suffixes:
+                found = (j, "org")
+        if found is None:
+            i += 1
+            continue
+        j, facet = found
+        c = make_candidate(doc, i, j)
+        if not _is_junk(c):
+            c.votes = Counter({facet: WEIGHTS["pattern"]})
+            out.append(c)
+            taken.update(range(i, j))
+        i = j
+    return out
+
+
+
+def _caps_context(doc: Doc, i: int, j: int | None = None) -> bool:
+    """Inside an all-caps headline, where "WHO" or "US" may be plain words."""
+    j = i + 1 if j is None else j
+    near = [doc[k] for k in (i - 1, j) if 0 <= k < len(doc)]
+    return any(t.is_upper and t.is_alpha and len(t) > 1 for t in near)
+
+
+def gazetteer_candidates(doc: Doc, cands: Sequence[Candidate]) -> list[Candidate]:
+    """Known countries, cities, organisations and demonyms the model missed.
+
+    A known name may also replace model spans it wholly covers, which repairs splits such as
+    "Organization for Security and Co-operation" + "Europe"; it never cuts into a span.
+    """
+    gaz = gazetteer()
+    owner = {i: c for c in cands for i in range(c.start, c.end)}
+    out = []
+    i = 0
+    n = len(doc)
+    while i < n:
+        tok = doc[i]
+        limit = gaz.span_limit.get(name_key(tok.text), 0) if tok.text[:1].isupper() else 0
+        if not limit or (i in owner and owner[i].start != i) or tok.lower_ in name_rules().determiners:
+            i += 1
+            continue
+        found = None
+        for j in range(min(n, i + limit), i, -1):
+            if doc[j - 1].is_punct or doc[j - 1].is_space:
+                continue
+            inside = [owner[k] for k in range(i, j) if k in owner]
+            if inside and (j - i < 2 or any(c.end > j for c in inside)):
+                continue
+            key = name_key(doc[i:j].text)
+            facet = gaz.facet.get(key)
+            if facet is None:
+                continue
+            caps = tok.is_upper and _caps_context(doc, i)
+            if caps and (len(key) < 4 or facet != "place"):  # a dateline "RANGOON", not "WHO"
+                continue
+            if key in gaz.cities and key not in gaz.countries and is_sentence_start(doc, i):
+                continue
+            found = (j, facet, key)
+            break
+        if found is None:
+            i += 1
+            continue
+        j, facet, key = found
+        c = make_candidate(doc, i, j)
+        if not _is_junk(c):
+            for k in range(i, j):  # the model spans it replaces lend it their votes
+                if k in owner and owner[k].start == k:
+                    c.votes += owner[k].votes
+            out.append(c)
+        i = j
+    return out

@@ -1,0 +1,76 @@
+"""Building articles from sources: clean, split into passages, tag entities (runs in workers)."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from ..errors import SearchkitError, describe
+from ..records import Article, Failure, Source
+
+
+def article_id_for(source_id: str) -> str:
+    """The article id: stable across runs, derived from the source id alone."""
+    return hashlib.sha1(source_id.encode("utf-8", "surrogateescape")).hexdigest()[:12]
+
+
+def build_articles(sources: list[Source], extractor: Any) -> list[Article | Failure]:
+    """Clean, split and tag a batch of sources, one result per source, in order; a source
+    that cannot be built gives a :class:`Failure` (never an exception)."""
+    from ..cleaner import clean_source
+    from ..load import normalise_text
+    from ..passages import attach_entities, split_passages
+
+    cleaned: list[tuple[Source, Any, str]] = []
+    out: list[Article | Failure | None] = []
+    for source in sources:
+        try:
+            c = clean_source(source)
+            text = normalise_text(c.text)
+        except SearchkitError as e:
+            out.append(Failure(source.source_id, str(e)))
+            continue
+        except Exception as e:  # noqa: BLE001 - one bad page must never stop the run
+            out.append(Failure(source.source_id, f"cleaner failed: {type(e).__name__}: {describe(e)}"))
+            continue
+        if not text.strip():
+            out.append(Failure(source.source_id, "no article text left after cleaning"))
+            continue
+        cleaned.append((source, c, text))
+        out.append(None)
+    tagged = _extract_all(extractor, [t for _, _, t in cleaned])
+    results = iter(zip(cleaned, tagged))
+    final: list[Article | Failure] = []
+    for slot in out:
+        if slot is not None:
+            final.append(slot)
+            continue
+        (source, c, text), ents = next(results)
+        if isinstance(ents, Exception):
+            final.append(Failure(source.source_id, f"entity extraction failed: {describe(ents)}"))
+            continue
+        aid = article_id_for(source.source_id)
+        passages = attach_entities(split_passages(aid, text), ents.mentions)
+        final.append(Article(
+            article_id=aid, source_id=source.source_id, path=source.path,
+            content_hash=source.content_hash, text=text, metadata=c.metadata,
+            removed=tuple(c.removed), entities=tuple(ents.entities), passages=tuple(passages),
+        ))
+    return final
+
+
+def _extract_all(extractor: Any, texts: list[str]) -> list[Any]:
+    """Entities of every text, batched; if the batch fails, one text at a time, so that the
+    bad text gets its exception (in its slot) and the others their entities."""
+    try:
+        return list(extractor.extract_many(texts))
+    except SearchkitError:
+        raise
+    except Exception:  # noqa: BLE001 - retry one at a time to isolate the bad text
+        tagged: list[Any] = []
+        for t in texts:
+            try:
+                tagged.append(extractor.extract(t))
+            except Exception as e2:  # noqa: BLE001
+                tagged.append(e2)
+        return tagged

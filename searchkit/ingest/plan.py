@@ -1,0 +1,125 @@
+"""What an ingest must do with each file: the decisions of incremental ingest, as pure functions.
+
+Incremental state lives in the index itself: each article's stored record holds its
+content hash and its file's stamp (:class:`~searchkit.store.documents.FileStamp`), committed
+together with the documents. Comparing what a file holds now with those records says, per
+article: unchanged, to index (new or changed), to delete (gone from its file, or its file gone
+with ``--prune``), or unchanged but to re-stamp (its file changed around it, or a killed run
+left the file half committed). Reading the files is :func:`read_entry`'s job; deciding is
+:func:`plan_files`', which touches nothing and is tested on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import SourceError
+from ..records import Failure, Source
+from ..store.documents import FileStamp
+
+StoredRecords = Mapping[str, Mapping[str, Mapping[str, Any]]]
+"""path → source_id → the article record stored in the index."""
+
+
+@dataclass(frozen=True)
+class FileRead:
+    """One discovered file as read: its hash and sources, or why it could not be read.
+
+    ``sources`` is None when the file was not parsed: unreadable (``file_hash`` is None too),
+    or its hash says every article of it is already in the index."""
+
+    path: str
+    file_hash: str | None
+    sources: tuple[Source, ...] | None
+    failures: tuple[Failure, ...] = ()
+    warnings: tuple[Failure, ...] = ()
+
+
+@dataclass
+class IngestPlan:
+    """What to do: sources to index (with their file's stamp), article ids to delete, stored
+    records to re-stamp, and the counts and issues the report shows."""
+
+    to_index: list[tuple[Source, FileStamp]] = field(default_factory=list)
+    to_delete: list[str] = field(default_factory=list)
+    restamp: list[tuple[Mapping[str, Any], FileStamp]] = field(default_factory=list)
+    unchanged: int = 0
+    pruned: int = 0
+    failed: list[Failure] = field(default_factory=list)
+    warnings: list[Failure] = field(default_factory=list)
+
+
+def file_complete(old: Mapping[str, Mapping[str, Any]], fhash: str) -> bool:
+    """True when every article of an unchanged file is in the index (none lost to a kill)."""
+    counts = {r.get("file_sources") for r in old.values()}
+    return (all(r["file_hash"] == fhash for r in old.values())
+            and len(counts) == 1 and counts.pop() == len(old))
+
+
+def needs_restamp(prev: Mapping[str, Any], stamp: FileStamp) -> bool:
+    """An unchanged article whose stored file stamp is not its file's current one."""
+    return bool(prev["file_hash"] != stamp.file_hash or prev.get("file_sources") != stamp.sources)
+
+
+def plan_files(reads: Iterable[FileRead], stored: StoredRecords) -> IngestPlan:
+    """Decide, for the files read, what to index, delete, re-stamp, or leave alone.
+
+    Example: a JSONL file whose line 1 changed, line 2 did not, line 3 is gone and line 4 is
+    new gives line 1 and 4 to index, line 3's article to delete, line 2 unchanged and to
+    re-stamp (its file's hash changed)."""
+    plan = IngestPlan()
+    for read in reads:
+        _plan_file(plan, read, stored.get(read.path, {}))
+    return plan
+
+
+def _plan_file(plan: IngestPlan, read: FileRead, old: Mapping[str, Mapping[str, Any]]) -> None:
+    plan.failed.extend(read.failures)
+    plan.warnings.extend(read.warnings)
+    if read.file_hash is None:
+        return  # unreadable: its articles stay as they are
+    if read.sources is None or (old and file_complete(old, read.file_hash)):
+        plan.unchanged += len(old)
+        return
+    stamp = FileStamp(read.file_hash, len(read.sources))
+    current = {s.source_id for s in read.sources}
+    if read.sources or not read.failures:  # a file that no longer reads keeps its old articles
+        plan.to_delete.extend(r["article_id"] for sid, r in old.items() if sid not in current)
+    for s in read.sources:
+        prev = old.get(s.source_id)
+        if prev is not None and prev["content_hash"] == s.content_hash:
+            plan.unchanged += 1
+            if needs_restamp(prev, stamp):
+                plan.restamp.append((prev, stamp))
+            continue
+        plan.to_index.append((s, stamp))
+
+
+def plan_prune(stored: StoredRecords, seen_paths: set[str], exists: Callable[[str], bool]) -> IngestPlan:
+    """``--prune``: the articles of files that are neither found by this run nor on disk."""
+    plan = IngestPlan()
+    for path, recs in stored.items():
+        if path not in seen_paths and not exists(path):
+            plan.to_delete.extend(r["article_id"] for r in recs.values())
+            plan.pruned += len(recs)
+    return plan
+
+
+def read_entry(path: str, old: Mapping[str, Mapping[str, Any]]) -> FileRead:
+    """Read and hash one file; parse it unless its hash says all its articles are indexed."""
+    from ..load import LoadNote, display_path, file_hash, read_bytes, read_file
+
+    try:
+        data = read_bytes(path)
+    except SourceError as e:
+        return FileRead(path, None, None, failures=(Failure(display_path(path), str(e)),))
+    fhash = file_hash(data)
+    if old and file_complete(old, fhash):
+        return FileRead(path, fhash, None)
+    sources, issues = read_file(path, data)
+    del data
+    return FileRead(path, fhash, tuple(sources),
+                    failures=tuple(Failure(i.where, i.reason) for i in issues if not isinstance(i, LoadNote)),
+                    warnings=tuple(Failure(i.where, i.reason) for i in issues if isinstance(i, LoadNote)))

@@ -1,0 +1,282 @@
+"""One ingest under the write lock: plan each file, build its articles in workers, write, finish.
+
+One writer in this process adds documents and commits every ``commit_every`` articles. A
+Whoosh commit writes new segment files and then atomically replaces the table of contents,
+so a killed ingest leaves the last commit intact; the next run simply redoes what was not
+committed, because incremental state (content hashes) lives in the index itself, in the same
+commit as the documents. Ctrl-C and SIGTERM are held off during a commit and then stop the
+run with a report of what was committed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from ..errors import IndexReadOnly, Interrupted, SearchkitError
+from ..records import Article, Failure, Source
+from ..settings import IngestSettings
+from ..store import whoosh_ext
+from ..store.documents import FileStamp, add_article, article_from_documents, stored_records
+from ..store.folder import IndexFolder
+from .finish import final_counts, merge_small_segments, save_entity_table
+from .plan import IngestPlan, plan_files, plan_prune, read_entry
+from .report import IngestReport, ProgressCallback
+from .signals import StopSignals
+from .workers import Built, run_pipeline
+
+
+class IngestRun:
+    """The state of one ingest under the write lock: the index, the writer, the counts, and
+    what the plan left for the end (deletions, re-stamps)."""
+
+    def __init__(self, folder: IndexFolder, settings: IngestSettings, stop: StopSignals) -> None:
+        self.folder = folder
+        self.settings = settings
+        self.commit_every = max(1, settings.commit_every)
+        self.stop = stop
+        self.report = IngestReport()
+        self.ix: Any = None
+        self.writer: Any = None
+        self.in_batch = 0
+        self.committed = 0
+        self.stored: dict[str, dict[str, Any]] = {}  # source_id → stored record
+        self.to_delete: list[str] = []  # article ids
+        self.restamp: list[tuple[Any, FileStamp]] = []
+
+    # -- the index and its writer ---------------------------------------------------------
+    def open(self, rebuild: bool) -> None:
+        with self.stop.deferred():  # a --rebuild or a first create is not cut in half either
+            self.ix = self.folder.open_or_create(rebuild)
+        with self.ix.searcher() as s:
+            self.stored = stored_records(s)
+
+    def stored_by_path(self) -> dict[str, dict[str, dict[str, Any]]]:
+        by_path: dict[str, dict[str, dict[str, Any]]] = {}
+        for sid, rec in self.stored.items():
+            by_path.setdefault(rec["path"], {})[sid] = rec
+        return by_path
+
+    def get_writer(self) -> Any:
+        if self.writer is None:
+            self.writer = whoosh_ext.new_writer(self.ix, self.folder.path)
+        return self.writer
+
+    def commit(self) -> None:
+        if self.writer is None:
+            return
+        with self.stop.deferred():  # a commit is never cut in half by Ctrl-C
+            self.writer.commit()
+            self.writer = None
+            self.committed += self.in_batch
+            self.in_batch = 0
+
+    def abandon(self, final: bool = True) -> None:
+        """Drop the uncommitted batch; keep the index consistent for the next run."""
+        if self.writer is not None:
+            with contextlib.suppress(Exception):
+                self.writer.cancel()
+            self.writer = None
+        if final and self.ix is not None:
+            with contextlib.suppress(Exception):
+                final_counts(self.ix, self.report)
+                save_entity_table(self.ix, self.folder)
+
+    # -- plan -----------------------------------------------------------------------------
+    def take(self, plan: IngestPlan) -> list[tuple[Source, FileStamp]]:
+        """Record a plan's counts, issues, deletions and re-stamps; return what it says to index."""
+        report = self.report
+        report.unchanged += plan.unchanged
+        report.pruned += plan.pruned
+        report.failed.extend((f.where, f.reason) for f in plan.failed)
+        report.warnings.extend((f.where, f.reason) for f in plan.warnings)
+        self.to_delete.extend(plan.to_delete)
+        self.restamp.extend(plan.restamp)
+        return plan.to_index
+
+    def sources_to_index(self, files: list[str], progress: ProgressCallback | None) -> Iterator[tuple[Source, FileStamp]]:
+        """Read and plan one file at a time, as the workers ask for more: the sources in
+        memory are those of the files in flight, and progress follows the work."""
+        by_path = self.stored_by_path()
+        for n, path in enumerate(files, start=1):
+            if progress:
+                progress("files", n - 1, len(files))
+            yield from self.take(plan_files([read_entry(path, by_path.get(path, {}))], by_path))
+        if progress:
+            progress("files", len(files), len(files))
+
+    # -- write ----------------------------------------------------------------------------
+    def write_article(self, article: Article, stamp: FileStamp) -> None:
+        """Add (or replace) one article; commit every ``commit_every``."""
+        w = self.get_writer()
+        prev = self.stored.get(article.source_id)
+        if prev is not None:
+            w.delete_by_term("article_id", prev["article_id"])
+            self.report.updated += 1
+        else:
+            self.report.new += 1
+        w.delete_by_term("article_id", article.article_id)
+        add_article(w, article, stamp)
+        self.in_batch += 1
+        if self.in_batch >= self.commit_every:
+            self.commit()
+
+    def write_all(self, built: Iterable[Built]) -> None:
+        """Write built articles, reporting failures; a full or read-only disk is one clear error."""
+        from ..load import display_path
+
+        try:
+            for result, stamp in built:
+                if isinstance(result, Failure):
+                    self.report.failed.append((display_path(result.where), result.reason))
+                else:
+                    self.write_article(result, stamp)
+        except OSError as e:
+            self.abandon(final=False)
+            where = self.folder.path
+            if e.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+                raise IndexReadOnly(f"cannot write to the index at {where}: {e.strerror}") from e
+            if e.errno == errno.ENOSPC:
+                raise SearchkitError(f"disk full while writing the index at {where}; "
+                                     "the last commit is intact") from e
+            raise
+
+    # -- finish ---------------------------------------------------------------------------
+    def finish(self, progress: ProgressCallback | None) -> None:
+        """Deletions and re-stamps, the last commit, the merge, the entity table, the counts."""
+        for aid in self.to_delete:
+            self.get_writer().delete_by_term("article_id", aid)
+        # Unchanged articles of a changed (or partly committed) file: refresh their stamp so
+        # the next run can skip the whole file again.
+        for prev, stamp in self.restamp:
+            self._restamp(prev, stamp)
+        self.commit()
+        try:
+            merge_small_segments(self.ix, self.folder.path, self.settings.max_segments, progress)
+        finally:  # an interrupted merge leaves the committed index as it was
+            with self.stop.deferred():
+                save_entity_table(self.ix, self.folder)
+                final_counts(self.ix, self.report)
+
+    def _restamp(self, prev: Any, stamp: FileStamp) -> None:
+        """Re-add an unchanged article with a new file stamp (no re-cleaning, no NER), rebuilt
+        from its stored documents and written like any other, so that fields the index does
+        not store (the article-wide entity sets, ``body``) are written again too."""
+        aid = prev["article_id"]
+        with self.ix.searcher() as s:
+            article = article_from_documents(aid, s.documents(article_id=aid))
+        if article is None:
+            return
+        writer = self.get_writer()
+        writer.delete_by_term("article_id", aid)
+        add_article(writer, article, stamp)
+
+
+def ingest(
+    paths: Iterable[str | os.PathLike[str]],
+    index: str | os.PathLike[str] = "index",
+    *,
+    settings: IngestSettings = IngestSettings(),
+    workers: int | None = None,
+    prune: bool = False,
+    rebuild: bool = False,
+    wait: float = 5.0,
+    model: str | None = None,
+    progress: ProgressCallback | None = None,
+) -> IngestReport:
+    """Ingest files and folders into the index at ``index`` (created if needed).
+
+    Unchanged files are skipped by content hash, changed ones replaced, and with ``prune``
+    articles whose files are gone are dropped. Returns an :class:`IngestReport`; raises
+    :class:`~searchkit.errors.Interrupted` (with the report) on Ctrl-C or SIGTERM, after
+    keeping what was committed.
+
+    Example::
+
+        report = searchkit.ingest(["corpus/"], index="index", workers=2)
+        print(report.new, report.failed)
+    """
+    from ..entities import DEFAULT_MODEL
+    from ..load import discover
+
+    n_workers = max(1, workers if workers is not None else (os.cpu_count() or 1))
+
+    def body(run: IngestRun, progress: ProgressCallback | None) -> None:
+        run.open(rebuild)
+        files, failures = discover(paths)
+        run.report.failed.extend((f.where, f.reason) for f in failures)
+        if prune:
+            run.take(plan_prune(run.stored_by_path(), {f.path for f in files}, os.path.exists))
+        pipeline = run_pipeline(run.sources_to_index([f.path for f in files], progress), n_workers,
+                                model or DEFAULT_MODEL, batch_size=settings.batch_size,
+                                window_per_worker=settings.window_per_worker)
+        try:
+            run.write_all(pipeline)
+        finally:
+            pipeline.close()  # stop the workers now, not when the traceback is collected
+        run.finish(progress)
+
+    return _locked_run(Path(index), settings, wait, progress, body)
+
+
+def write_articles(
+    index: str | os.PathLike[str],
+    articles: Iterable[Article],
+    *,
+    settings: IngestSettings = IngestSettings(),
+    rebuild: bool = False,
+    wait: float = 5.0,
+    progress: ProgressCallback | None = None,
+) -> IngestReport:
+    """Write ready :class:`Article` records (no cleaning, no NER) to the index at ``index``,
+    through the same writer, commits, merge and entity table as :func:`ingest`.
+
+    An article replaces a stored one with the same ``source_id``. Each is stamped as the only
+    article of its file, with its content hash as the file's hash. For tests and benchmarks
+    that need an index of known articles fast, and for articles built elsewhere.
+
+    Example::
+
+        write_articles("index", [Article("a1", "a.txt", "a.txt", "h1", text, Metadata(title="T"),
+                                         passages=passages)])
+    """
+
+    def body(run: IngestRun, progress: ProgressCallback | None) -> None:
+        run.open(rebuild)
+        run.write_all((a, FileStamp(a.content_hash, 1)) for a in articles)
+        run.finish(progress)
+
+    return _locked_run(Path(index), settings, wait, progress, body)
+
+
+def _locked_run(index_dir: Path, settings: IngestSettings, wait: float, progress: ProgressCallback | None,
+                body: Callable[[IngestRun, ProgressCallback | None], None]) -> IngestReport:
+    """Run ``body`` under the write lock and the stop signals; turn Ctrl-C into :class:`Interrupted`."""
+    started = time.perf_counter()
+    folder = IndexFolder(index_dir)
+    folder.prepare_for_writing()
+    with folder.write_lock(wait), StopSignals() as stop:
+        run = IngestRun(folder, settings, stop)
+        try:
+            body(run, progress)
+        except KeyboardInterrupt:
+            with stop.deferred(then_stop=False):  # a second Ctrl-C does not cut the clean-up short
+                run.abandon()
+            run.report.interrupted = True
+            run.report.seconds = time.perf_counter() - started
+            raise Interrupted(
+                f"{stop.name}: {run.committed} new or updated articles were committed "
+                f"(the index holds {run.report.articles}); {run.in_batch} in progress were discarded; "
+                "run the same ingest again to finish",
+                run.report,
+            ) from None
+        except BaseException:
+            run.abandon(final=False)
+            raise
+    run.report.seconds = time.perf_counter() - started
+    return run.report

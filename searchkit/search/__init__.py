@@ -1,0 +1,344 @@
+"""Search: the :class:`SearchIndex` facade over the query path.
+
+This package is the query path: it imports Whoosh and searchkit's own light modules only —
+never spaCy, bs4 or lxml — so that ``searchkit search`` starts fast. Its parts:
+
+- :mod:`.query` — the query language, its checks, the filters and date bounds;
+- :mod:`.ranking` — BM25F, the article score, pseudo-relevance feedback;
+- :mod:`.facets` — entity counts over every match; :mod:`.highlight` — matched spans;
+- :mod:`.collect` — the top passages, collapsed per article, and the count of matches;
+- :mod:`.docsets` — sets of matching documents read from posting blocks;
+- :mod:`.segments` — per-document values through the segments' columns;
+- :mod:`.stats` — what ``searchkit stats`` shows.
+
+Tuning values travel as :class:`~searchkit.settings.RankingParams` and
+:class:`~searchkit.settings.SearchLimits`, held by the :class:`SearchIndex`. Entity filters
+match the passage's own entities by default (``in_article=True`` widens them to the article's
+set); a filter value is expanded through the index-wide entity table, so any alias, any case
+and a bare surname all work.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import os
+import re
+import time
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from whoosh import index as windex
+from whoosh import query as Q
+from whoosh.reading import CorruptIndexError
+
+from ..entity_table import EntityTable
+from ..errors import InternalError, NotFound, QuerySyntax, SearchkitError, describe
+from ..records import FACETS, Article, Entity, Hit, SearchResult
+from ..store.documents import KIND_ARTICLE, article_from_documents, facet_value_counts, keyword_values
+from ..store.folder import ENTITY_TABLE, check_index_dir
+from ..settings import RankingParams, SearchLimits
+from ..store.whoosh_ext import FilteredQuery
+from .collect import count_matches, expected_count, matching_set, top_passages
+from .docsets import matching_docs, term_docs
+from .facets import facet_counts
+from .highlight import highlight_spans, highlight_terms
+from .query import FilterValue, build_filters, may_match_articles, parse_date_bound, scored_words
+from .query import parse_query as parse_query_text
+from .ranking import RobertsonBM25F, rerank, rerank_pool
+from .segments import SegmentColumns
+from .stats import IndexStats, index_stats
+
+__all__ = ["SearchIndex", "open_index", "IndexStats", "FilterValue", "parse_date_bound", "highlight_spans"]
+
+
+def open_index(path: str | os.PathLike[str] | None = None, *, ranking: RankingParams = RankingParams(),
+               limits: SearchLimits = SearchLimits()) -> SearchIndex:
+    """Open an index for searching (read-only; works on a read-only folder too).
+
+    Example::
+
+        with searchkit.open_index("index") as idx:
+            for hit in idx.search("border closure", person="lukashenko").hits:
+                print(hit.rank, hit.title, hit.text[:80])
+    """
+    return SearchIndex(path if path is not None else os.environ.get("SEARCHKIT_INDEX", "index"),
+                       ranking=ranking, limits=limits)
+
+
+class SearchIndex:
+    """A searchkit index opened for reading. Use as a context manager or call ``close()``."""
+
+    def __init__(self, path: str | os.PathLike[str], *, ranking: RankingParams = RankingParams(),
+                 limits: SearchLimits = SearchLimits()) -> None:
+        self.path = check_index_dir(path)
+        self.ranking = ranking
+        self.limits = limits
+        for attempt in range(5):
+            try:
+                self._ix = windex.open_dir(str(self.path), readonly=True)
+                self._searcher = self._ix.searcher(weighting=RobertsonBM25F(ranking))
+                # The searcher's own schema: FileIndex.schema re-reads the newest table of
+                # contents on every access, which a concurrent commit may just have deleted.
+                self._schema = self._searcher.schema
+                self._starts: list[int] | None = None
+                self._columns = SegmentColumns(self._searcher)
+                self._columns.open_all()
+                break
+            except FileNotFoundError as e:
+                # A concurrent ingest committed between our reading the table of contents and
+                # opening its segments (and removed the old ones): read the new one.
+                if attempt == 4:
+                    raise SearchkitError(f"cannot open the index at {self.path}: {describe(e)}",
+                                         hint="an ingest is committing; try again") from e
+                time.sleep(0.05 * (attempt + 1))
+            except Exception as e:  # noqa: BLE001 - whoosh raises many types (EOFError too) for a damaged index
+                raise SearchkitError(f"cannot open the index at {self.path}: {describe(e)}",
+                                     hint="rebuild it: searchkit ingest --rebuild PATH") from e
+        self._table: EntityTable | None = None
+
+    # -- lifecycle --------------------------------------------------------------------------
+    def close(self) -> None:
+        self._searcher.close()
+
+    def __enter__(self) -> SearchIndex:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def refresh(self) -> None:
+        """See the latest commit of a concurrent ingest."""
+        for attempt in range(5):
+            try:
+                new = self._searcher.refresh()
+                if new is not self._searcher:
+                    self._searcher = new
+                    self._table = None
+                    self._starts = None
+                    self._columns = SegmentColumns(new)
+                    self._columns.open_all()
+                return
+            except FileNotFoundError as e:  # another commit landed meanwhile: read the newest
+                if attempt == 4:
+                    raise SearchkitError(f"cannot reopen the index at {self.path}: {describe(e)}",
+                                         hint="an ingest is committing; try again") from e
+                time.sleep(0.05 * (attempt + 1))
+
+    # -- entity table -----------------------------------------------------------------------
+    @property
+    def entity_table(self) -> EntityTable:
+        if self._table is None:
+            self._table = self._load_table()
+        return self._table
+
+    def _load_table(self) -> EntityTable:
+        path = self.path / ENTITY_TABLE
+        try:
+            payload = json.loads(path.read_text(encoding="utf-8"))
+            if payload.get("generation") == self._ix.latest_generation():
+                return EntityTable.from_json(payload["table"])
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+        # Missing or stale (an ingest was killed after its commit): rebuild in memory.
+        return EntityTable.build(facet_value_counts(self._searcher.reader()))
+
+    # -- query building ---------------------------------------------------------------------
+    def parse_query(self, text: str, operator: str = "and") -> Q.Query:
+        """Parse Whoosh query syntax (AND/OR/NOT, "phrases", field:value, wildcards, fuzzy~)."""
+        return parse_query_text(text, operator, self._schema, self.limits, self.ranking)
+
+    def article_passages(self, article_query: Q.Query) -> set[int]:
+        """The passages of the articles whose ``article`` documents match ``article_query``:
+        those that follow each one in document order, up to the next article."""
+        if self._starts is None:
+            self._starts = sorted(term_docs(self._searcher, "kind", KIND_ARTICLE))
+        starts = self._starts
+        end_all = self._searcher.doc_count_all()
+        out: set[int] = set()
+        for a in matching_docs(self._searcher, article_query):
+            i = bisect.bisect_right(starts, a)
+            out.update(range(a + 1, starts[i] if i < len(starts) else end_all))
+        return out
+
+    # -- searching --------------------------------------------------------------------------
+    def search(
+        self,
+        query: str = "",
+        *,
+        limit: int = 10,
+        operator: str = "and",
+        person: FilterValue = None,
+        org: FilterValue = None,
+        place: FilterValue = None,
+        group: FilterValue = None,
+        site: FilterValue = None,
+        since: str | None = None,
+        until: str | None = None,
+        in_article: bool = False,
+        collapse: bool = True,
+        highlight: bool = True,
+        facets: bool = False,
+        exact_total: bool = False,
+    ) -> SearchResult:
+        """Ranked passages for ``query`` (Whoosh syntax), filtered and highlighted.
+
+        Filters take one value or a list (all must match). ``collapse`` keeps at most
+        ``limits.per_article`` passages per article; ``facets`` adds entity counts over all
+        matches. ``total`` counts matching passages (before collapsing); past
+        ``limits.count_cap`` it is a lower bound (``total_exact`` is False) unless
+        ``exact_total`` or ``facets`` is set. Raises :class:`QuerySyntax` for a query or filter
+        that cannot be understood, :class:`InternalError` for anything else that fails.
+        """
+        t0 = time.perf_counter()
+        limits = self.limits
+        limit = max(1, min(int(limit), limits.max_limit))
+        q = self.parse_query(query, operator)
+        filters, allowed = build_filters(self.entity_table, self.article_passages, person=person, org=org,
+                                         place=place, group=group, site=site, since=since, until=until,
+                                         in_article=in_article)
+        if any(f is Q.NullQuery for f in filters) or allowed == set():
+            return SearchResult(query, 0, (), {f: () for f in FACETS} if facets else None, None,
+                                (time.perf_counter() - t0) * 1000)
+        # FilteredQuery: the filters narrow the matches (and drive the intersection, skipping
+        # ahead in the query's postings) but add nothing to the scores.
+        matching = FilteredQuery(q, filters[0] if len(filters) == 1 else Q.And(filters)) if filters else q
+        mask = Q.Term("kind", KIND_ARTICLE) if may_match_articles(q) else None
+        words = scored_words(q)  # none (nothing to re-rank by) for *, filters, wildcards only
+        depth = rerank_pool(limit, operator, self.ranking) if words else limit
+        try:
+            searcher = self._searcher
+            docs = matching_set(searcher, matching, mask, allowed) if facets else None
+            # A query expected to match few passages is scored in full, which counts them for
+            # free; a broad one skips what cannot reach the top, and is counted separately,
+            # up to count_cap (cheap: its matches are dense).
+            count_in_search = docs is None and (exact_total or
+                                                expected_count(searcher, matching, allowed) <= limits.count_cap)
+            article_of = self._columns.article_ids()
+            ranked, seen = top_passages(searcher, matching, mask, allowed, depth,
+                                        limits.per_article if collapse else None, article_of,
+                                        count_all=count_in_search)
+            if words and ranked:
+                ranked = rerank(searcher, article_of, ranked, q, words, operator, self.ranking)
+            ranked = ranked[:limit]
+            if docs is not None:
+                total, exact = len(docs), True
+            elif count_in_search:
+                total, exact = seen, True
+            else:
+                total, exact = count_matches(searcher, matching, mask, allowed,
+                                             None if exact_total else limits.count_cap)
+            term_set = highlight_terms(q, searcher.reader()) if highlight else set()
+            hits = tuple(self._hit(rank, score, docnum, term_set) for rank, (docnum, score) in enumerate(ranked, 1))
+            counts = facet_counts(searcher, self._columns, self.entity_table, docs, limits) if docs is not None else None
+        except SearchkitError:
+            raise
+        except CorruptIndexError as e:  # Whoosh found a damaged file: not the query, not a bug
+            raise SearchkitError(f"the index at {self.path} is damaged: {describe(e)}",
+                                 hint="rebuild it: searchkit ingest --rebuild PATH") from e
+        except Exception as e:  # noqa: BLE001 - the query was checked: a failure here is a bug
+            raise InternalError.wrap(e) from e
+        suggestion = None
+        if not hits and query.strip() and not isinstance(q, Q.Every):
+            suggestion = self._suggest(q, query)
+        return SearchResult(query, total, hits, counts, suggestion, (time.perf_counter() - t0) * 1000,
+                            total_exact=exact)
+
+    def _hit(self, rank: int, score: float, docnum: int, terms: set[str]) -> Hit:
+        f = self._searcher.stored_fields(docnum)
+        text = f.get("text", "")
+        date = f.get("date")
+        return Hit(
+            rank=rank, score=float(score), passage_id=f["passage_id"], article_id=f["article_id"],
+            ordinal=int(f.get("ordinal", 0)), text=text,
+            highlights=tuple(highlight_spans(self._schema, text, terms)) if terms else (),
+            title=f.get("title"), site=f.get("site"), date=date.isoformat() if isinstance(date, datetime) else None,
+            url=f.get("url"), path=f.get("path", ""), entities=self._stored_entities(f),
+            source_id=f.get("source_id", ""),
+        )
+
+    def _stored_entities(self, f: dict[str, Any]) -> dict[str, tuple[str, ...]]:
+        return self._canonical_names({facet: keyword_values(f[facet]) for facet in FACETS if f.get(facet)})
+
+    def _canonical_names(self, entities: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+        """Stored entity names per facet → the index-wide canonical names, once each."""
+        table = self.entity_table
+        out: dict[str, tuple[str, ...]] = {}
+        for facet, values in entities.items():
+            if values:
+                out[facet] = tuple(dict.fromkeys(table.canonical(facet, v) for v in values))
+        return out
+
+    def _suggest(self, q: Q.Query, text: str) -> str | None:
+        try:
+            corrected = self._searcher.correct_query(q, text, prefix=1, maxdist=2)
+        except Exception:  # noqa: BLE001 - a suggestion is a nicety, never an error
+            return None
+        if corrected.query != q and corrected.string.strip() and corrected.string != text:
+            return corrected.string
+        return None
+
+    # -- other views ------------------------------------------------------------------------
+    def similar(self, passage_id: str, *, limit: int = 10) -> SearchResult:
+        """Passages like the given one (more-like-this over its most distinctive terms)."""
+        t0 = time.perf_counter()
+        docnum = self._searcher.document_number(passage_id=passage_id)
+        if docnum is None:
+            raise NotFound(f"no passage {passage_id!r} in the index",
+                           hint="passage ids look like 0f1c63c6d0de:4 (article id, colon, ordinal)")
+        limit = max(1, min(int(limit), self.limits.max_limit))
+        article_id = self._searcher.stored_fields(docnum)["article_id"]
+        # Other articles' passages only: the rest of the same article is one `show` away.
+        same = self._searcher.search(Q.Term("article_id", article_id), limit=None, scored=False).docs()
+        results = self._searcher.more_like(docnum, "text", top=limit + len(same), numterms=12)
+        docnums = [(results.docnum(i), results.score(i) or 0.0) for i in range(results.scored_length())]
+        docnums = [(d, sc) for d, sc in docnums if d not in same][:limit]
+        hits = tuple(self._hit(i + 1, sc, d, set()) for i, (d, sc) in enumerate(docnums))
+        return SearchResult(f"similar:{passage_id}", len(hits), hits, None, None,
+                            (time.perf_counter() - t0) * 1000)
+
+    def article(self, article_id: str) -> Article:
+        """The article with this id (a unique prefix of at least 6 characters also works)."""
+        aid = self._resolve_article_id(article_id)
+        stored = article_from_documents(aid, self._searcher.documents(article_id=aid))
+        if stored is None:
+            raise NotFound(f"no article {article_id!r} in the index")
+        passages = tuple(replace(p, entities=self._canonical_names(p.entities)) for p in stored.passages)
+        return replace(stored, entities=self._canonical_entities(stored.entities), passages=passages)
+
+    def _canonical_entities(self, ents: tuple[Entity, ...]) -> tuple[Entity, ...]:
+        """Article-local names → the index-wide canonical names that search shows."""
+        merged: dict[tuple[str, str], Entity] = {}
+        for e in ents:
+            name = self.entity_table.canonical(e.type, e.name)
+            prev = merged.get((name, e.type))
+            aliases = tuple(dict.fromkeys((*(prev.aliases if prev else ()), *e.aliases, e.name)))
+            merged[(name, e.type)] = Entity(name, e.type, e.count + (prev.count if prev else 0),
+                                            tuple(a for a in aliases if a != name))
+        return tuple(sorted(merged.values(), key=lambda e: -e.count))
+
+    def _resolve_article_id(self, article_id: str) -> str:
+        article_id = article_id.strip().split(":")[0]
+        if not re.fullmatch(r"[0-9a-f]{6,12}", article_id):
+            raise NotFound(f"{article_id!r} is not an article id", hint="ids are 12 hex digits; see search output")
+        if self._searcher.document_number(article_id=article_id) is not None:
+            return article_id
+        matches = [t.decode() if isinstance(t, bytes) else t
+                   for t in self._searcher.reader().expand_prefix("article_id", article_id)]
+        if len(matches) == 1:
+            return matches[0]
+        if len(matches) > 1:
+            raise NotFound(f"article id prefix {article_id!r} is ambiguous ({len(matches)} articles)")
+        raise NotFound(f"no article {article_id!r} in the index")
+
+    def entities(self, facet: str | None = None, top: int | None = None) -> list[Entity]:
+        """Canonical entities with passage counts and aliases, most frequent first."""
+        if facet is not None and facet not in FACETS:
+            raise QuerySyntax(f"unknown entity type {facet!r}; use one of {', '.join(FACETS)}")
+        rows = self.entity_table.entities(facet)
+        return rows[:top] if top else rows
+
+    def stats(self) -> IndexStats:
+        return index_stats(self._searcher, self.path, self._ix.latest_generation(), self.entity_table)
+

@@ -1,0 +1,84 @@
+"""Facets: the entities most named by the passages a query matched, counted exactly."""
+
+from __future__ import annotations
+
+import heapq
+from collections import Counter
+from typing import Any
+
+from ..entity_table import EntityTable
+from ..records import FACETS
+from ..store.documents import keyword_values
+from ..settings import SearchLimits
+from .docsets import term_docs
+from .segments import SegmentColumns
+
+FacetCounts = dict[str, tuple[tuple[str, int], ...]]
+
+
+def facet_counts(searcher: Any, columns: SegmentColumns, table: EntityTable, docs: set[int],
+                 limits: SearchLimits) -> FacetCounts:
+    """The top ``limits.facet_top`` entities of each facet by matching passages (``docs``).
+
+    A few matches (up to ``limits.facet_scan_below``): read each one's facet values. Many:
+    walk the entities from the most frequent in the whole index down, counting each one's
+    passages among the matches, and stop once no entity left could enter the top (its
+    index-wide count is an upper bound). A broad query thus reads the postings of a few dozen
+    entities instead of a column value for each of tens of thousands of passages."""
+    out: FacetCounts = {}
+    for facet in FACETS:
+        if len(docs) <= limits.facet_scan_below:
+            counts = _counts_by_passage(columns, table, facet, docs)
+            out[facet] = tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limits.facet_top])
+        else:
+            out[facet] = _top_by_entity(searcher, table, facet, docs, limits.facet_top)
+    return out
+
+
+def _counts_by_passage(columns: SegmentColumns, table: EntityTable, facet: str, docs: set[int]) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    for segment, ids in columns.by_segment(docs):
+        if not segment.has_column(facet):
+            continue
+        column = columns.column(segment, facet)
+        for d in ids:
+            value = column[d]
+            if value:  # passages with no entity of this facet have none: skip
+                counts.update({table.canonical(facet, v) for v in keyword_values(value.decode("utf-8"))})
+    return counts
+
+
+class _Desc(str):
+    """A name that sorts backwards, so that a heap of (count, name) keeps, among equal counts,
+    the names that come first alphabetically."""
+
+    def __lt__(self, other: str) -> bool:
+        return str.__gt__(self, other)
+
+    def __gt__(self, other: str) -> bool:
+        return str.__lt__(self, other)
+
+
+def _top_by_entity(searcher: Any, table: EntityTable, facet: str, docs: set[int], top: int
+                   ) -> tuple[tuple[str, int], ...]:
+    if facet not in searcher.reader().schema:
+        return ()
+    best: list[tuple[int, str]] = []  # a min-heap of (count, name): the top so far
+    for name, values, bound in table.groups(facet):
+        if len(best) >= top and bound < best[0][0]:
+            break  # every entity left is in fewer passages than the top's last one
+        if len(values) == 1:
+            n = len(docs.intersection(term_docs(searcher, facet, values[0])))
+        else:  # one passage may name an entity two ways: count it once
+            ids: set[int] = set()
+            for v in values:
+                ids.update(term_docs(searcher, facet, v))
+            n = len(ids.intersection(docs))
+        if not n:
+            continue
+        item = (n, _Desc(name))
+        if len(best) < top:
+            heapq.heappush(best, item)
+        elif item > best[0]:
+            heapq.heapreplace(best, item)
+    return tuple((str(name), n) for n, name in sorted(best, reverse=True))

@@ -1,0 +1,203 @@
+"""The index folder: what lives in it, whether it is ours, its write lock, opening and clearing.
+
+An index folder holds Whoosh's files (tables of contents and segments, see
+:mod:`searchkit.store.whoosh_ext`), ``searchkit.json`` (the marker: schema version, written
+when the index is created), ``entities.json`` (the index-wide entity table, rebuilt after each
+ingest) and ``ingest.lock``; a ``README.md`` a user put there is left alone.
+
+Only one ingest may write at a time: ``ingest.lock`` is held with ``flock``, which the kernel
+releases when the holder dies, so a lock left by a killed process never blocks anyone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import json
+import os
+import shutil
+import socket
+import time
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from ..errors import IndexLocked, IndexMissing, IndexReadOnly, NotAnIndex, SchemaMismatch, SearchkitError, describe
+from . import whoosh_ext
+from .schema import SCHEMA_VERSION, build_schema
+
+MARKER = "searchkit.json"
+ENTITY_TABLE = "entities.json"
+LOCK = "ingest.lock"
+README = "README.md"
+KEPT_ON_CLEAR = (README, LOCK, MARKER)
+"""What ``--rebuild`` leaves in place; with Whoosh's own files, also what a folder may hold
+before its first commit and still be ours."""
+
+
+def check_index_dir(path: str | os.PathLike[str]) -> Path:
+    """Raise a clear error unless ``path`` holds a searchkit index of this schema version."""
+    return IndexFolder(Path(path)).check()
+
+
+class IndexFolder:
+    """One index folder on disk; every question about the folder (rather than the index in
+    it) is answered here."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @property
+    def marker(self) -> Path:
+        return self.path / MARKER
+
+    @property
+    def entity_table(self) -> Path:
+        return self.path / ENTITY_TABLE
+
+    # -- checks ---------------------------------------------------------------------------
+    def check(self) -> Path:
+        """Raise a clear error unless the folder holds a searchkit index of this schema version."""
+        p = self.path
+        if not p.exists():
+            raise IndexMissing(f"no index at {p}", hint="build one with: searchkit ingest PATH")
+        if not p.is_dir():
+            raise NotAnIndex(f"{p} is a file, not an index folder")
+        marker = self.marker
+        if not marker.exists():
+            if whoosh_ext.has_toc(p):
+                raise NotAnIndex(f"{p} holds a Whoosh index that searchkit did not build",
+                                 hint="point --index at a searchkit index, or another folder")
+            if any(x.name != README for x in p.iterdir()):
+                raise NotAnIndex(f"{p} is not a searchkit index")
+            raise IndexMissing(f"no index at {p} yet", hint="build one with: searchkit ingest PATH")
+        try:
+            info = json.loads(marker.read_text(encoding="utf-8"))
+            version = int(info["schema_version"])
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            raise NotAnIndex(f"{marker} is unreadable or damaged") from e
+        if version != SCHEMA_VERSION:
+            raise SchemaMismatch(
+                f"the index at {p} has schema version {version}; this searchkit uses {SCHEMA_VERSION}",
+                hint="rebuild it: searchkit ingest --rebuild PATH",
+            )
+        if not whoosh_ext.has_toc(p):
+            raise NotAnIndex(f"{p} has no committed data (was the first ingest killed?)",
+                             hint="run searchkit ingest again")
+        return p
+
+    def refuse_foreign(self) -> None:
+        """Raise :class:`NotAnIndex` for a folder without our marker that holds something
+        else than what a first ingest leaves (our lock, Whoosh's lock and segment files
+        without a table of contents): never write into someone's folder."""
+        if not self.path.is_dir() or self.marker.exists():
+            return
+        try:
+            foreign = any(c.name not in KEPT_ON_CLEAR and not whoosh_ext.is_whoosh_file(c.name)
+                          for c in self.path.iterdir()) or whoosh_ext.has_toc(self.path)
+        except OSError:
+            return  # unreadable: the checks that follow say so
+        if foreign:
+            self.check()  # raises NotAnIndex with a clear message
+
+    def prepare_for_writing(self) -> None:
+        """Create the folder if needed; refuse a file, someone else's folder, a read-only one."""
+        p = self.path
+        if p.exists() and not p.is_dir():
+            raise NotAnIndex(f"{p} is a file, not an index folder")
+        self.refuse_foreign()  # before the lock file
+        try:
+            p.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise IndexReadOnly(f"cannot create the index folder {p}: {e.strerror}") from e
+        if not os.access(p, os.W_OK):
+            raise IndexReadOnly(f"the index at {p} is read-only",
+                                hint="searching works on it; ingest needs write access")
+
+    # -- the write lock -------------------------------------------------------------------
+    @contextlib.contextmanager
+    def write_lock(self, wait: float) -> Iterator[None]:
+        """Hold the index's write lock, waiting up to ``wait`` seconds for another ingest."""
+        path = self.path / LOCK
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as e:
+            raise IndexReadOnly(f"cannot write to the index at {self.path}: {e.strerror}") from e
+        deadline = time.monotonic() + max(0.0, wait)
+        try:
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except OSError as e:
+                    if e.errno not in (errno.EAGAIN, errno.EACCES):
+                        raise
+                    if time.monotonic() >= deadline:
+                        raise IndexLocked(
+                            f"the index at {self.path} is being written by {_lock_holder(path)}",
+                            hint="wait for it to finish, or pass --wait SECONDS",
+                        ) from None
+                    time.sleep(0.1)
+            os.ftruncate(fd, 0)
+            os.write(fd, json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
+                                     "started": datetime.now().isoformat(timespec="seconds")}).encode())
+            yield
+        finally:
+            with contextlib.suppress(OSError):
+                fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+
+    # -- the index in it (under the write lock) -------------------------------------------
+    def open_or_create(self, rebuild: bool) -> Any:
+        """The Whoosh index to write to: the existing one, or a new one (``rebuild``: emptied)."""
+        from whoosh import index as windex
+
+        if rebuild and self.marker.exists():
+            self.clear()
+        if self.marker.exists() and whoosh_ext.has_toc(self.path):
+            self.check()
+            try:
+                return windex.open_dir(str(self.path))
+            except Exception as e:  # noqa: BLE001 - whoosh raises many types for a damaged index
+                raise SearchkitError(f"cannot open the index at {self.path}: {describe(e)}",
+                                     hint="rebuild it: searchkit ingest --rebuild PATH") from e
+        self.refuse_foreign()
+        # A marker without a table of contents is our own first ingest, killed before its
+        # first commit: start it again.
+        self._write_marker()
+        return windex.create_in(str(self.path), build_schema())
+
+    def clear(self) -> None:
+        """Empty a searchkit index for --rebuild. The tables of contents go first, so a rebuild
+        killed half-way leaves "our index, nothing committed", which the next run starts afresh."""
+        for toc in whoosh_ext.tocs(self.path):
+            toc.unlink()
+        for child in self.path.iterdir():
+            if child.name in KEPT_ON_CLEAR:
+                continue
+            if child.is_dir():
+                shutil.rmtree(child)
+            else:
+                child.unlink()
+
+    def write_entity_table(self, payload: dict[str, Any]) -> None:
+        """Replace ``entities.json`` atomically (readers never see half a file)."""
+        tmp = self.path / (ENTITY_TABLE + ".tmp")
+        tmp.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, self.entity_table)
+
+    def _write_marker(self) -> None:
+        tmp = self.path / (MARKER + ".tmp")
+        tmp.write_text(json.dumps({"schema_version": SCHEMA_VERSION, "tool": "searchkit"}) + "\n",
+                       encoding="utf-8")
+        os.replace(tmp, self.marker)
+
+
+def _lock_holder(path: Path) -> str:
+    try:
+        info = json.loads(path.read_text(encoding="utf-8"))
+        return f"another ingest (pid {info['pid']} on {info['host']}, since {info['started']})"
+    except (OSError, ValueError, KeyError, TypeError):
+        return "another ingest"

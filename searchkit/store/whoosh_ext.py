@@ -1,0 +1,202 @@
+"""Every use of Whoosh beyond its documented API, in one place to audit when the pin moves.
+
+searchkit pins ``whoosh3`` and reaches into it where the public API has no way to do what
+ingest and search need: the segment list, a merge policy that picks segments itself, the file
+names of a table of contents (write side); underscore attributes, how a segment opens its
+files, the layout of on-disk posting blocks, a matcher's private state (query side). Each
+helper says what it relies on; a Whoosh upgrade must re-check each of them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterable
+from itertools import accumulate
+from pathlib import Path
+from typing import Any
+
+from whoosh import query as Q
+from whoosh.matching.wrappers import FilterMatcher, RequireMatcher
+
+from ..errors import IndexLocked, describe
+
+# Write side ------------------------------------------------------------------------------------
+
+TOC_GLOB = "_MAIN_*.toc"
+"""A Whoosh ``FileIndex`` named ``MAIN`` commits by writing ``_MAIN_<generation>.toc``."""
+WHOOSH_PREFIXES = ("_MAIN_", "MAIN_")
+"""Names of the files Whoosh writes in the folder: tables of contents (``_MAIN_*``), segment
+files and its own write lock (``MAIN_*``)."""
+
+
+def has_toc(folder: Path) -> bool:
+    """True when ``folder`` holds a committed Whoosh table of contents."""
+    return any(folder.glob(TOC_GLOB))
+
+
+def tocs(folder: Path) -> list[Path]:
+    """The folder's Whoosh tables of contents, oldest generation first (by name)."""
+    return sorted(folder.glob(TOC_GLOB))
+
+
+def is_whoosh_file(name: str) -> bool:
+    """A file Whoosh itself writes in an index folder (segment, table of contents, lock)."""
+    return name.startswith(WHOOSH_PREFIXES)
+
+
+def new_writer(ix: Any, where: Path) -> Any:
+    """A Whoosh writer as ingest uses it: 128 MB of buffer, and each segment kept as separate
+    files. (A compound segment file is opened by copying it whole into memory: at 170k
+    passages that alone took 180 ms of a one-shot search.)
+
+    Whoosh's own lock is taken here; holding it means someone bypassed ``ingest.lock``."""
+    from whoosh.index import LockError
+
+    try:
+        return ix.writer(limitmb=128, compound=False)
+    except LockError as e:
+        raise IndexLocked(f"the index at {where} is locked by another Whoosh writer",
+                          hint="wait for it to finish") from e
+
+
+def segments(ix: Any) -> list[Any]:
+    """The index's current segments (``FileIndex._segments``, private)."""
+    return list(ix._segments())
+
+
+def segment_is_churned(segment: Any) -> bool:
+    """More than a fifth of the segment's documents are deleted."""
+    return bool(segment.deleted_count() * 5 > segment.doc_count_all())
+
+
+def commit_merging(ix: Any, where: Path, chosen: list[Any]) -> None:
+    """Commit a writer whose only change is merging ``chosen`` segments into one.
+
+    Whoosh's ``mergetype`` is a callable ``(writer, segments) -> segments kept``: the
+    chosen ones are read into the new segment through ``writer.add_reader`` and dropped."""
+    from whoosh.reading import SegmentReader
+
+    ids = {s.segment_id() for s in chosen}
+
+    def policy(writer: Any, current: list[Any]) -> list[Any]:
+        for seg in current:
+            if seg.segment_id() in ids:
+                reader = SegmentReader(writer.storage, writer.schema, seg)
+                writer.add_reader(reader)
+                reader.close()
+        return [seg for seg in current if seg.segment_id() not in ids]
+
+    writer = new_writer(ix, where)
+    try:
+        writer.commit(mergetype=policy)
+    except BaseException:
+        with contextlib.suppress(Exception):
+            writer.cancel()
+        raise
+
+
+# Query side ----------------------------------------------------------------------------------
+
+
+def posting_ids(matcher: Any) -> list[int]:
+    """The live ids of a fresh posting matcher of one segment, a block at a time.
+
+    Relies on: a segment with deletions wraps its postings in a ``FilterMatcher`` whose
+    ``_exclude``/``_ids`` hold the deleted ids; Whoosh 3's on-disk matcher keeps its current
+    block's delta-coded ids in ``_data[0]`` (``_read_data``, ``_next_block``, ``_i``, ``_byteids``).
+    Anything else is read one id at a time through ``all_ids()``."""
+    deleted: Any = ()
+    if isinstance(matcher, FilterMatcher) and matcher._exclude:
+        deleted, matcher = matcher._ids, matcher.child
+    ids = _block_ids(matcher)
+    return [d for d in ids if d not in deleted] if deleted else ids
+
+
+def _block_ids(matcher: Any) -> list[int]:
+    if not (hasattr(matcher, "_read_data") and hasattr(matcher, "_next_block")
+            and getattr(matcher, "_i", None) == 0 and not getattr(matcher, "_byteids", True)):
+        return list(matcher.all_ids())
+    ids: list[int] = []
+    while matcher.is_active():
+        if matcher._data is None:
+            matcher._read_data()
+        ids.extend(accumulate(matcher._data[0]))  # ids are stored as deltas from 0 per block
+        matcher._next_block()
+    return ids
+
+
+class _RequireMatcher(RequireMatcher):
+    """Whoosh's RequireMatcher, minus an assertion error: after skipping blocks of low
+    quality, the scored side may already sit on the filter's current document.
+
+    Relies on: ``RequireMatcher.a``/``.b``/``.child`` and the intersection's ``_find_next``."""
+
+    def skip_to_quality(self, minquality: float) -> int:
+        skipped = self.a.skip_to_quality(minquality)
+        if self.a.is_active() and self.b.is_active() and self.a.id() != self.b.id():
+            self.child._find_next()
+        return skipped
+
+
+class FilteredQuery(Q.Require):
+    """``a`` filtered by ``b``; scores from ``a`` alone (Whoosh's ``Require`` with the matcher
+    above)."""
+
+    matcherclass = _RequireMatcher
+
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
+        return _RequireMatcher(self.a.matcher(searcher, context),
+                               self.b.matcher(searcher, searcher.boolean_context()))
+
+
+def memo_on(searcher: Any, name: str, compute: Callable[[], Any]) -> Any:
+    """A value computed once per searcher and kept on it (dropped with it on refresh).
+
+    Relies on: Whoosh's ``Searcher`` accepting new attributes (it has no ``__slots__``)."""
+    attr = f"_searchkit_{name}"
+    value = getattr(searcher, attr, None)
+    if value is None:
+        value = compute()
+        setattr(searcher, attr, value)
+    return value
+
+
+def open_segment_files(readers: Iterable[Any], fieldnames: Iterable[str], columns: Iterable[str],
+                       open_column: Callable[[Any, str], Any]) -> None:
+    """Open now every file of each segment that a search may read later.
+
+    Relies on: Whoosh opening a segment's stored-fields, field-length and column files lazily,
+    on first use, and raising ``TypeError`` when a column file it expects is gone. A concurrent
+    ingest may merge a segment away and delete its files; a file already open stays readable.
+    Raises ``FileNotFoundError`` when a file is already gone (the caller reopens the index)."""
+    fieldnames, columns = tuple(fieldnames), tuple(columns)
+    for reader in readers:
+        if not reader.doc_count_all():
+            continue
+        try:
+            reader.stored_fields(0)
+            for fieldname in fieldnames:
+                reader.doc_field_length(0, fieldname)
+        except TypeError as e:  # Whoosh found no file for a column it expected
+            raise FileNotFoundError(f"a segment file is gone: {describe(e)}") from e
+        if columns and not reader.has_column(columns[0]):
+            raise FileNotFoundError(f"a segment's {columns[0]} column is gone")
+        for fieldname in columns:
+            open_column(reader, fieldname)
+
+
+def standard_analyzer_parts(analyzer: Any) -> tuple[Any, frozenset[str], int, int | None, Any, Any] | None:
+    """For Whoosh's standard stemming analyzer (regex tokens, lower case, stop words, stemmer):
+    its (token pattern, stop words, min length, max length, stem function, words never
+    stemmed); None for any other analyzer.
+
+    Relies on: ``CompositeAnalyzer.items`` and ``StemFilter._stem`` (the cached stem function)."""
+    from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
+
+    items = getattr(analyzer, "items", None)
+    if (items and len(items) == 4 and type(items[0]) is RegexTokenizer and not items[0].gaps
+            and type(items[1]) is LowercaseFilter and type(items[2]) is StopFilter
+            and type(items[3]) is StemFilter and not items[3].lang):
+        return (items[0].expression, items[2].stops, items[2].min, items[2].max, items[3]._stem,
+                items[3].ignore)
+    return None
