@@ -184,6 +184,8 @@ def search(
     as_jsonl: Annotated[bool, typer.Option("--jsonl", help="One JSON hit per line.")] = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="CSV: a header, then one hit per row.")] = False,
     no_pager: NoPagerOpt = False,
+    sort: Annotated[str, typer.Option("--sort", metavar="relevance|date|-date", help="Order of the hits: by relevance, or by date over every match (-date: newest first; undated last).")] = "relevance",
+    context: Annotated[int, typer.Option("--context", "-C", min=0, help="Also show N passages before and after each hit.")] = 0,
 ) -> None:
     """Ranked passages for a query, with highlights, filters and entity facets.
 
@@ -194,7 +196,7 @@ def search(
         query=query, index=index, limit=limit, person=person, org=org, place=place, group=group, site=site,
         since=since, until=until, in_article=in_article, all_passages=all_passages, any_word=any_word,
         facets=facets, exact_count=exact_count, as_json=as_json, as_jsonl=as_jsonl, as_csv=as_csv,
-        no_pager=no_pager,
+        no_pager=no_pager, sort=sort, context=context,
     ))
 
 
@@ -207,7 +209,7 @@ RemovedAllOpt = Annotated[bool, typer.Option("--removed-all", hidden=True, help=
 
 @app.command()
 def show(
-    article_id: Annotated[str, typer.Argument(help="Article id (or passage id) from search output; a unique prefix of 6 or more characters works.")],
+    article_id: Annotated[str, typer.Argument(help="Article id from search output (any unique prefix works), or a passage id ID:ORD to mark that passage.")],
     index: IndexOpt = DEFAULT_INDEX,
     removed: RemovedOpt = False,
     removed_all: RemovedAllOpt = False,
@@ -225,6 +227,10 @@ def show(
     with errors_handled():
         with open_index(index) as idx:
             article = idx.article(article_id)
+        _, colon, ordinal = article_id.strip().partition(":")
+        mark = int(ordinal) if colon and ordinal.isdigit() else None
+        if mark is not None and not any(p.ordinal == mark for p in article.passages):
+            raise fail(f"article {article.article_id} has no passage {mark} (it has {len(article.passages):,})")
         if as_json:
             emit(sys.stdout, dumps(article_dict(article)))
         else:
@@ -232,7 +238,7 @@ def show(
             from .terminal import paged
 
             with paged(out, enabled=not no_pager):
-                print_article(out, article, removed=removed, every_removed=removed_all)
+                print_article(out, article, removed=removed, every_removed=removed_all, mark=mark)
 
 
 @app.command()
@@ -265,25 +271,34 @@ def clean(
 
 @app.command()
 def similar(
-    passage_id: Annotated[str, typer.Argument(help="A passage id from search output, e.g. a151617c9f3d:4.")],
+    target: Annotated[str, typer.Argument(metavar="ID", help="A passage id (a151617c9f3d:4) or an article id (or a unique prefix) from search output.")],
     index: IndexOpt = DEFAULT_INDEX,
-    limit: Annotated[int, typer.Option("--limit", "-n", min=1)] = 10,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Hits to show (at most 10000).")] = 10,
+    person: Annotated[Optional[list[str]], typer.Option("--person", help="Passages mentioning this person (as in search).")] = None,  # noqa: UP007
+    org: Annotated[Optional[list[str]], typer.Option("--org", help="... this organisation.")] = None,  # noqa: UP007
+    place: Annotated[Optional[list[str]], typer.Option("--place", help="... this place.")] = None,  # noqa: UP007
+    group: Annotated[Optional[list[str]], typer.Option("--group", help="... this group.")] = None,  # noqa: UP007
+    site: Annotated[Optional[list[str]], typer.Option("--site", help="Only articles from this site.")] = None,  # noqa: UP007
+    since: Annotated[Optional[str], typer.Option("--since", help="Articles dated on or after (YYYY, YYYY-MM, YYYY-MM-DD).")] = None,  # noqa: UP007
+    until: Annotated[Optional[str], typer.Option("--until", help="Articles dated on or before.")] = None,  # noqa: UP007
+    in_article: Annotated[bool, typer.Option("--in-article", help="Entity filters match anywhere in the article.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON document, as search --json.")] = False,
     as_jsonl: Annotated[bool, typer.Option("--jsonl", help="One JSON hit per line.")] = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="CSV: a header, then one hit per row.")] = False,
     no_pager: NoPagerOpt = False,
 ) -> None:
-    """Passages like the given one (more like this).
+    """Passages of other articles like a passage or a whole article (more like this).
 
     \b
-    Example:  searchkit similar 9834b5b094dc:4
+    Example:  searchkit similar 9834b5b094dc --place lithuania
     """
     from .search import open_index
 
     with errors_handled():
         fmt = one_format(json=as_json, jsonl=as_jsonl, csv=as_csv)
         with open_index(index) as idx:
-            result = idx.similar(passage_id, limit=limit)
+            result = idx.similar(target, limit=limit, person=person, org=org, place=place, group=group, site=site,
+                                 since=since, until=until, in_article=in_article)
         write_result(result, fmt, no_pager)
         if not result.hits:
             from .render import summary_line

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from .errors import InternalError, SearchkitError
 from .records import SearchResult
+from .serialize import Context
 from .terminal import LazyConsole, StdoutClosed, silence_stdout
 
 out = LazyConsole()
@@ -117,6 +118,8 @@ class SearchArgs:
     as_jsonl: bool = False
     as_csv: bool = False
     no_pager: bool = False
+    sort: str = "relevance"
+    context: int = 0
 
 
 def run_search(a: SearchArgs) -> None:
@@ -134,10 +137,15 @@ def run_search(a: SearchArgs) -> None:
                 a.query, limit=a.limit, operator="or" if a.any_word else "and", person=a.person, org=a.org,
                 place=a.place, group=a.group, site=a.site, since=a.since, until=a.until, in_article=a.in_article,
                 collapse=not a.all_passages, facets=a.facets and not ignore_facets, exact_total=a.exact_count,
+                sort=a.sort,
             )
+            contexts = {h.passage_id: idx.context(h.passage_id, a.context) for h in result.hits} \
+                if a.context and fmt != "--csv" else None
+        if a.context and fmt == "--csv":
+            warn("-C/--context is ignored with --csv (one hit per row); use --json or --jsonl for context")
         if ignore_facets:  # after the search: a bad query gets its one error line and nothing else
             warn(f"--facets is ignored with {fmt} (one hit per line); use --json or the terminal output for facets")
-        write_result(result, fmt, a.no_pager)
+        write_result(result, fmt, a.no_pager, contexts)
         if not result.hits:
             from .render import summary_line
 
@@ -148,18 +156,19 @@ def run_search(a: SearchArgs) -> None:
             raise Exit(1)
 
 
-def write_result(result: SearchResult, fmt: str | None, no_pager: bool) -> None:
+def write_result(result: SearchResult, fmt: str | None, no_pager: bool,
+                 contexts: dict[str, Context] | None = None) -> None:
     """Hits as JSON, JSONL or CSV on stdout, or for people (paged on a terminal)."""
     from .serialize import emit, result_csv, result_json, result_jsonl
 
     if fmt == "--json":
-        emit(sys.stdout, result_json(result))
+        emit(sys.stdout, result_json(result, contexts))
     elif fmt in ("--jsonl", "--csv"):
-        for line in (result_jsonl(result) if fmt == "--jsonl" else result_csv(result)):
+        for line in (result_jsonl(result, contexts) if fmt == "--jsonl" else result_csv(result)):
             emit(sys.stdout, line)
     else:
         from .render import print_result
         from .terminal import paged
 
         with paged(out, enabled=not no_pager):
-            print_result(out, result)
+            print_result(out, result, contexts=contexts)

@@ -19,7 +19,8 @@ from pathlib import Path
 from .commands import Exit, SearchArgs, err, fail, inert_line
 from .terminal import StdoutClosed, silence_stdout
 
-# option -> (SearchArgs field, kind): "flag" takes no value, "text"/"int" one, "list" repeats.
+# option -> (SearchArgs field, kind): "flag" takes no value; "text", "path", "int" (1 or more)
+# and "count" (0 or more) one; "list" repeats.
 SEARCH_OPTIONS: dict[str, tuple[str, str]] = {
     "--index": ("index", "path"), "-i": ("index", "path"),
     "--limit": ("limit", "int"), "-n": ("limit", "int"),
@@ -30,6 +31,7 @@ SEARCH_OPTIONS: dict[str, tuple[str, str]] = {
     "--any": ("any_word", "flag"), "--facets": ("facets", "flag"), "--exact-count": ("exact_count", "flag"),
     "--json": ("as_json", "flag"), "--jsonl": ("as_jsonl", "flag"), "--csv": ("as_csv", "flag"),
     "--no-pager": ("no_pager", "flag"),
+    "--sort": ("sort", "text"), "--context": ("context", "count"), "-C": ("context", "count"),
 }
 
 
@@ -66,8 +68,8 @@ def parse_search(argv: list[str]) -> SearchArgs | None:
             i += 2
         else:
             return None  # a missing value, or one that looks like an option: typer decides
-        if kind == "int":
-            if not value.isascii() or not value.isdigit() or int(value) < 1:
+        if kind in ("int", "count"):
+            if not value.isascii() or not value.isdigit() or int(value) < (1 if kind == "int" else 0):
                 return None
             values[field] = int(value)
         elif kind == "list":

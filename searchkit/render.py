@@ -27,6 +27,8 @@ from .inert import inert
 from .records import FACETS, Article, Cleaned, Entity, Hit, Removal, SearchResult
 from .serialize import (  # noqa: F401 - re-exported: render is where callers look for output
     JSON_VERSION,
+    Context,
+    source_line,
     article_dict,
     dumps,
     emit,
@@ -135,9 +137,11 @@ def summary_line(result: SearchResult) -> str:
     return f"{summary} ({result.elapsed_ms:.1f} ms)"
 
 
-def print_result(console: Console, result: SearchResult, *, show_entities: bool = True) -> None:
-    """Hits for people. With no hits nothing goes to stdout: the caller says so on stderr
-    (with :func:`summary_line`), as grep prints nothing."""
+def print_result(console: Console, result: SearchResult, *, show_entities: bool = True,
+                 contexts: dict[str, Context] | None = None) -> None:
+    """Hits for people; with ``contexts`` (``-C N``) the neighbouring passages, dimmed, around
+    each. With no hits nothing goes to stdout: the caller says so on stderr (with
+    :func:`summary_line`), as grep prints nothing."""
     for hit in result.hits:
         head = Text(f"{hit.rank:>2}. ", style="bold")
         head.append(one_line(hit.title) or one_line(os.path.basename(hit.path)) or "(untitled)", style="bold cyan")
@@ -146,8 +150,15 @@ def print_result(console: Console, result: SearchResult, *, show_entities: bool 
             head.append("  " + " · ".join(meta), style="green")
         head.append(f"  [{hit.score:.2f}]", style="dim")
         print_wrapped(console, head, hang=4)
-        print_wrapped(console, Text(f"{hit.passage_id}  {inert(relative_path(hit.path))}", style="dim"), 4, _FIELDS)
+        line = source_line(hit.source_id)
+        where = inert(relative_path(hit.path)) + (f":{line}" if line else "")
+        print_wrapped(console, Text(f"{hit.passage_id}  {where}", style="dim"), 4, _FIELDS)
+        before, after = contexts.get(hit.passage_id, ((), ())) if contexts else ((), ())
+        for p in before:
+            print_wrapped(console, Text(inert(p.text), style="dim"), 4)
         print_wrapped(console, hit_text(hit), 4)
+        for p in after:
+            print_wrapped(console, Text(inert(p.text), style="dim"), 4)
         if show_entities and any(hit.entities.values()):
             print_wrapped(console, entity_line(hit.entities), 4, _LIST)
         console.print()
@@ -253,7 +264,9 @@ def print_cleaned(console: Console, cleaned: Cleaned, *, removed: bool, every_re
 
 
 def print_article(console: Console, article: Article, *, removed: bool, every_removed: bool = False,
-                  show_text: bool = True) -> None:
+                  show_text: bool = True, mark: int | None = None) -> None:
+    """An article for people; ``mark`` (``show ID:ORD``) sets that passage off: each of its
+    lines starts with ``> `` (visible in a pipe too), in bold on a terminal."""
     md = article.metadata
     print_wrapped(console, Text(one_line(md.title, 200) or one_line(os.path.basename(article.path)) or "(untitled)",
                                 style="bold cyan"))
@@ -270,7 +283,19 @@ def print_article(console: Console, article: Article, *, removed: bool, every_re
                     ", ".join(f"{inert(e.name)} ({e.count:,})" for e in names)), 0, _LIST, hang=2)
     if show_text:
         console.print()
-        print_wrapped(console, Text(inert(article.text)))
+        marked = next((p for p in article.passages if p.ordinal == mark), None) if mark is not None else None
+        if marked is None:
+            print_wrapped(console, Text(inert(article.text)))
+        else:
+            before, after = article.text[:marked.start].rstrip("\n"), article.text[marked.end:].lstrip("\n")
+            if before:
+                print_wrapped(console, Text(inert(before)))
+                console.print()
+            for line in inert(marked.text).split("\n"):
+                print_wrapped(console, Text(f"> {line}" if line else ">", style="bold"), hang=2)
+            if after:
+                console.print()
+                print_wrapped(console, Text(inert(after)))
     if removed or every_removed:
         console.print()
         print_removed(console, article.removed, every=every_removed)

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from .inert import inert
-from .records import FACETS, Article, Entity, Hit, SearchResult
+from .records import FACETS, Article, Entity, Hit, Passage, SearchResult
 
 # Characters JSON allows raw in strings that a terminal (or a JavaScript eval) may still act on.
 _JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
@@ -52,28 +52,49 @@ def facet_lists(entities: dict[str, Sequence[str]]) -> dict[str, list[str]]:
     return {f: list(entities.get(f, ())) for f in FACETS}
 
 
-def hit_dict(hit: Hit) -> dict[str, Any]:
+_RECORD_LINE = re.compile(r"#L(\d+)$")
+
+
+def source_line(source_id: str) -> int | None:
+    """The line of a JSONL record in its file (``path#L12`` -> 12); None for a whole file, or a
+    record that has an id of its own (``path#<id>``)."""
+    m = _RECORD_LINE.search(source_id or "")
+    return int(m.group(1)) if m else None
+
+
+Context = tuple[Sequence[Passage], Sequence[Passage]]
+"""The passages before and after a hit (``search -C N``)."""
+
+
+def hit_dict(hit: Hit, context: Context | None = None) -> dict[str, Any]:
+    """A hit as JSON: every entity type present; ``source_id`` and ``line`` say where the
+    article came from, so a script can open it (``path``, and the record's line in a JSONL file)."""
     d = hit.to_dict()
     d["entities"] = facet_lists(hit.entities)
+    d["source_id"] = hit.source_id
+    d["line"] = source_line(hit.source_id)
+    if context is not None:
+        d["context"] = {side: [{"passage_id": p.passage_id, "ordinal": p.ordinal, "text": p.text} for p in ps]
+                        for side, ps in zip(("before", "after"), context)}
     return d
 
 
-def result_dict(result: SearchResult) -> dict[str, Any]:
+def result_dict(result: SearchResult, contexts: dict[str, Context] | None = None) -> dict[str, Any]:
     d = result.to_dict()
-    d["hits"] = [hit_dict(h) for h in result.hits]
+    d["hits"] = [hit_dict(h, contexts.get(h.passage_id) if contexts else None) for h in result.hits]
     if result.facets is not None:
         d["facets"] = {f: [{"name": n, "count": c} for n, c in result.facets.get(f, ())] for f in FACETS}
     d["version"] = JSON_VERSION
     return d
 
 
-def result_json(result: SearchResult) -> str:
-    return dumps(result_dict(result))
+def result_json(result: SearchResult, contexts: dict[str, Context] | None = None) -> str:
+    return dumps(result_dict(result, contexts))
 
 
-def result_jsonl(result: SearchResult) -> Iterable[str]:
+def result_jsonl(result: SearchResult, contexts: dict[str, Context] | None = None) -> Iterable[str]:
     for hit in result.hits:
-        yield dumps(hit_dict(hit))
+        yield dumps(hit_dict(hit, contexts.get(hit.passage_id) if contexts else None))
 
 
 def versioned(d: dict[str, Any]) -> dict[str, Any]:
@@ -95,7 +116,7 @@ def article_dict(article: Article) -> dict[str, Any]:
 # --- CSV ----------------------------------------------------------------------------------------
 
 SEARCH_CSV_FIELDS: tuple[str, ...] = ("rank", "score", "passage_id", "article_id", "ordinal", "title", "site",
-                                      "date", "url", "path", "text", *FACETS)
+                                      "date", "url", "path", "source_id", "line", "text", *FACETS)
 ENTITY_CSV_FIELDS: tuple[str, ...] = ("entity", "type", "passages", "aliases")
 
 

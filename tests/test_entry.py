@@ -29,7 +29,8 @@ def test_the_fast_options_are_typers_options() -> None:
         if param.param_type_name != "option" or param.name == "help":
             continue
         kind = ("flag" if param.is_flag else "list" if param.multiple else
-                "int" if param.type.name.startswith("int") else "path" if param.type.name == "path" else "text")
+                ("int" if param.type.min == 1 else "count") if param.type.name.startswith("int")
+                else "path" if param.type.name == "path" else "text")
         for opt in param.opts:
             declared[opt] = (param.name, kind)
     fields = {f for f in SearchArgs.__dataclass_fields__}
@@ -41,6 +42,7 @@ def test_the_fast_options_are_typers_options() -> None:
     ["border closure", "--index", "ix", "-n", "3", "--person", "a", "--person=b", "--json"],
     ["--facets", "--", "-weird query"],
     ["x", "--since=2020-10", "--until", "2021", "--any", "--all-passages", "--no-pager"],
+    ["x", "--sort=-date", "-C", "0", "--context", "2", "--csv"],
 ])
 def test_fast_parse_reads_what_typer_reads(argv: list[str]) -> None:
     fast = parse_search(argv)
@@ -76,7 +78,8 @@ def _without_elapsed(text: str) -> str:
 @pytest.mark.parametrize("args", [
     ["border closure", "--json"], ["belarus", "--jsonl", "-n", "3", "--all-passages"], ["belarus", "--csv"],
     ["", "--person", "lukashenko", "--facets", "--json"], ["lukashenka"], ["border AND"], [],
-    ["belarus", "--since", "2020-10", "--any"],
+    ["belarus", "--since", "2020-10", "--any"], ["belarus", "--sort", "date", "-C", "1", "--jsonl"],
+    ["belarus", "--sort=-date", "--json"], ["belarus", "--sort", "-date"],
 ])
 def test_the_fast_path_prints_what_typer_prints(corpus_index: Path, args: list[str]) -> None:
     argv = ["search", *args, "--index", corpus_index]

@@ -35,7 +35,7 @@ from whoosh.reading import CorruptIndexError
 
 from ..entity_table import EntityTable
 from ..errors import InternalError, NotFound, QuerySyntax, SearchkitError, describe
-from ..records import FACETS, Article, Entity, Hit, SearchResult
+from ..records import FACETS, Article, Entity, Hit, Passage, SearchResult
 from ..store.documents import KIND_ARTICLE, article_from_documents, facet_value_counts, keyword_values
 from ..store.folder import ENTITY_TABLE, check_index_dir
 from ..settings import RankingParams, SearchLimits
@@ -44,6 +44,7 @@ from .collect import count_matches, expected_count, matching_set, top_passages
 from .docsets import matching_docs, term_docs
 from .facets import facet_counts
 from .highlight import highlight_spans, highlight_terms
+from .order import SORTS, by_date
 from .query import FilterValue, build_filters, may_match_articles, parse_date_bound, scored_words
 from .query import parse_query as parse_query_text
 from .ranking import RobertsonBM25F, rerank, rerank_pool
@@ -181,6 +182,7 @@ class SearchIndex:
         highlight: bool = True,
         facets: bool = False,
         exact_total: bool = False,
+        sort: str = "relevance",
     ) -> SearchResult:
         """Ranked passages for ``query`` (Whoosh syntax), filtered and highlighted.
 
@@ -188,10 +190,14 @@ class SearchIndex:
         ``limits.per_article`` passages per article; ``facets`` adds entity counts over all
         matches. ``total`` counts matching passages (before collapsing); past
         ``limits.count_cap`` it is a lower bound (``total_exact`` is False) unless
-        ``exact_total`` or ``facets`` is set. Raises :class:`QuerySyntax` for a query or filter
-        that cannot be understood, :class:`InternalError` for anything else that fails.
+        ``exact_total`` or ``facets`` is set. ``sort`` is ``relevance``, ``date`` (oldest
+        first) or ``-date`` (newest first; both over every match, undated last). Raises
+        :class:`QuerySyntax` for a query or filter that cannot be understood,
+        :class:`InternalError` for anything else that fails.
         """
         t0 = time.perf_counter()
+        if sort not in SORTS:
+            raise QuerySyntax(f"unknown sort {sort!r}; use one of {', '.join(SORTS)}")
         limits = self.limits
         limit = max(1, min(int(limit), limits.max_limit))
         q = self.parse_query(query, operator)
@@ -209,18 +215,22 @@ class SearchIndex:
         depth = rerank_pool(limit, operator, self.ranking) if words else limit
         try:
             searcher = self._searcher
-            docs = matching_set(searcher, matching, mask, allowed) if facets else None
+            docs = matching_set(searcher, matching, mask, allowed) if facets or sort != "relevance" else None
             # A query expected to match few passages is scored in full, which counts them for
             # free; a broad one skips what cannot reach the top, and is counted separately,
             # up to count_cap (cheap: its matches are dense).
             count_in_search = docs is None and (exact_total or
                                                 expected_count(searcher, matching, allowed) <= limits.count_cap)
             article_of = self._columns.article_ids()
-            ranked, seen = top_passages(searcher, matching, mask, allowed, depth,
-                                        limits.per_article if collapse else None, article_of,
-                                        count_all=count_in_search)
-            if words and ranked:
-                ranked = rerank(searcher, article_of, ranked, q, words, operator, self.ranking)
+            if docs is not None and sort != "relevance":
+                ranked, seen = self._by_date(matching, docs, sort, limits.per_article if collapse else None,
+                                             article_of, limit), len(docs)
+            else:
+                ranked, seen = top_passages(searcher, matching, mask, allowed, depth,
+                                            limits.per_article if collapse else None, article_of,
+                                            count_all=count_in_search)
+                if words and ranked:
+                    ranked = rerank(searcher, article_of, ranked, q, words, operator, self.ranking)
             ranked = ranked[:limit]
             if docs is not None:
                 total, exact = len(docs), True
@@ -231,7 +241,7 @@ class SearchIndex:
                                              None if exact_total else limits.count_cap)
             term_set = highlight_terms(q, searcher.reader()) if highlight else set()
             hits = tuple(self._hit(rank, score, docnum, term_set) for rank, (docnum, score) in enumerate(ranked, 1))
-            counts = facet_counts(searcher, self._columns, self.entity_table, docs, limits) if docs is not None else None
+            counts = facet_counts(searcher, self._columns, self.entity_table, docs, limits) if facets else None
         except SearchkitError:
             raise
         except CorruptIndexError as e:  # Whoosh found a damaged file: not the query, not a bug
@@ -244,6 +254,38 @@ class SearchIndex:
             suggestion = self._suggest(q, query)
         return SearchResult(query, total, hits, counts, suggestion, (time.perf_counter() - t0) * 1000,
                             total_exact=exact)
+
+    def _by_date(self, matching: Q.Query, docs: set[int], sort: str, per_article: int | None, article_of: Any,
+                 limit: int) -> list[tuple[int, float]]:
+        """The first ``limit`` matches in date order, each with its relevance score."""
+        readers, starts = self._columns.segments()
+        start_of = {id(r): st for r, st in zip(readers, starts)}
+        chosen = by_date(self._columns.by_segment(docs), lambda r: start_of[id(r)], newest_first=sort == "-date",
+                         per_article=per_article, article_of=article_of, limit=limit)
+        scored = self._searcher.search(matching, filter=set(chosen), limit=max(1, len(chosen)))
+        scores = {scored.docnum(i): scored.score(i) or 0.0 for i in range(scored.scored_length())}
+        return [(d, scores.get(d, 0.0)) for d in chosen]
+
+    def context(self, passage_id: str, n: int) -> tuple[tuple[Passage, ...], tuple[Passage, ...]]:
+        """The ``n`` passages before and after a passage in its article (``search -C N``)."""
+        article_id, _, ordinal = passage_id.rpartition(":")
+        if not ordinal.isdigit():
+            raise NotFound(f"no passage {passage_id!r} in the index")
+        o = int(ordinal)
+
+        def passages(ordinals: range) -> tuple[Passage, ...]:
+            found = []
+            for k in ordinals:
+                docnum = self._searcher.document_number(passage_id=f"{article_id}:{k}")
+                if docnum is not None:
+                    f = self._searcher.stored_fields(docnum)
+                    text = f.get("text", "")
+                    start = int(f.get("start", 0))
+                    found.append(Passage(article_id, k, start, int(f.get("end", start + len(text))), text,
+                                         self._stored_entities(f)))
+            return tuple(found)
+
+        return passages(range(max(0, o - n), o)), passages(range(o + 1, o + n + 1))
 
     def _hit(self, rank: int, score: float, docnum: int, terms: set[str]) -> Hit:
         f = self._searcher.stored_fields(docnum)
@@ -280,26 +322,44 @@ class SearchIndex:
         return None
 
     # -- other views ------------------------------------------------------------------------
-    def similar(self, passage_id: str, *, limit: int = 10) -> SearchResult:
-        """Passages like the given one (more-like-this over its most distinctive terms)."""
+    def similar(self, target: str, *, limit: int = 10, person: FilterValue = None, org: FilterValue = None,
+                place: FilterValue = None, group: FilterValue = None, site: FilterValue = None,
+                since: str | None = None, until: str | None = None, in_article: bool = False) -> SearchResult:
+        """Passages of other articles like a passage (``a151617c9f3d:4``) or like a whole
+        article (its id, or a unique prefix): more-like-this over the most distinctive terms,
+        with the same filters as :meth:`search`."""
         t0 = time.perf_counter()
-        docnum = self._searcher.document_number(passage_id=passage_id)
-        if docnum is None:
-            raise NotFound(f"no passage {passage_id!r} in the index",
-                           hint="passage ids look like 0f1c63c6d0de:4 (article id, colon, ordinal)")
+        if ":" in target:
+            docnum = self._searcher.document_number(passage_id=target.strip())
+            if docnum is None:
+                raise NotFound(f"no passage {target!r} in the index",
+                               hint="passage ids look like 0f1c63c6d0de:4 (article id, colon, ordinal)")
+            article_id = self._searcher.stored_fields(docnum)["article_id"]
+            sources = [docnum]
+        else:
+            article_id = self._resolve_article_id(target)
+            sources = []
         limit = max(1, min(int(limit), self.limits.max_limit))
-        article_id = self._searcher.stored_fields(docnum)["article_id"]
         # Other articles' passages only: the rest of the same article is one `show` away.
-        same = self._searcher.search(Q.Term("article_id", article_id), limit=None, scored=False).docs()
-        results = self._searcher.more_like(docnum, "text", top=limit + len(same), numterms=12)
-        docnums = [(results.docnum(i), results.score(i) or 0.0) for i in range(results.scored_length())]
-        docnums = [(d, sc) for d, sc in docnums if d not in same][:limit]
+        same = set(self._searcher.search(Q.Term("article_id", article_id), limit=None, scored=False).docs())
+        sources = sources or sorted(d for d in same if "text" in self._searcher.stored_fields(d))
+        filters, allowed = build_filters(self.entity_table, self.article_passages, person=person, org=org,
+                                         place=place, group=group, site=site, since=since, until=until,
+                                         in_article=in_article)
+        if any(f is Q.NullQuery for f in filters) or allowed == set() or not sources:
+            return SearchResult(f"similar:{target}", 0, (), None, None, (time.perf_counter() - t0) * 1000)
+        terms = self._searcher.key_terms(sources, "text", numterms=12)
+        like = Q.Or([Q.Term("text", word, boost=weight) for word, weight in terms])
+        q = FilteredQuery(like, filters[0] if len(filters) == 1 else Q.And(filters)) if filters else like
+        results = self._searcher.search(q, limit=limit + len(same), mask=same,
+                                        filter=allowed if allowed is not None else None)
+        docnums = [(results.docnum(i), results.score(i) or 0.0) for i in range(results.scored_length())][:limit]
         hits = tuple(self._hit(i + 1, sc, d, set()) for i, (d, sc) in enumerate(docnums))
-        return SearchResult(f"similar:{passage_id}", len(hits), hits, None, None,
-                            (time.perf_counter() - t0) * 1000)
+        return SearchResult(f"similar:{target}", len(hits), hits, None, None, (time.perf_counter() - t0) * 1000)
 
     def article(self, article_id: str) -> Article:
-        """The article with this id (a unique prefix of at least 6 characters also works)."""
+        """The article with this id (any unique prefix of it also works, and so does a passage
+        id ``ID:ORD``)."""
         aid = self._resolve_article_id(article_id)
         stored = article_from_documents(aid, self._searcher.documents(article_id=aid))
         if stored is None:
@@ -319,9 +379,10 @@ class SearchIndex:
         return tuple(sorted(merged.values(), key=lambda e: -e.count))
 
     def _resolve_article_id(self, article_id: str) -> str:
-        article_id = article_id.strip().split(":")[0]
-        if not re.fullmatch(r"[0-9a-f]{6,12}", article_id):
-            raise NotFound(f"{article_id!r} is not an article id", hint="ids are 12 hex digits; see search output")
+        article_id = article_id.strip().split(":")[0].lower()
+        if not re.fullmatch(r"[0-9a-f]{1,12}", article_id):
+            raise NotFound(f"{article_id!r} is not an article id",
+                           hint="ids are 12 hex digits (any unique prefix works); see search output")
         if self._searcher.document_number(article_id=article_id) is not None:
             return article_id
         matches = [t.decode() if isinstance(t, bytes) else t
@@ -329,7 +390,8 @@ class SearchIndex:
         if len(matches) == 1:
             return matches[0]
         if len(matches) > 1:
-            raise NotFound(f"article id prefix {article_id!r} is ambiguous ({len(matches)} articles)")
+            raise NotFound(f"article id prefix {article_id!r} is ambiguous ({len(matches):,} articles)",
+                           hint="give more of the id")
         raise NotFound(f"no article {article_id!r} in the index")
 
     def entities(self, facet: str | None = None, top: int | None = None) -> list[Entity]:
