@@ -111,25 +111,43 @@ def ingest(
 
 @contextlib.contextmanager
 def _progress(enabled: bool) -> Iterator[object]:
+    """The ingest progress bar on stderr: articles done of those expected, articles/s and an
+    ETA (files are read ahead of the workers, so the expected total is known early; see
+    ``ingest.ProgressCallback``), then the final merge."""
     if not enabled:
         yield None
         return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     with Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[unit]}"),
-        TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
-        console=err, transient=True,
+        TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.fields[count]}"),
+        TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("{task.fields[eta]}"),
+        console=err.get(), transient=True,
     ) as bar:
-        task = bar.add_task("ingest", total=None, rate="", unit="files")
+        task = bar.add_task("reading", total=None, count="", rate="", eta="")
         t0 = time.perf_counter()
+        first: dict[str, float] = {}  # when the first article was done, and how many were
 
         def update(event: str, done: int, total: int) -> None:
             if event == "merge":  # the last step: fold the small index segments into one
-                bar.update(task, description="merging", completed=done, total=total, unit="segments", rate="")
-                return
-            elapsed = max(time.perf_counter() - t0, 1e-6)
-            bar.update(task, completed=done, total=total, rate=f"{done / elapsed:.1f} files/s")
+                bar.update(task, description="merging", completed=done, total=total,
+                           count=f"{done:,}/{total:,} segments", rate="", eta="")
+            elif event == "articles":
+                now = time.perf_counter()
+                # The rate counts from the first article done, not from the start: loading the
+                # model in the workers takes seconds and would make the first ETA far too long.
+                first.setdefault("t", now)
+                first.setdefault("done", done)
+                elapsed, since = now - first["t"], done - first["done"]
+                total = max(total, done)
+                # (until a second has passed since: from the start, as the best guess there is).
+                rate = since / elapsed if elapsed > 1 and since > 0 else done / max(now - t0, 1e-6)
+                left = int((total - done) / rate) if rate > 0 else 0
+                bar.update(task, description="ingest", completed=done, total=total,
+                           count=f"{done:,}/{total:,} articles", rate=f"{rate:,.1f} articles/s",
+                           eta=f"ETA {left // 3600}:{left % 3600 // 60:02d}:{left % 60:02d}")
+            elif event == "files" and "t" not in first:  # before the workers deliver: files read
+                bar.update(task, count=f"{done:,}/{total:,} files read")
 
         yield update
 
@@ -157,6 +175,9 @@ def _print_ingest(report: object, index: Path) -> None:
                   soft_wrap=True)
     if len(report.warnings) > 20:
         err.print(Text(f"  … and {len(report.warnings) - 20:,} more repaired (use --json for all)", style="dim"))
+    if report.gone:
+        err.print(Text(f"{plural(report.gone, 'file')} in the index {'is' if report.gone == 1 else 'are'} gone "
+                       f"from disk; --prune removes {'it' if report.gone == 1 else 'them'}", style="yellow"), soft_wrap=True)
     err.print(Text(f"{plural(report.articles, 'article')}, {plural(report.passages, 'passage')} in "
                    f"{inert_line(folder(index))}", style="dim"), soft_wrap=True)
 

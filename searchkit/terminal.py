@@ -66,6 +66,12 @@ class LazyConsole:
         self._stderr = stderr
         self._console: Console | None = None
 
+    def get(self) -> Console:
+        """The console itself (for rich objects that want a real one, as Progress does)."""
+        self.is_terminal  # noqa: B018 - makes it
+        assert self._console is not None
+        return self._console
+
     def __getattr__(self, name: str) -> Any:
         if self._console is None:
             if self._stderr:

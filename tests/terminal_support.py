@@ -31,7 +31,7 @@ class TerminalRun:
 def run_on_terminal(args: list[str | os.PathLike[str]], *, columns: int = 80, lines: int = 200,
                     stdin_terminal: bool = False, env: dict[str, str] | None = None,
                     cwd: str | os.PathLike[str] | None = None, timeout: float = 120,
-                    shell: str | None = None) -> TerminalRun:
+                    shell: str | None = None, stderr_terminal: bool = False) -> TerminalRun:
     """``python -m searchkit ARGS`` (or the bash command line ``shell``) with stdout on a pty of
     ``columns`` x ``lines`` (stdin too when ``stdin_terminal``; stderr is captured apart, so the
     screen holds stdout only)."""
@@ -43,7 +43,7 @@ def run_on_terminal(args: list[str | os.PathLike[str]], *, columns: int = 80, li
         argv = ["bash", "-c", shell] if shell is not None else [sys.executable, "-m", "searchkit",
                                                                  *map(os.fspath, args)]
         proc = subprocess.Popen(argv, stdout=slave,
-                                stderr=err, stdin=slave if stdin_terminal else subprocess.DEVNULL,
+                                stderr=slave if stderr_terminal else err, stdin=slave if stdin_terminal else subprocess.DEVNULL,
                                 env=full_env, cwd=cwd)
         os.close(slave)
         chunks: list[bytes] = []
