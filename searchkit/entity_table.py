@@ -207,6 +207,11 @@ class EntityTable:
                 groups = self._match(facet, name_key(stripped))
         return {v for g in groups for v in g.values}
 
+    def canonical_names(self) -> dict[str, dict[str, str]]:
+        """facet -> stored value -> canonical name, for the values whose name differs: all that
+        a search hit needs of the table (written beside it, so a plain search never loads it)."""
+        return {f: {v: g.name for g in gs for v in g.values if v != g.name} for f, gs in self._groups.items()}
+
     def canonical(self, facet: str, stored_value: str) -> str:
         """The index-wide name of a stored value (the value itself if the table lacks it)."""
         g = self._by_value.get((facet, stored_value))

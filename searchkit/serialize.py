@@ -10,7 +10,6 @@ does not pay for the terminal layer at start-up.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import re
@@ -123,6 +122,8 @@ ENTITY_CSV_FIELDS: tuple[str, ...] = ("entity", "type", "passages", "aliases")
 def _csv_lines(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterable[str]:
     """CSV with a header row; values made inert (a spreadsheet or a terminal may show them),
     lists joined with ``; ``."""
+    import csv  # here: most output is JSON or for people
+
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     for row in [header, *rows]:

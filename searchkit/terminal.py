@@ -20,8 +20,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import shlex
-import signal
 import sys
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
@@ -154,6 +152,8 @@ def print_wrapped(console: Console, text: Text, indent: int = 0, breaks: re.Patt
 def pager_command(environ: os._Environ[str] | dict[str, str] = os.environ) -> list[str] | None:
     """The pager to run, or None to write straight to the terminal: ``SEARCHKIT_PAGER``, else
     ``PAGER``, else ``less``. An empty value or ``cat`` means no pager."""
+    import shlex
+
     value = environ.get("SEARCHKIT_PAGER", environ.get("PAGER", "less"))
     try:
         argv = shlex.split(value)
@@ -187,6 +187,7 @@ def paged(console: Console, enabled: bool = True) -> Iterator[None]:
 def _run_pager(argv: list[str], text: str) -> bool:
     """Feed ``text`` to the pager; False if it could not be started. Ctrl-C belongs to the
     pager while it runs (as with git): it must not kill us and leave the terminal in raw mode."""
+    import signal
     import subprocess  # here, not at the top: start-up time is the terminal user's latency
 
     env = dict(os.environ)

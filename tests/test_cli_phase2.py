@@ -124,3 +124,19 @@ def test_ingest_progress_counts_articles_of_one_jsonl_file(tmp_path: Path) -> No
     assert "articles/s" in frames and "ETA" in frames
     assert "0/1 files" not in frames.replace("1/1 files", "")
     assert "40 new, 0 updated" in frames
+
+
+def test_hits_name_entities_the_same_with_or_without_the_small_names_file(corpus_index: Path,
+                                                                          tmp_path: Path) -> None:
+    """A plain search reads canonical names from entity_names.json instead of loading the
+    whole entity table (start-up time); without the file (an older index) it uses the table."""
+    copy = tmp_path / "index"
+    shutil.copytree(corpus_index, copy)
+    names = json.loads((copy / "entity_names.json").read_text())
+    assert names["names"]["person"]  # e.g. "Lukashenko" -> "Alexander Lukashenko"
+    args = ("belarus", "--all-passages", "-n", "50")
+    with_file = _search(copy, *args)
+    (copy / "entity_names.json").unlink()
+    without = _search(copy, *args)
+    assert [h["entities"] for h in with_file["hits"]] == [h["entities"] for h in without["hits"]]
+    assert any("Alexander Lukashenko" in h["entities"]["person"] for h in with_file["hits"])

@@ -48,7 +48,9 @@ def save_entity_table(ix: Any, folder: IndexFolder) -> None:
 
     with ix.reader() as reader:
         table = EntityTable.build(facet_value_counts(reader))
-    folder.write_entity_table({"generation": ix.latest_generation(), "table": table.to_json()})
+    generation = ix.latest_generation()
+    folder.write_entity_table({"generation": generation, "table": table.to_json()},
+                              {"generation": generation, "names": table.canonical_names()})
 
 
 def final_counts(ix: Any, report: IngestReport) -> None:

@@ -14,16 +14,18 @@ import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TYPE_CHECKING
 
 from whoosh import query as Q
 from whoosh.qparser import AndGroup, FuzzyTermPlugin, MultifieldParser, OrGroup
 
-from ..entity_table import EntityTable
 from ..errors import QuerySyntax, describe
 from ..records import FACETS
 from ..store.schema import ARTICLE_FIELD, SEARCH_FIELDS, article_facet
 from ..settings import RankingParams, SearchLimits
+
+if TYPE_CHECKING:  # the table is loaded only when a filter or facets need it
+    from ..entity_table import EntityTable
 
 FilterValue = str | Sequence[str] | None
 """A filter takes one value or several (all must match)."""
@@ -111,19 +113,20 @@ def weight_repeated_words(q: Q.Query, text: str, schema: Any, k3: float) -> Q.Qu
 
 # --- filters ------------------------------------------------------------------------------------
 
-def build_filters(table: EntityTable, passages_of_articles: Callable[[Q.Query], set[int]], *,
+def build_filters(table_of: Callable[[], EntityTable], passages_of_articles: Callable[[Q.Query], set[int]], *,
                   person: FilterValue, org: FilterValue, place: FilterValue, group: FilterValue,
                   site: FilterValue, since: str | None, until: str | None, in_article: bool
                   ) -> tuple[list[Q.Query], set[int] | None]:
     """Filter queries, and with ``in_article`` the set of passages whose articles name every
     filtered entity (None when there is no such filter). A filter value is expanded through
-    the index-wide entity table, so any alias, any case and a bare surname all work; a value
-    the table does not know gives ``Q.NullQuery`` (nothing can match)."""
+    the index-wide entity table (``table_of()``: loaded only when an entity filter is given),
+    so any alias, any case and a bare surname all work; a value the table does not know gives
+    ``Q.NullQuery`` (nothing can match)."""
     out: list[Q.Query] = []
     allowed: set[int] | None = None
     for facet, values in zip(FACETS, (person, org, place, group)):
         for value in filter_values(values):
-            stored = table.expand(facet, value)
+            stored = table_of().expand(facet, value)
             if not stored:
                 out.append(Q.NullQuery)
             elif in_article:
