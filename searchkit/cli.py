@@ -240,7 +240,7 @@ def show(
     """Show an indexed article: clean text, metadata, entities.
 
     \b
-    Example:  searchkit show 9834b5b094dc --removed
+    Example:  searchkit show bdb842ed19c8 --removed
     """
     from .search import open_index
     from .serialize import article_dict, dumps, emit
@@ -311,7 +311,7 @@ def similar(
     """Passages of other articles like a passage or a whole article (more like this).
 
     \b
-    Example:  searchkit similar 9834b5b094dc --place lithuania
+    Example:  searchkit similar bdb842ed19c8 --place lithuania
     """
     from .search import open_index
 

@@ -154,11 +154,11 @@ def print_result(console: Console, result: SearchResult, *, show_entities: bool 
         where = inert(relative_path(hit.path)) + (f":{line}" if line else "")
         print_wrapped(console, Text(f"{hit.passage_id}  {where}", style="dim"), 4, _FIELDS)
         before, after = contexts.get(hit.passage_id, ((), ())) if contexts else ((), ())
-        for p in before:
-            print_wrapped(console, Text(inert(p.text), style="dim"), 4)
+        for p in before:  # context: indented two more, and dim on a terminal
+            print_wrapped(console, Text(inert(p.text), style="dim"), 6)
         print_wrapped(console, hit_text(hit), 4)
         for p in after:
-            print_wrapped(console, Text(inert(p.text), style="dim"), 4)
+            print_wrapped(console, Text(inert(p.text), style="dim"), 6)
         if show_entities and any(hit.entities.values()):
             print_wrapped(console, entity_line(hit.entities), 4, _LIST)
         console.print()
@@ -265,8 +265,8 @@ def print_cleaned(console: Console, cleaned: Cleaned, *, removed: bool, every_re
 
 def print_article(console: Console, article: Article, *, removed: bool, every_removed: bool = False,
                   show_text: bool = True, mark: int | None = None) -> None:
-    """An article for people; ``mark`` (``show ID:ORD``) sets that passage off: each of its
-    lines starts with ``> `` (visible in a pipe too), in bold on a terminal."""
+    """An article for people; ``mark`` (``show ID:ORD``) sets that passage off: it starts
+    with ``> `` (visible in a pipe too; lines a terminal wraps are indented under it), in bold."""
     md = article.metadata
     print_wrapped(console, Text(one_line(md.title, 200) or one_line(os.path.basename(article.path)) or "(untitled)",
                                 style="bold cyan"))
