@@ -169,3 +169,25 @@ def test_every_help_example_runs_on_the_corpus(checkout: Path) -> None:
         assert code == 0, (example, out)
         assert out.strip(), example
         assert "error" not in out, (example, out)
+
+
+def print_tour() -> None:
+    """Run the README tour's commands in a fresh copy of corpus/ and print them as the tour
+    shows them (checkout path as /home/you/searchkit), to re-paste after an output change:
+    ``python -m tests.test_docs_examples``. Elided lines (``…``) are the editor's to redo, and
+    the article id in the ``show``/``similar`` help examples must be the new tour's seed id."""
+    import tempfile
+
+    root = Path(tempfile.mkdtemp(prefix="searchkit-tour-")) / "searchkit"
+    root.mkdir()
+    shutil.copytree(CORPUS, root / "corpus")
+    ids = Ids()
+    for ex in tour_examples(README.read_text()):
+        command = ids.to_actual(ex.command)
+        code, out = _run(command, root)
+        ids.see("\n".join(ex.output), out)
+        print(f"$ {command}\n{out.replace(str(root), CHECKOUT).rstrip()}\n# exit {code}\n")
+
+
+if __name__ == "__main__":
+    print_tour()
