@@ -140,3 +140,9 @@ def test_hits_name_entities_the_same_with_or_without_the_small_names_file(corpus
     without = _search(copy, *args)
     assert [h["entities"] for h in with_file["hits"]] == [h["entities"] for h in without["hits"]]
     assert any("Alexander Lukashenko" in h["entities"]["person"] for h in with_file["hits"])
+
+
+def test_a_missing_index_is_named_as_a_folder(tmp_path: Path) -> None:
+    r = run_cli("search", "x", cwd=tmp_path)
+    assert r.returncode == 2
+    assert r.stderr.startswith("searchkit: error: no index at index/ (hint: build one with: searchkit ingest PATH)")

@@ -63,7 +63,8 @@ class IndexFolder:
         """Raise a clear error unless the folder holds a searchkit index of this schema version."""
         p = self.path
         if not p.exists():
-            raise IndexMissing(f"no index at {p}", hint="build one with: searchkit ingest PATH")
+            # "index/", not "index": the default folder's name is also the word (issue 15)
+            raise IndexMissing(f"no index at {os.path.join(p, '')}", hint="build one with: searchkit ingest PATH")
         if not p.is_dir():
             raise NotAnIndex(f"{p} is a file, not an index folder")
         marker = self.marker
@@ -73,7 +74,7 @@ class IndexFolder:
                                  hint="point --index at a searchkit index, or another folder")
             if any(x.name != README for x in p.iterdir()):
                 raise NotAnIndex(f"{p} is not a searchkit index")
-            raise IndexMissing(f"no index at {p} yet", hint="build one with: searchkit ingest PATH")
+            raise IndexMissing(f"no index at {os.path.join(p, '')} yet", hint="build one with: searchkit ingest PATH")
         try:
             info = json.loads(marker.read_text(encoding="utf-8"))
             version = int(info["schema_version"])
