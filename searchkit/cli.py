@@ -8,7 +8,6 @@ inputs failed (``ingest``), 2 error — always one line on stderr, never a trace
 from __future__ import annotations
 
 import contextlib
-import os
 import sys
 import time
 from collections.abc import Iterator
@@ -16,67 +15,57 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
-from rich.text import Text
 
-from .errors import InternalError, SearchkitError
+from .commands import (
+    DEFAULT_INDEX,
+    Exit,
+    SearchArgs,
+    err,
+    errors_handled,
+    fail,
+    inert_line,
+    one_format,
+    out,
+    run_search,
+    say,
+    write_result,
+)
+from .entry import main  # noqa: F401 - the console script's old home
 from .records import FACETS, Source
 from .settings import IngestSettings
-from .text import collapse_spaces
 
 app = typer.Typer(
     name="searchkit",
-    help="Offline full-text search for saved news articles.\n\n"
+    help="Offline full-text search for saved news articles.\n\n\b\n"
          "Example:  searchkit ingest corpus/ && searchkit search \"border closure\" --person lukashenko",
-    add_completion=False,
+    add_completion=True,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-out = Console(highlight=False, soft_wrap=False)
-err = Console(stderr=True, highlight=False)
-
 IndexOpt = Annotated[Path, typer.Option(
     "--index", "-i", envvar="SEARCHKIT_INDEX", help="Index folder (also SEARCHKIT_INDEX).", show_default=True,
 )]
-DEFAULT_INDEX = Path("index")
+NoPagerOpt = Annotated[bool, typer.Option("--no-pager", help="Never page long output on a terminal "
+                                          "(the pager is SEARCHKIT_PAGER, PAGER or less).")]
 
 
-class Exit(Exception):
-    def __init__(self, code: int) -> None:
-        self.code = code
+def _print_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version as dist_version
+
+        out.print(f"searchkit {dist_version('searchkit')}")
+        raise Exit(0)
 
 
-def fail(message: str, hint: str | None = None, code: int = 2) -> Exit:
-    line = Text("searchkit: error: ", style="bold red").append(_inert(message))
-    if hint:
-        line.append(f" (hint: {_inert(hint)})", style="dim")
-    err.print(line, soft_wrap=True)
-    return Exit(code)
-
-
-def _inert(s: str) -> str:
-    from .render import inert
-
-    return collapse_spaces(inert(s))
-
-
-@contextlib.contextmanager
-def errors_handled() -> Iterator[None]:
-    try:
-        yield
-    except SearchkitError as e:
-        if isinstance(e, InternalError) and os.environ.get("SEARCHKIT_DEBUG"):
-            raise  # main() shows the traceback, with the exception that caused it
-        raise fail(str(e), e.hint, e.exit_code) from None
-    except KeyboardInterrupt:
-        raise fail("interrupted", code=130) from None
-    except BrokenPipeError:
-        with contextlib.suppress(Exception):
-            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
-        raise Exit(0) from None
+@app.callback()
+def _top(
+    version: Annotated[bool, typer.Option("--version", is_eager=True, callback=_print_version,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    """Offline full-text search for saved news articles."""
 
 
 # --- ingest -------------------------------------------------------------------------------------
@@ -97,11 +86,12 @@ def ingest(
 ) -> None:
     """Add files and folders to the index; unchanged files are skipped.
 
+    \b
     Example:  searchkit ingest corpus/ --index index --workers 2
     """
     from .errors import Interrupted
     from .ingest import ingest as run
-    from .render import dumps, emit
+    from .serialize import dumps, emit, versioned
 
     with errors_handled():
         progress_cm = _progress(enabled=not quiet and not as_json and err.is_terminal)
@@ -114,7 +104,7 @@ def ingest(
                 _print_ingest(e.report, index)
                 raise fail(str(e), code=130) from None
         if as_json:
-            emit(out, dumps(report.to_dict()))
+            emit(sys.stdout, dumps(versioned(report.to_dict())))
         else:
             _print_ingest(report, index)
         if report.failed:
@@ -123,25 +113,43 @@ def ingest(
 
 @contextlib.contextmanager
 def _progress(enabled: bool) -> Iterator[object]:
+    """The ingest progress bar on stderr: articles done of those expected, articles/s and an
+    ETA (files are read ahead of the workers, so the expected total is known early; see
+    ``ingest.ProgressCallback``), then the final merge."""
     if not enabled:
         yield None
         return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     with Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[unit]}"),
-        TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
-        console=err, transient=True,
+        TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.fields[count]}"),
+        TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("{task.fields[eta]}"),
+        console=err.get(), transient=True,
     ) as bar:
-        task = bar.add_task("ingest", total=None, rate="", unit="files")
+        task = bar.add_task("reading", total=None, count="", rate="", eta="")
         t0 = time.perf_counter()
+        first: dict[str, float] = {}  # when the first article was done, and how many were
 
         def update(event: str, done: int, total: int) -> None:
             if event == "merge":  # the last step: fold the small index segments into one
-                bar.update(task, description="merging", completed=done, total=total, unit="segments", rate="")
-                return
-            elapsed = max(time.perf_counter() - t0, 1e-6)
-            bar.update(task, completed=done, total=total, rate=f"{done / elapsed:.1f} files/s")
+                bar.update(task, description="merging", completed=done, total=total,
+                           count=f"{done:,}/{total:,} segments", rate="", eta="")
+            elif event == "articles":
+                now = time.perf_counter()
+                # The rate counts from the first article done, not from the start: loading the
+                # model in the workers takes seconds and would make the first ETA far too long.
+                first.setdefault("t", now)
+                first.setdefault("done", done)
+                elapsed, since = now - first["t"], done - first["done"]
+                total = max(total, done)
+                # (until a second has passed since: from the start, as the best guess there is).
+                rate = since / elapsed if elapsed > 1 and since > 0 else done / max(now - t0, 1e-6)
+                left = int((total - done) / rate) if rate > 0 else 0
+                bar.update(task, description="ingest", completed=done, total=total,
+                           count=f"{done:,}/{total:,} articles", rate=f"{rate:,.1f} articles/s",
+                           eta=f"ETA {left // 3600}:{left % 3600 // 60:02d}:{left % 60:02d}")
+            elif event == "files" and "t" not in first:  # before the workers deliver: files read
+                bar.update(task, count=f"{done:,}/{total:,} files read")
 
         yield update
 
@@ -150,36 +158,43 @@ def _print_ingest(report: object, index: Path) -> None:
     from .ingest import IngestReport
 
     assert isinstance(report, IngestReport)
-    line = Text(f"{report.new} new, {report.updated} updated, {report.unchanged} unchanged")
+    from rich.text import Text
+
+    from .render import folder, plural
+
+    line = Text(f"{report.new:,} new, {report.updated:,} updated, {report.unchanged:,} unchanged")
     if report.pruned:
-        line.append(f", {report.pruned} pruned")
-    line.append(f", {len(report.failed)} failed", style="red" if report.failed else "")
+        line.append(f", {report.pruned:,} pruned")
+    line.append(f", {len(report.failed):,} failed", style="red" if report.failed else "")
     line.append(f" in {report.seconds:.1f} s", style="dim")
     err.print(line)
     for where, reason in report.failed[:50]:
-        err.print(Text("  failed: ", style="red").append(_inert(where)).append(f": {_inert(reason)}"), soft_wrap=True)
+        err.print(Text("  failed: ", style="red").append(inert_line(where)).append(f": {inert_line(reason)}"), soft_wrap=True)
     if len(report.failed) > 50:
-        err.print(Text(f"  … and {len(report.failed) - 50} more (use --json for all)", style="dim"))
+        err.print(Text(f"  … and {len(report.failed) - 50:,} more (use --json for all)", style="dim"))
     for where, reason in report.warnings[:20]:
-        err.print(Text("  repaired: ", style="yellow").append(_inert(where)).append(f": {_inert(reason)}"),
+        err.print(Text("  repaired: ", style="yellow").append(inert_line(where)).append(f": {inert_line(reason)}"),
                   soft_wrap=True)
     if len(report.warnings) > 20:
-        err.print(Text(f"  … and {len(report.warnings) - 20} more repaired (use --json for all)", style="dim"))
+        err.print(Text(f"  … and {len(report.warnings) - 20:,} more repaired (use --json for all)", style="dim"))
     for where, reason in report.skipped[:20]:
-        err.print(Text("  skipped: ", style="dim").append(_inert(where)).append(f": {_inert(reason)}"), soft_wrap=True)
+        err.print(Text("  skipped: ", style="dim").append(inert_line(where)).append(f": {inert_line(reason)}"), soft_wrap=True)
     if len(report.skipped) > 20:
         err.print(Text(f"  … and {len(report.skipped) - 20} more skipped (use --json for all)", style="dim"))
     if any("skipped" in r and "records skipped" not in r for _, r in report.skipped):  # folders the flag reads
         err.print(Text("  (--include-skipped reads the skipped folders too)", style="dim"))
-    err.print(Text(f"index {index}: {report.articles} articles, {report.passages} passages", style="dim"))
+    if report.gone:
+        err.print(Text(f"{plural(report.gone, 'file')} in the index {'is' if report.gone == 1 else 'are'} gone "
+                       f"from disk; --prune removes {'it' if report.gone == 1 else 'them'}", style="yellow"), soft_wrap=True)
+    err.print(Text(f"{plural(report.articles, 'article')}, {plural(report.passages, 'passage')} in "
+                   f"{inert_line(folder(index))}", style="dim"), soft_wrap=True)
 
 
 # --- search -------------------------------------------------------------------------------------
 
-
 @app.command()
 def search(
-    query: Annotated[str, typer.Argument(help='Whoosh syntax: words (all must match), OR, NOT, "phrases", field:value, wild*, fuzzy~1. Every word counts, stop words too; AT&T, C++, 9/11, COVID-19 are searched as written. Empty with filters lists passages.')] = "",
+    query: Annotated[str, typer.Argument(metavar="QUERY", help='Whoosh syntax: words (all must match), OR, NOT, "phrases", field:value, wild*, fuzzy~1. Every word counts, stop words too; AT&T, C++, 9/11, COVID-19 are searched as written. Empty with filters lists passages.')] = "",
     index: IndexOpt = DEFAULT_INDEX,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Hits to show (at most 10000).")] = 10,
     person: Annotated[Optional[list[str]], typer.Option("--person", help="Passages mentioning this person (any alias or surname; repeat for all of several).")] = None,  # noqa: UP007
@@ -192,10 +207,14 @@ def search(
     in_article: Annotated[bool, typer.Option("--in-article", help="Entity filters match anywhere in the article, not just the passage.")] = False,
     all_passages: Annotated[bool, typer.Option("--all-passages", help="Show every matching passage (default: at most 2 per article).")] = False,
     any_word: Annotated[bool, typer.Option("--any", help="Match any of the words (OR), ranking passages with more of them first.")] = False,
-    facets: Annotated[bool, typer.Option("--facets", help="Also count entities over all matching passages.")] = False,
+    facets: Annotated[bool, typer.Option("--facets", help="Also count entities over all matching passages (terminal and --json).")] = False,
     exact_count: Annotated[bool, typer.Option("--exact-count", help="Count every match (default: stop counting past 1,000).")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON document (see README for the fields).")] = False,
     as_jsonl: Annotated[bool, typer.Option("--jsonl", help="One JSON hit per line.")] = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="CSV: a header, then one hit per row.")] = False,
+    no_pager: NoPagerOpt = False,
+    sort: Annotated[str, typer.Option("--sort", metavar="relevance|date|-date", help="Order of the hits: by relevance, or by date over every match (-date: newest first; undated last).")] = "relevance",
+    context: Annotated[int, typer.Option("--context", "-C", min=0, help="Also show N passages before and after each hit.")] = 0,
     exact: Annotated[bool, typer.Option("--exact", help="Match words as written: case kept, no stemming (US is not us); exact:word does it for one word.")] = False,
     explain: Annotated[bool, typer.Option("--explain", help="Show per hit which terms matched in which field, and its passage and article scores.")] = False,
 ) -> None:
@@ -205,75 +224,73 @@ def search(
     person: org: place: group: (as the filter flags do, by any alias, any case or a surname),
     article_id: passage_id:.
 
-    Example:  searchkit search "border closure" --person lukashenko --since 2020-09
+    \b
+    Example:  searchkit search belarus --place lithuania --since 2020-09
     """
-    from .render import emit, print_result, result_json, result_jsonl
-    from .search import open_index
-
-    with errors_handled():
-        if as_json and as_jsonl:
-            raise fail("choose one of --json and --jsonl")
-        with open_index(index) as idx:
-            result = idx.search(
-                query, limit=limit, operator="or" if any_word else "and", person=person, org=org, place=place,
-                group=group, site=site, since=since, until=until, in_article=in_article,
-                collapse=not all_passages, facets=facets, exact_total=exact_count, exact=exact, explain=explain,
-            )
-        if as_json:
-            emit(out, result_json(result))
-        elif as_jsonl:
-            for line in result_jsonl(result):
-                emit(out, line)
-        else:
-            print_result(out, result)
-        if not result.hits:
-            msg = "no passages match"
-            if result.hint:
-                msg += f"; {result.hint}"
-            elif result.suggestion:
-                msg += f"; did you mean: {result.suggestion}"
-            err.print(Text(_inert(msg), style="yellow"))
-            raise Exit(1)
+    run_search(SearchArgs(
+        query=query, index=index, limit=limit, person=person, org=org, place=place, group=group, site=site,
+        since=since, until=until, in_article=in_article, all_passages=all_passages, any_word=any_word,
+        facets=facets, exact_count=exact_count, as_json=as_json, as_jsonl=as_jsonl, as_csv=as_csv,
+        no_pager=no_pager, sort=sort, context=context, exact=exact, explain=explain,
+    ))
 
 
 # --- show / clean / similar ---------------------------------------------------------------------
 
+RemovedOpt = Annotated[bool, typer.Option("--removed", help="Also say what the cleaner removed: blocks per rule, "
+                                          "with the reason and an example; --removed=all lists every block.")]
+RemovedAllOpt = Annotated[bool, typer.Option("--removed-all", hidden=True, help="Same as --removed=all.")]
+
 
 @app.command()
 def show(
-    article_id: Annotated[str, typer.Argument(help="Article id (or passage id) from search output; a unique prefix works.")],
+    article_id: Annotated[str, typer.Argument(help="Article id from search output (any unique prefix works), or a passage id ID:ORD to mark that passage.")],
     index: IndexOpt = DEFAULT_INDEX,
-    removed: Annotated[bool, typer.Option("--removed", help="Also list what the cleaner removed, and why.")] = False,
+    removed: RemovedOpt = False,
+    removed_all: RemovedAllOpt = False,
     as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
+    no_pager: NoPagerOpt = False,
 ) -> None:
     """Show an indexed article: clean text, metadata, entities.
 
-    Example:  searchkit show a151617c9f3d --removed
+    \b
+    Example:  searchkit show a77779e232fc --removed
     """
-    from .render import article_dict, dumps, emit, print_article
     from .search import open_index
+    from .serialize import article_dict, dumps, emit
 
     with errors_handled():
         with open_index(index) as idx:
             article = idx.article(article_id)
+        _, colon, ordinal = article_id.strip().partition(":")
+        mark = int(ordinal) if colon and ordinal.isdigit() else None
+        if mark is not None and not any(p.ordinal == mark for p in article.passages):
+            raise fail(f"article {article.article_id} has no passage {mark} (it has {len(article.passages):,})")
         if as_json:
-            emit(out, dumps(article_dict(article)))
+            emit(sys.stdout, dumps(article_dict(article)))
         else:
-            print_article(out, article, removed=removed)
+            from .render import print_article
+            from .terminal import paged
+
+            with paged(out, enabled=not no_pager):
+                print_article(out, article, removed=removed, every_removed=removed_all, mark=mark)
 
 
 @app.command()
 def clean(
     file: Annotated[str, typer.Argument(help="An HTML, MHTML, text or JSONL file (first article), an archive (first page), or - for standard input.")],
-    removed: Annotated[bool, typer.Option("--removed", help="Also list what was removed, with rule and reason.")] = False,
+    removed: RemovedOpt = False,
+    removed_all: RemovedAllOpt = False,
     as_json: Annotated[bool, typer.Option("--json", help="JSON: text, metadata and removed blocks.")] = False,
+    no_pager: NoPagerOpt = False,
 ) -> None:
     """Print a file's cleaned article text without touching an index.
 
+    \b
     Example:  searchkit clean corpus/sofrep-belarus-border.txt --removed
     """
     from searchkit import clean as clean_api
-    from .render import dumps, emit, print_cleaned
+    from .serialize import dumps, emit, versioned
 
     from .load import normalise_text
 
@@ -287,9 +304,13 @@ def clean(
             cleaned = clean_api(Path(file))
         empty = not normalise_text(cleaned.text).strip()  # the same test as ingest's
         if as_json:
-            emit(out, dumps(cleaned.to_dict()))
-        elif not empty or removed:
-            print_cleaned(out, cleaned, removed=removed)
+            emit(sys.stdout, dumps(versioned(cleaned.to_dict())))
+        elif not empty or removed or removed_all:
+            from .render import print_cleaned
+            from .terminal import paged
+
+            with paged(out, enabled=not no_pager):
+                print_cleaned(out, cleaned, removed=removed, every_removed=removed_all)
     if empty:  # ingest skips such a file; clean says so too, with the same reason
         raise fail(f"{file}: no article text left after cleaning", code=1)
 
@@ -311,26 +332,39 @@ def _stdin_document() -> Source:
 
 @app.command()
 def similar(
-    passage_id: Annotated[str, typer.Argument(help="A passage id from search output, e.g. a151617c9f3d:4.")],
+    target: Annotated[str, typer.Argument(metavar="ID", help="A passage id (a151617c9f3d:4) or an article id (or a unique prefix) from search output.")],
     index: IndexOpt = DEFAULT_INDEX,
-    limit: Annotated[int, typer.Option("--limit", "-n", min=1)] = 10,
-    as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Hits to show (at most 10000).")] = 10,
+    person: Annotated[Optional[list[str]], typer.Option("--person", help="Passages mentioning this person (as in search).")] = None,  # noqa: UP007
+    org: Annotated[Optional[list[str]], typer.Option("--org", help="... this organisation.")] = None,  # noqa: UP007
+    place: Annotated[Optional[list[str]], typer.Option("--place", help="... this place.")] = None,  # noqa: UP007
+    group: Annotated[Optional[list[str]], typer.Option("--group", help="... this group.")] = None,  # noqa: UP007
+    site: Annotated[Optional[list[str]], typer.Option("--site", help="Only articles from this site.")] = None,  # noqa: UP007
+    since: Annotated[Optional[str], typer.Option("--since", help="Articles dated on or after (YYYY, YYYY-MM, YYYY-MM-DD).")] = None,  # noqa: UP007
+    until: Annotated[Optional[str], typer.Option("--until", help="Articles dated on or before.")] = None,  # noqa: UP007
+    in_article: Annotated[bool, typer.Option("--in-article", help="Entity filters match anywhere in the article.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON document, as search --json.")] = False,
+    as_jsonl: Annotated[bool, typer.Option("--jsonl", help="One JSON hit per line.")] = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="CSV: a header, then one hit per row.")] = False,
+    no_pager: NoPagerOpt = False,
 ) -> None:
-    """Passages like the given one (more like this).
+    """Passages of other articles like a passage or a whole article (more like this).
 
-    Example:  searchkit similar a151617c9f3d:4
+    \b
+    Example:  searchkit similar a77779e232fc --place lithuania
     """
-    from .render import emit, print_result, result_json
     from .search import open_index
 
     with errors_handled():
+        fmt = one_format(json=as_json, jsonl=as_jsonl, csv=as_csv)
         with open_index(index) as idx:
-            result = idx.similar(passage_id, limit=limit)
-        if as_json:
-            emit(out, result_json(result))
-        else:
-            print_result(out, result)
+            result = idx.similar(target, limit=limit, person=person, org=org, place=place, group=group, site=site,
+                                 since=since, until=until, in_article=in_article)
+        write_result(result, fmt, no_pager)
         if not result.hits:
+            from .render import summary_line
+
+            say(summary_line(result), "yellow")
             raise Exit(1)
 
 
@@ -348,25 +382,30 @@ def entities(
     top: Annotated[int, typer.Option("--top", "-n", min=1, help="Rows to show.")] = 20,
     edits: Annotated[bool, typer.Option("--edits", help="List the corrections in force.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="CSV: entity, type, passages, aliases.")] = False,
+    no_pager: NoPagerOpt = False,
 ) -> None:
     """Entity facet counts over the whole index, with aliases; and corrections to them.
 
     Corrections are kept in the index folder (entity_edits.tsv, one per line, also editable
     by hand), survive re-ingest, and apply to search and facets at once.
 
+    \b
     Example:  searchkit entities --type person --top 10
-    Example:  searchkit entities merge person "Adrian Mutu" Mutu
-    Example:  searchkit entities retype person Chelsea org
-    Example:  searchkit entities drop person Revs
+    Example:  searchkit entities merge org "State Duma" "Russian Parliament"
+    Example:  searchkit entities retype person "Rail Baltica" org
+    Example:  searchkit entities drop org Freight
     Example:  searchkit entities suggest
     Example:  searchkit entities export edits.tsv
     """
     from .entity_edits import ACTIONS, HEADER, parse_edits
-    from .render import dumps, emit, print_entities
+    from .render import print_entities
     from .search import open_index
+    from .serialize import dumps, emit, entities_csv, versioned
 
     words = list(args or [])
     with errors_handled():
+        fmt = one_format(json=as_json, csv=as_csv)
         with open_index(index) as idx:
             if action in ACTIONS:
                 if len(words) != 2 + ACTIONS[action]:
@@ -377,7 +416,7 @@ def entities(
                     emit(out, dumps({"added": {"action": edit.action, "type": edit.facet, "entity": edit.entity,
                                                "argument": edit.argument}}))
                 else:
-                    out.print(_inert(f"added: {edit.describe()}"))
+                    out.print(inert_line(f"added: {edit.describe()}"))
                 return
             if action == "suggest":
                 found = idx.suggest_merges(limit=top)
@@ -387,7 +426,9 @@ def entities(
                 else:
                     for s in found:
                         line = f"searchkit entities {s.edit.action} {s.edit.facet} {s.edit.entity!r} {s.edit.argument!r}"
-                        out.print(_inert(f"{line}   # {s.evidence}"), soft_wrap=True)
+                        out.print(inert_line(f"{line}   # {s.evidence}"), soft_wrap=True)
+                    if not found:
+                        out.print("no likely duplicates found")
                 return
             if action in ("export", "import"):
                 if len(words) != 1:
@@ -395,7 +436,7 @@ def entities(
                 target = Path(words[0])
                 if action == "export":
                     target.write_text(HEADER + "".join(e.to_line() + "\n" for e in idx.entity_edits()), encoding="utf-8")
-                    out.print(_inert(f"{len(idx.entity_edits())} edits written to {target}"))
+                    out.print(inert_line(f"{len(idx.entity_edits())} edits written to {target}"))
                 else:
                     try:
                         text = target.read_text(encoding="utf-8")
@@ -403,7 +444,7 @@ def entities(
                         raise fail(f"cannot read {target}: {e.strerror}") from e
                     added = parse_edits(text, str(target))
                     idx.replace_entity_edits([*idx.entity_edits(), *added])
-                    out.print(_inert(f"{len(added)} edits imported from {target}"))
+                    out.print(inert_line(f"{len(added)} edits imported from {target}"))
                 return
             if action is not None:
                 raise fail(f"unknown entities action {action!r}", "searchkit entities --help")
@@ -414,13 +455,20 @@ def entities(
                                                 "argument": e.argument} for e in current]}))
                 else:
                     for e in current:
-                        out.print(_inert(e.describe()))
+                        out.print(inert_line(e.describe()))
                 return
             rows = idx.entities(type_, top)
-        if as_json:
-            emit(out, dumps({"entities": [e.to_dict() for e in rows]}))
+        if fmt == "--json":
+            emit(sys.stdout, dumps(versioned({"entities": [e.to_dict() for e in rows]})))
+        elif fmt == "--csv":
+            for line in entities_csv(rows):
+                emit(sys.stdout, line)
         else:
-            print_entities(out, rows)
+            from .render import print_entities
+            from .terminal import paged
+
+            with paged(out, enabled=not no_pager):
+                print_entities(out, rows)
 
 
 @app.command()
@@ -430,27 +478,21 @@ def stats(
 ) -> None:
     """Counts, size, sites and date range of the index.
 
+    \b
     Example:  searchkit stats --index index
     """
-    from .render import dumps, emit
     from .search import open_index
+    from .serialize import dumps, emit, versioned
 
     with errors_handled():
         with open_index(index) as idx:
             st = idx.stats()
         if as_json:
-            emit(out, dumps(st.to_dict()))
-            return
-        rows = [("index", st.path), ("articles", f"{st.articles:,}"), ("passages", f"{st.passages:,}"),
-                ("size", f"{st.size_bytes / 2**20:.1f} MB"), ("segments", str(st.segments)),
-                ("schema", f"v{st.schema_version}"),
-                ("dates", f"{st.first_date} … {st.last_date}" if st.first_date else "none"),
-                ("entities", ", ".join(f"{n} {f}" for f, n in st.entities.items())),
-                ("languages", ", ".join(f"{lang} ({n})" for lang, n in st.languages) or "none")]
-        if st.sites:
-            rows.append(("sites", ", ".join(f"{s} ({n})" for s, n in st.sites)))
-        for k, v in rows:
-            out.print(Text(f"{k:>9}: ", style="bold").append(_inert(v)))
+            emit(sys.stdout, dumps(versioned(st.to_dict())))
+        else:
+            from .render import print_stats
+
+            print_stats(out, st)
 
 
 # --- check --------------------------------------------------------------------------------------
@@ -471,7 +513,7 @@ def check(
 
     Example:  searchkit check --index index
     """
-    from .render import dumps, emit
+    from .serialize import dumps, emit, versioned
 
     with errors_handled():
         if repair:
@@ -489,46 +531,12 @@ def check(
         if report.cannot_check:
             raise fail(report.cannot_check)
         if as_json:
-            emit(out, dumps(report.to_dict()))
+            emit(sys.stdout, dumps(versioned(report.to_dict())))
         else:
+            from rich.text import Text
+
             for line in report.lines():
-                out.print(Text(_inert(line)), soft_wrap=True)
+                out.print(Text(inert_line(line)), soft_wrap=True)
         if report.problems and not (clean and set(report.removed) >= set(report.orphans)
                                     and all(f.kind == "orphan" for f in report.problems)):
             raise Exit(1)
-
-
-def main() -> None:
-    """Console-script entry point: run the app, turn every failure into one line and an exit code."""
-    try:
-        app(standalone_mode=False)
-    except Exit as e:
-        sys.exit(e.code)
-    except SystemExit:
-        raise
-    except KeyboardInterrupt:  # before a command's own handler is in place (start-up)
-        err.print("searchkit: interrupted")
-        sys.exit(130)
-    except Exception as e:  # noqa: BLE001 - the last line of defence against tracebacks
-        # typer vendors click: its exceptions are typer's, not click's. Abort wraps Ctrl-C
-        # (or an EOFError from below); a usage error has format_message() and an exit code.
-        if type(e).__name__ == "Abort":
-            cause = e.__cause__ or e.__context__
-            if cause is None or isinstance(cause, KeyboardInterrupt):
-                err.print("searchkit: interrupted")
-                sys.exit(130)
-            e = cause  # a real error that click dressed up as Abort
-        elif isinstance(e, typer.TyperException) and hasattr(e, "format_message"):
-            command = getattr(getattr(e, "ctx", None), "command_path", "searchkit")
-            sys.exit(fail(e.format_message(), f"{command} --help", code=getattr(e, "exit_code", 2)).code)
-        if os.environ.get("SEARCHKIT_DEBUG"):
-            raise
-        err.print(Text("searchkit: internal error: ", style="bold red").append(
-            _inert(f"{type(e).__name__}: {e}")).append(" (set SEARCHKIT_DEBUG=1 for details)", style="dim"),
-            soft_wrap=True)
-        sys.exit(2)
-    sys.exit(0)
-
-
-if __name__ == "__main__":
-    main()

@@ -393,6 +393,20 @@ class EntityTable:
         hit = self._by_value.get(member)
         return (hit[0], hit[1].name) if hit else (field_name, stored_value)
 
+    def canonical_names(self) -> dict[str, dict[str, list[str] | None]]:
+        """field -> stored value -> ``[facet, name]`` for each stored value whose facet or name
+        differs from its own (None for a value dropped as no name): all that a search hit needs
+        of the table (written beside it, so a plain search never loads it)."""
+        out: dict[str, dict[str, list[str] | None]] = {}
+        for facet, gs in self._groups.items():
+            for g in gs:
+                for field_name, value in g.values:
+                    if (facet, g.name) != (field_name, value):
+                        out.setdefault(field_name, {})[value] = [facet, g.name]
+        for field_name, value in self._dropped:
+            out.setdefault(field_name, {})[value] = None
+        return out
+
     def groups(self, facet: str) -> list[tuple[str, tuple[Member, ...], int]]:
         """(name, stored members, passages) of each entity of a facet, most passages first.
         The count sums its values' passages, so it bounds the passages naming the entity."""

@@ -1,55 +1,48 @@
-"""Render records for people (rich, on a terminal) and for scripts (JSON).
+"""Render records for people (rich, on a terminal).
 
 Text from articles is untrusted: it is shown through ``rich.text.Text`` (never parsed as
 markup or emoji codes, so ``[bold red]`` and ``:smile:`` stay literal) after :func:`inert`
 has replaced escape sequences and other control characters with visible placeholders. Rich
 turns colour off by itself when stdout is not a terminal or ``NO_COLOR`` is set.
 
-JSON goes out through :func:`dumps` and :func:`emit`: valid for any input (undecodable file
-name bytes and lone surrogates are escaped) and written as is, never through rich's markup or
-emoji pass, so a value round-trips exactly.
+JSON and CSV for scripts are :mod:`searchkit.serialize`'s (re-exported here).
+
+Line breaking is :mod:`searchkit.terminal`'s: wrapped at spaces on a terminal, never when
+piped, and never inside a URL, a path, an id or an entity name.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import Any, Protocol
 
 from rich.console import Console
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
+from .inert import inert
 from .records import FACETS, Article, Cleaned, Entity, Hit, Removal, SearchResult
-from .text import SURROGATES, collapse_spaces
-
-_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[PX^_][^\x1b]*(?:\x1b\\)?|\x1b[@-Z\\-_]?")
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-# Characters JSON allows raw in strings that a terminal (or a JavaScript eval) may still act on.
-_JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
-
-JSON_VERSION = 1
-"""Bumped when a field of the JSON output is renamed or removed (adding fields does not)."""
-
-
-def inert(text: str | None) -> str:
-    """``text`` safe to print: escape sequences and control characters become ``?``
-    (new lines and tabs are kept); bytes of an undecodable file name become ``\\xNN``."""
-    if not text:
-        return ""
-    text = _ESCAPES.sub("?", text)
-    text = _CONTROLS.sub("?", text)
-    if SURROGATES.search(text):
-        text = SURROGATES.sub(_surrogate_repr, text)
-    return text
-
-
-def _surrogate_repr(m: re.Match[str]) -> str:
-    code = ord(m.group())
-    return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else "\ufffd"
-
+from .serialize import (  # noqa: F401 - re-exported: render is where callers look for output
+    JSON_VERSION,
+    Context,
+    source_line,
+    article_dict,
+    dumps,
+    emit,
+    entities_csv,
+    facet_lists,
+    hit_dict,
+    result_csv,
+    result_dict,
+    result_json,
+    result_jsonl,
+    versioned,
+)
+from .terminal import print_wrapped
+from .text import collapse_spaces
 
 def relative_path(path: str) -> str:
     """A path relative to the current folder when it lies below it, else as stored."""
@@ -60,24 +53,47 @@ def relative_path(path: str) -> str:
     return path if rel.startswith("..") else rel
 
 
-def one_line(text: str | None, width: int = 100) -> str:
+def one_line(text: str | None, width: int | None = 100) -> str:
+    """``text`` inert, on one line (white space collapsed), cut to ``width`` characters with
+    an ellipsis (``None``: never cut, for URLs, paths and ids)."""
     s = collapse_spaces(inert(text))
-    return s if len(s) <= width else s[: width - 1] + "…"
+    return s if width is None or len(s) <= width else s[: width - 1] + "…"
 
 
-def dumps(obj: Any) -> str:
-    """Compact, valid JSON for any input. Lone surrogates (from odd file names) and characters
-    a terminal might act on (C1 controls, bidi overrides) are written as ``\\uXXXX`` escapes:
-    still the same string to any JSON parser, but never raw on the screen."""
-    text = json.dumps(obj, ensure_ascii=False, default=str)
-    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+# Where a line may break on a terminal: between the fields of an id line (two spaces), and
+# between the names of a list (after ", " or "; "), so a name or path is never cut in two.
+_FIELDS = re.compile(r"  +")
+_LIST = re.compile(r"(?<=[,;]) +")
 
 
-def emit(console: Console, text: str) -> None:
-    """Write one line of machine output (JSON) exactly as given: no markup, no emoji codes,
-    no wrapping, no highlighting."""
-    console.file.write(text + "\n")
-    console.file.flush()
+class StatsLike(Protocol):
+    """What ``stats`` prints (``searchkit.search.IndexStats``; not imported here, so that
+    rendering does not load the search stack)."""
+
+    path: str
+    articles: int
+    passages: int
+    size_bytes: int
+    segments: int
+    schema_version: int
+    sites: tuple[tuple[str, int], ...]
+    first_date: str | None
+    last_date: str | None
+    entities: dict[str, int]
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+
+def folder(path: str | os.PathLike[str]) -> str:
+    """A folder as the user gave it, marked as one (``index/``): "no index at index" reads
+    better as "no index at index/"."""
+    s = os.fspath(path)
+    return s if s.endswith(os.sep) else s + os.sep
+
+
+def plural(n: int, word: str) -> str:
+    """``1 passage``, ``1,234 passages``."""
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
 # --- search -------------------------------------------------------------------------------------
@@ -100,14 +116,32 @@ def hit_text(hit: Hit, style: str = "bold yellow") -> Text:
 
 
 def print_indented(console: Console, text: Text, indent: int = 4) -> None:
-    """Wrap ``text`` to the console width less ``indent`` and print it indented, with no
-    trailing spaces (so piped output stays clean)."""
-    for line in text.wrap(console, max(20, console.width - indent)):
-        line.rstrip()
-        console.print(Text(" " * indent) + line, soft_wrap=True)
+    """Print ``text`` indented; wrapped at spaces on a terminal only (see :mod:`.terminal`)."""
+    print_wrapped(console, text, indent)
 
 
-def print_result(console: Console, result: SearchResult, *, show_entities: bool = True) -> None:
+def entity_line(entities: dict[str, Sequence[str]]) -> Text:
+    """``person: A, B; org: C`` (empty types left out)."""
+    return Text("; ".join(f"{f}: {', '.join(inert(n) for n in names)}"
+                          for f, names in entities.items() if names), style="magenta")
+
+
+def summary_line(result: SearchResult) -> str:
+    """``5 passages matched, 2 shown (7.5 ms)``: the one wording, also for no hits."""
+    if result.total_exact:
+        summary = f"{plural(result.total, 'passage')} matched"
+    else:
+        summary = f"more than {result.total:,} passages matched"
+    if len(result.hits) < result.total:
+        summary += f", {len(result.hits):,} shown"
+    return f"{summary} ({result.elapsed_ms:.1f} ms)"
+
+
+def print_result(console: Console, result: SearchResult, *, show_entities: bool = True,
+                 contexts: dict[str, Context] | None = None) -> None:
+    """Hits for people; with ``contexts`` (``-C N``) the neighbouring passages, dimmed, around
+    each. With no hits nothing goes to stdout: the caller says so on stderr (with
+    :func:`summary_line`), as grep prints nothing."""
     for hit in result.hits:
         head = Text(f"{hit.rank:>2}. ", style="bold")
         head.append(one_line(hit.title) or one_line(os.path.basename(hit.path)) or "(untitled)", style="bold cyan")
@@ -115,140 +149,208 @@ def print_result(console: Console, result: SearchResult, *, show_entities: bool 
         if meta:
             head.append("  " + " · ".join(meta), style="green")
         head.append(f"  [{hit.score:.2f}]", style="dim")
-        console.print(head)
-        print_indented(console, Text(f"{hit.passage_id}  {inert(relative_path(hit.path))}", style="dim"))
-        print_indented(console, hit_text(hit))
-        if show_entities and hit.entities:
-            ents = Text("; ".join(f"{f}: {', '.join(inert(n) for n in names)}"
-                                  for f, names in hit.entities.items() if names), style="magenta")
-            print_indented(console, ents)
+        print_wrapped(console, head, hang=4)
+        line = source_line(hit.source_id)
+        where = inert(relative_path(hit.path)) + (f":{line}" if line else "")
+        print_wrapped(console, Text(f"{hit.passage_id}  {where}", style="dim"), 4, _FIELDS)
+        before, after = contexts.get(hit.passage_id, ((), ())) if contexts else ((), ())
+        for p in before:  # context: indented two more, and dim on a terminal
+            print_wrapped(console, Text(inert(p.text), style="dim"), 6)
+        print_wrapped(console, hit_text(hit), 4)
+        for p in after:
+            print_wrapped(console, Text(inert(p.text), style="dim"), 6)
+        if show_entities and any(hit.entities.values()):
+            print_wrapped(console, entity_line(hit.entities), 4, _LIST)
         if hit.explain is not None:
             print_explain(console, hit.explain)
         console.print()
+    if not result.hits:
+        return
     if result.facets is not None:
         print_facets(console, result.facets)
-    shown = len(result.hits)
-    if result.total_exact:
-        summary = f"{result.total:,} passage{'s' if result.total != 1 else ''} matched"
-    else:
-        summary = f"more than {result.total:,} passages matched"
-    if shown < result.total:
-        summary += f", {shown} shown"
-    console.print(Text(f"{summary} ({result.elapsed_ms:.1f} ms)", style="dim"))
+    console.print(Text(summary_line(result), style="dim"))
 
 
 def print_explain(console: Console, explain: dict[str, Any]) -> None:
     """``--explain`` under a hit: its score's parts, then each matched term, its field and
     what in the query it came from (``closures -> closur (stemmed)``)."""
     line = Text(f"score = passage {explain['passage_score']:.2f} + article {explain['article_score']:.2f}", style="dim")
-    print_indented(console, line)
+    print_wrapped(console, line, 4)
     for m in explain.get("matched", []):
         how = "" if m["how"] == "word" else f" ({m['how']})"
         origin = "" if m["query"] == m["term"] else f"{inert(m['query'])} -> "
-        print_indented(console, Text(f"matched {m['field']}: {origin}{inert(m['term'])}{how}", style="dim"))
+        print_wrapped(console, Text(f"matched {m['field']}: {origin}{inert(m['term'])}{how}", style="dim"), 4)
 
 
-def print_facets(console: Console, facets: dict[str, tuple[tuple[str, int], ...]]) -> None:
-    table = Table(title="Entities in matching passages", title_justify="left", show_edge=False)
+def print_table(console: Console, table: Table) -> None:
+    """Print a table with no trailing spaces (rich pads every cell, and the title, to the width)."""
+    for segments in console.render_lines(table, console.options, pad=False):
+        line = Text.assemble(*((seg.text, seg.style) for seg in segments if not seg.control))
+        line.rstrip()
+        console.print(line, soft_wrap=True)
+
+
+def _fits(console: Console, table: Table) -> bool:
+    """Whether ``table`` fits the width without cutting a cell (rich would fold or crop)."""
+    natural = Measurement.get(console, console.options.update(width=10_000), table).maximum
+    return natural <= console.width
+
+
+def print_facets(console: Console, facets: dict[str, tuple[tuple[str, int], ...]], rows: int = 10) -> None:
+    """Entity counts as a table of four columns when it fits the width, else one line per
+    type: a name is never cut (the old table folded ``Californi``/``a`` at 50 columns)."""
+    title = "Entities in matching passages"
+    table = Table(title=title, title_justify="left", show_edge=False)
     for facet in FACETS:
-        table.add_column(facet, overflow="fold")
-    rows = max((len(v) for v in facets.values()), default=0)
-    for i in range(min(rows, 10)):
+        table.add_column(facet, no_wrap=True)
+    depth = min(max((len(v) for v in facets.values()), default=0), rows)
+    for i in range(depth):
         cells = []
         for facet in FACETS:
             vals = facets.get(facet, ())
-            cells.append(Text(f"{inert(vals[i][0])} ({vals[i][1]})") if i < len(vals) else Text(""))
+            cells.append(Text(f"{inert(vals[i][0])} ({vals[i][1]:,})") if i < len(vals) else Text(""))
         table.add_row(*cells)
-    console.print(table)
+    if _fits(console, table):
+        print_table(console, table)
+    else:
+        console.print(Text(title, style="italic"))
+        for facet in FACETS:
+            if facets.get(facet):
+                line = Text(f"{facet}: ", style="bold").append(
+                    ", ".join(f"{inert(n)} ({c:,})" for n, c in facets[facet][:rows]))
+                print_wrapped(console, line, 0, _LIST)
     console.print()
-
-
-def result_json(result: SearchResult) -> str:
-    d = result.to_dict()
-    d["version"] = JSON_VERSION
-    return dumps(d)
-
-
-def result_jsonl(result: SearchResult) -> Iterable[str]:
-    for hit in result.hits:
-        yield dumps(hit.to_dict())
 
 
 # --- clean / show -------------------------------------------------------------------------------
 
 
-def print_removed(console: Console, removed: Iterable[Removal]) -> None:
+def print_removed(console: Console, removed: Iterable[Removal], *, every: bool = False) -> None:
+    """What the cleaner removed: per rule (how many blocks, why, one example), or with
+    ``every`` each block. A big page loses hundreds of blocks to a handful of rules."""
     removed = list(removed)
     if not removed:
         console.print(Text("Nothing was removed.", style="dim"))
         return
-    console.print(Text(f"Removed {len(removed)} block{'s' if len(removed) != 1 else ''}:", style="bold"))
+    if every:
+        console.print(Text(f"Removed {plural(len(removed), 'block')}:", style="bold"))
+        for r in removed:
+            line = Text("  - ")
+            line.append(f"[{inert(r.rule)}] ", style="red")
+            line.append(inert(r.reason), style="italic")
+            print_wrapped(console, line, hang=4)
+            print_wrapped(console, Text(one_line(r.text, 160), style="dim"), 6)
+        return
+    by_rule: dict[str, list[Removal]] = {}
     for r in removed:
-        line = Text("  - ")
-        line.append(f"[{inert(r.rule)}] ", style="red")
-        line.append(inert(r.reason), style="italic")
-        console.print(line)
-        print_indented(console, Text(one_line(r.text, 160), style="dim"), indent=6)
+        by_rule.setdefault(r.rule, []).append(r)
+    groups = sorted(by_rule.items(), key=lambda kv: -len(kv[1]))  # stable: ties keep page order
+    console.print(Text(f"Removed {plural(len(removed), 'block')} by {plural(len(groups), 'rule')}", style="bold")
+                  .append(" (--removed=all lists each block):", style="dim"))
+    width = len(f"{len(groups[0][1]):,}")
+    for rule, items in groups:
+        reasons = list(dict.fromkeys(inert(r.reason) for r in items))
+        line = Text(f"  {len(items):>{width},}  ").append(f"[{inert(rule)}] ", style="red").append(reasons[0], style="italic")
+        if len(reasons) > 1:
+            line.append(f" (+{len(reasons) - 1:,} other reason{'s' if len(reasons) > 2 else ''})", style="dim")
+        print_wrapped(console, line, hang=width + 4)
+        print_wrapped(console, Text(f"e.g. {one_line(items[0].text, 100)}", style="dim"), width + 4, hang=5)
 
 
-def print_cleaned(console: Console, cleaned: Cleaned, *, removed: bool) -> None:
+def _field_line(console: Console, key: str, value: str, style: str = "bold") -> None:
+    """``key: value`` on one line, never broken (a URL or path must stay whole)."""
+    console.print(Text(f"{key}: ", style=style).append(value), soft_wrap=True)
+
+
+def print_cleaned(console: Console, cleaned: Cleaned, *, removed: bool, every_removed: bool = False) -> None:
+    """Metadata, then the text exactly as cleaned (wrapped at spaces only on a terminal)."""
     md = cleaned.metadata
     fields_ = [(k, v) for k, v in md.to_dict().items() if v]
     for k, v in fields_:
-        console.print(Text(f"{k}: ", style="bold").append(one_line(v, 200), style=""))
+        _field_line(console, k, one_line(v, None))
     if fields_:
         console.print()
-    console.print(Text(inert(cleaned.text)))
-    if removed:
+    print_wrapped(console, Text(inert(cleaned.text)))
+    if removed or every_removed:
         console.print()
-        print_removed(console, cleaned.removed)
+        print_removed(console, cleaned.removed, every=every_removed)
 
 
-def print_article(console: Console, article: Article, *, removed: bool, show_text: bool = True) -> None:
+def print_article(console: Console, article: Article, *, removed: bool, every_removed: bool = False,
+                  show_text: bool = True, mark: int | None = None) -> None:
+    """An article for people; ``mark`` (``show ID:ORD``) sets that passage off: it starts
+    with ``> `` (visible in a pipe too; lines a terminal wraps are indented under it), in bold."""
     md = article.metadata
-    console.print(Text(one_line(md.title, 200) or one_line(os.path.basename(article.path)) or "(untitled)",
-                       style="bold cyan"))
+    print_wrapped(console, Text(one_line(md.title, 200) or one_line(os.path.basename(article.path)) or "(untitled)",
+                                style="bold cyan"))
     for k, v in (("id", article.article_id), ("site", md.site), ("date", md.date), ("author", md.author),
-                 ("url", md.url), ("path", article.path), ("passages", str(len(article.passages)))):
+                 ("url", md.url), ("path", article.path), ("passages", f"{len(article.passages):,}")):
         if v:
-            console.print(Text(f"{k}: ", style="bold").append(one_line(v, 200)))
+            _field_line(console, k, one_line(v, None))
     if article.entities:
         console.print()
         for facet in FACETS:
             names = [e for e in article.entities if e.type == facet]
             if names:
-                console.print(Text(f"{facet}: ", style="bold magenta").append(
-                    ", ".join(f"{inert(e.name)} ({e.count})" for e in names)))
+                print_wrapped(console, Text(f"{facet}: ", style="bold magenta").append(
+                    ", ".join(f"{inert(e.name)} ({e.count:,})" for e in names)), 0, _LIST, hang=2)
     if show_text:
         console.print()
-        console.print(Text(inert(article.text)))
-    if removed:
+        marked = next((p for p in article.passages if p.ordinal == mark), None) if mark is not None else None
+        if marked is None:
+            print_wrapped(console, Text(inert(article.text)))
+        else:
+            before, after = article.text[:marked.start].rstrip("\n"), article.text[marked.end:].lstrip("\n")
+            if before:
+                print_wrapped(console, Text(inert(before)))
+                console.print()
+            for line in inert(marked.text).split("\n"):
+                print_wrapped(console, Text(f"> {line}" if line else ">", style="bold"), hang=2)
+            if after:
+                console.print()
+                print_wrapped(console, Text(inert(after)))
+    if removed or every_removed:
         console.print()
-        print_removed(console, article.removed)
-
-
-def article_dict(article: Article) -> dict[str, Any]:
-    return {
-        "version": JSON_VERSION,
-        "article_id": article.article_id, "source_id": article.source_id, "path": article.path,
-        "metadata": article.metadata.to_dict(), "text": article.text,
-        "entities": [e.to_dict() for e in article.entities],
-        "passages": [{"passage_id": p.passage_id, "ordinal": p.ordinal, "start": p.start, "end": p.end,
-                      "entities": {k: list(v) for k, v in p.entities.items()}} for p in article.passages],
-        "removed": [r.to_dict() for r in article.removed],
-    }
+        print_removed(console, article.removed, every=every_removed)
 
 
 # --- entities / stats ---------------------------------------------------------------------------
 
 
 def print_entities(console: Console, rows: list[Entity]) -> None:
+    """Entities as a table when it fits the width, else one line each (names never cut)."""
     table = Table(show_edge=False)
-    table.add_column("entity", style="bold")
-    table.add_column("type", style="magenta")
-    table.add_column("passages", justify="right")
-    table.add_column("aliases", overflow="fold", style="dim")
+    table.add_column("entity", style="bold", no_wrap=True)
+    table.add_column("type", style="magenta", no_wrap=True)
+    table.add_column("passages", justify="right", no_wrap=True)
+    table.add_column("aliases", style="dim", no_wrap=True)
     for e in rows:
-        aliases = [a for a in e.aliases if a != e.name]
-        table.add_row(Text(inert(e.name)), e.type, str(e.count), Text(", ".join(inert(a) for a in aliases)))
-    console.print(table)
+        table.add_row(Text(inert(e.name)), e.type, f"{e.count:,}", Text(", ".join(inert(a) for a in _aliases(e))))
+    if _fits(console, table):
+        print_table(console, table)
+        return
+    for e in rows:
+        line = Text(inert(e.name), style="bold").append(f"  {e.type}", style="magenta").append(
+            f"  {plural(e.count, 'passage')}")
+        if _aliases(e):
+            line.append("  aliases: " + ", ".join(inert(a) for a in _aliases(e)), style="dim")
+        print_wrapped(console, line, 0, _LIST)
+
+
+def _aliases(e: Entity) -> list[str]:
+    return [a for a in e.aliases if a != e.name]
+
+
+def print_stats(console: Console, st: StatsLike) -> None:
+    rows = [("index", folder(st.path)), ("articles", f"{st.articles:,}"), ("passages", f"{st.passages:,}"),
+            ("size", f"{st.size_bytes / 2**20:,.1f} MB"), ("segments", f"{st.segments:,}"),
+            ("schema", f"v{st.schema_version}"),
+            ("dates", f"{st.first_date} … {st.last_date}" if st.first_date else "none"),
+            ("entities", ", ".join(f"{n:,} {f}" for f, n in st.entities.items())),
+            ("languages", ", ".join(f"{lang} ({n:,})" for lang, n in getattr(st, "languages", ())) or "none")]
+    if st.sites:
+        rows.append(("sites", ", ".join(f"{s} ({n:,})" for s, n in st.sites)))
+    for k, v in rows:
+        console.print(Text(f"{k:>9}: ", style="bold").append(inert(v)), soft_wrap=True)
+
+

@@ -139,3 +139,45 @@ def test_query_path_imports_neither_spacy_nor_html_stack(corpus_handmade_index: 
     assert "HEAVY=" in r.stdout, r.stderr
     assert r.stdout.strip().splitlines()[-1] == "HEAVY="
     assert BORDER in r.stdout
+
+
+# --- issue 15: first contact ---------------------------------------------------------------------
+
+def test_bare_searchkit_prints_the_help_readably() -> None:
+    r = run_cli()
+    assert r.returncode == 0, r.stderr
+    assert r.stderr == ""
+    lines = r.stdout.splitlines()
+    assert lines[0] == "Usage: searchkit [OPTIONS] COMMAND [ARGS]..."
+    assert "Commands:" in lines and "Options:" in lines
+    assert any(line.split()[:1] == ["search"] for line in lines)
+    assert r.stdout == run_cli("--help").stdout
+
+
+def test_search_with_no_query_and_no_filter_shows_its_usage(corpus_index: Path) -> None:
+    for args in (["search"], ["search", ""], ["search", "   "]):
+        r = run_cli(*args, "--index", corpus_index)
+        assert r.returncode == 2, r.stdout
+        assert r.stdout == ""
+        (error,) = r.stderr.strip().splitlines()
+        assert error.startswith("searchkit: error: nothing to search for; usage: searchkit search [OPTIONS] "
+                                "[QUERY] with a query, or with filters only (--person, --org")
+    filtered = run_cli("search", "--person", "lukashenko", "--index", corpus_index)
+    assert filtered.returncode == 0 and "Lukashenko" in filtered.stdout
+
+
+def test_version() -> None:
+    from importlib.metadata import version
+
+    r = run_cli("--version")
+    assert (r.returncode, r.stdout) == (0, f"searchkit {version('searchkit')}\n")
+
+
+def test_shell_completion_completes_commands_and_options() -> None:
+    assert "--install-completion" in run_cli("--help").stdout
+    script = run_cli("--show-completion", "bash")
+    assert script.returncode == 0 and "_searchkit_completion" in script.stdout
+    env = {"_SEARCHKIT_COMPLETE": "complete_bash", "COMP_CWORD": "1", "COMP_WORDS": "searchkit se"}
+    assert run_cli(env=env).stdout.split() == ["search"]
+    env = {**env, "COMP_CWORD": "2", "COMP_WORDS": "searchkit search --per"}
+    assert run_cli(env=env).stdout.split() == ["--person"]

@@ -199,7 +199,7 @@ def test_bad_run_summary_is_readable(bad_run: dict[str, Any]) -> None:
     assert "Traceback" not in proc.stderr
     failures = [line for line in proc.stderr.splitlines() if line.startswith("  failed: ")]
     assert len(failures) == len(bad_run["failed"])
-    assert proc.stderr.splitlines()[-1].endswith("10 articles, " + str(bad_run["report"]["passages"]) + " passages")
+    assert proc.stderr.splitlines()[-1].startswith("10 articles, " + str(bad_run["report"]["passages"]) + " passages in ")
 
 
 # --- faults that need their own run -------------------------------------------------------------

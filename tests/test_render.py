@@ -19,6 +19,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from rich.console import Console
+from rich.text import Text
 
 from searchkit.records import Article, Cleaned, Entity, Highlight, Hit, Metadata, Passage, Removal, SearchResult
 from searchkit.render import (
@@ -137,10 +138,14 @@ def test_json_round_trips_for_any_text(text: str, title: str, path: str, entity:
     doc = result_json(result)
     assert "\n" not in doc
     expected = result.to_dict()
+    every_type = {"person": [], "org": [], "place": [], "group": []}
+    expected["hits"] = [{**h, "entities": {**every_type, **h["entities"]}, "source_id": "", "line": None}
+                        for h in expected["hits"]]
+    expected["facets"] = {**every_type, **expected["facets"]}
     expected["version"] = 1
     assert json.loads(doc) == expected
     (line,) = result_jsonl(result)
-    assert json.loads(line) == result.hits[0].to_dict()
+    assert json.loads(line) == expected["hits"][0]
     raw = doc.encode("utf-8")  # encodable: no lone surrogate left raw
     assert not re.search(rb"[\x00-\x1f]|\xc2[\x80-\x9f]|\xe2\x80[\xa8\xa9\xaa-\xae]", raw)
 
@@ -262,3 +267,31 @@ def test_colour_only_on_a_terminal_and_without_no_color(hostile_index: Path) -> 
     assert COLOUR.search(on_tty), "expected colour on a terminal (else this test proves nothing)"
     no_color = _run_on_pty(args, {**env, "NO_COLOR": "1"})
     assert "summit" in no_color and not COLOUR.search(no_color), repr(no_color[:300])
+
+
+# --- wrapping (issue 15, item 4) -------------------------------------------------------------------
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(st.sampled_from("ab c\n-/é漢"), max_size=120), width=st.integers(1, 30))
+def test_wrapping_only_breaks_at_spaces_and_never_cuts_a_word(text: str, width: int) -> None:
+    from rich.cells import cell_len
+
+    from searchkit.terminal import wrap_lines
+
+    lines = [line.plain for line in wrap_lines(Text(text), width)]
+    assert " ".join(lines).split() == text.split()  # every word whole, in order
+    assert [line for line in lines if line != line.rstrip()] == []
+    for line in lines:
+        assert cell_len(line) <= width or " " not in line.strip()  # too long only for one unbreakable word
+    assert len(lines) >= text.count("\n") + 1  # the text's own line breaks are kept
+
+
+def test_wrapping_keeps_highlights_and_long_urls_whole() -> None:
+    from searchkit.terminal import wrap_lines
+
+    text = Text("see https://example.org/a/very/long/path/of/an/article now")
+    text.stylize("bold", 4, 8)
+    lines = wrap_lines(text, 12)
+    assert [line.plain for line in lines] == ["see", "https://example.org/a/very/long/path/of/an/article", "now"]
+    assert [(s.start, s.end, str(s.style)) for s in lines[1].spans] == [(0, 4, "bold")]
+    assert [line.plain for line in wrap_lines(Text("a b\n\nc"), None)] == ["a b", "", "c"]

@@ -53,7 +53,8 @@ def save_entity_table(ix: Any, folder: IndexFolder) -> None:
     with ix.reader() as reader:
         table = EntityTable.build(facet_value_counts(reader), word_passage_counts(reader))
     generation = ix.latest_generation()
-    folder.write_entity_table({"generation": generation, "table": table.to_json()})
+    folder.write_entity_table({"generation": generation, "table": table.to_json()},
+                              {"generation": generation, "names": table.canonical_names()})
     record_generation(ix, folder.path, entities_generation=generation)
 
 

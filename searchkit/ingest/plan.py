@@ -130,6 +130,12 @@ def plan_prune(stored: StoredRecords, seen_paths: set[str], exists: Callable[[st
     return plan
 
 
+def count_gone(stored: StoredRecords, seen_paths: set[str], exists: Callable[[str], bool]) -> int:
+    """Files with articles in the index that this run did not find and that are not on disk
+    (what ``--prune`` would drop): the summary says so, rather than keep them silently."""
+    return sum(1 for path in stored if path not in seen_paths and not exists(path))
+
+
 def read_entry(path: str, old: Mapping[str, Mapping[str, Any]]) -> FileRead:
     """Read and hash one file; parse it unless its hash says all its articles are indexed.
     An archive is hashed as a stream and its records are re-read lazily when they do not fit

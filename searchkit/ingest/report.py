@@ -7,8 +7,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 ProgressCallback = Callable[[str, int, int], None]
-"""``progress(event, done, total)``: event ``"files"``, files done out of total; event
-``"merge"``, segments merged out of total at the end."""
+"""``progress(event, done, total)``: event ``"files"``, files read out of total; event
+``"articles"``, articles done (indexed or failed) out of an estimate of the articles to do —
+those planned so far, scaled by the bytes of input not read yet (a 3,000-line JSONL file is
+one file, but its articles are counted as soon as it is read); event ``"merge"``, segments
+merged out of total at the end."""
 
 
 @dataclass
@@ -26,6 +29,7 @@ class IngestReport:
     passages: int = 0  # in the index after the run
     seconds: float = 0.0
     interrupted: bool = False
+    gone: int = 0  # files whose articles are in the index but that are gone from disk (kept: no --prune)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -34,5 +38,5 @@ class IngestReport:
             "warnings": [{"where": w, "reason": r} for w, r in self.warnings],
             "skipped": [{"where": w, "reason": r} for w, r in self.skipped],
             "articles": self.articles, "passages": self.passages,
-            "seconds": round(self.seconds, 3), "interrupted": self.interrupted,
+            "seconds": round(self.seconds, 3), "interrupted": self.interrupted, "gone": self.gone,
         }

@@ -28,7 +28,7 @@ from ..store.manifest import quick_check, verify_checksums
 from ..store.record import record_generation, remove_orphans
 from .disk import disk_full_error, is_disk_full
 from .finish import final_counts, merge_small_segments, save_entity_table
-from .plan import IngestPlan, expand_deferred, plan_files, plan_prune, read_entry
+from .plan import IngestPlan, count_gone, expand_deferred, plan_files, plan_prune, read_entry
 from .report import IngestReport, ProgressCallback
 from .signals import StopSignals
 from .workers import Built, run_pipeline
@@ -51,6 +51,11 @@ class IngestRun:
         self.stored: dict[str, dict[str, Any]] = {}  # source_id → stored record
         self.to_delete: list[str] = []  # article ids
         self.restamp: list[tuple[Any, FileStamp]] = []
+        # For the articles' progress: input bytes read and in all, articles planned and done.
+        self.bytes_read = 0
+        self.bytes_total = 0
+        self.planned = 0
+        self.done = 0
 
     # -- the index and its writer ---------------------------------------------------------
     def open(self, rebuild: bool) -> None:
@@ -115,15 +120,26 @@ class IngestRun:
         """Read and plan one file at a time, as the workers ask for more: the sources in
         memory are those of the files in flight, and progress follows the work."""
         by_path = self.stored_by_path()
-        for n, path in enumerate(files, start=1):
+        sizes = [_size(path) for path in files]
+        self.bytes_total = sum(sizes)
+        for n, (path, size) in enumerate(zip(files, sizes), start=1):
             if progress:
                 progress("files", n - 1, len(files))
             plan = plan_files([read_entry(path, by_path.get(path, {}))], by_path)
-            yield from self.take(plan)
+            sources = self.take(plan)
+            self.bytes_read += size
+            self.planned += len(sources) + sum(len(s) for s, _, _ in plan.deferred)
+            yield from sources
             for one in expand_deferred(plan):
                 yield from self.take(one)
         if progress:
             progress("files", len(files), len(files))
+
+    def articles_expected(self) -> int:
+        """Articles planned so far, scaled up by the input not read yet (at least those done)."""
+        if 0 < self.bytes_read < self.bytes_total:
+            return max(self.done, round(self.planned * self.bytes_total / self.bytes_read))
+        return max(self.done, self.planned)
 
     # -- write ----------------------------------------------------------------------------
     def write_article(self, article: Article, stamp: FileStamp) -> None:
@@ -141,7 +157,7 @@ class IngestRun:
         if self.in_batch >= self.commit_every:
             self.commit()
 
-    def write_all(self, built: Iterable[Built]) -> None:
+    def write_all(self, built: Iterable[Built], progress: ProgressCallback | None = None) -> None:
         """Write built articles, reporting failures; a full or read-only disk is one clear error."""
         from ..load import display_path
 
@@ -151,6 +167,9 @@ class IngestRun:
                     self.report.failed.append((display_path(result.where), result.reason))
                 else:
                     self.write_article(result, stamp)
+                self.done += 1
+                if progress:
+                    progress("articles", self.done, self.articles_expected())
         except OSError as e:
             self.abandon(final=False)
             where = self.folder.path
@@ -230,11 +249,13 @@ def ingest(
             by_status[issue.status].append((issue.where, issue.reason))
         if prune:
             run.take(plan_prune(run.stored_by_path(), {f.path for f in files}, os.path.exists))
+        else:
+            run.report.gone = count_gone(run.stored_by_path(), {f.path for f in files}, os.path.exists)
         pipeline = run_pipeline(run.sources_to_index([f.path for f in files], progress), n_workers,
                                 model or DEFAULT_MODEL, batch_size=settings.batch_size,
                                 window_per_worker=settings.window_per_worker)
         try:
-            run.write_all(pipeline)
+            run.write_all(pipeline, progress)
         finally:
             pipeline.close()  # stop the workers now, not when the traceback is collected
         run.finish(progress)
@@ -300,3 +321,11 @@ def _locked_run(index_dir: Path, settings: IngestSettings, wait: float, progress
             raise
     run.report.seconds = time.perf_counter() - started
     return run.report
+
+
+def _size(path: str) -> int:
+    """A file's size for the progress estimate (0 if it cannot be read: it fails later anyway)."""
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0

@@ -29,7 +29,7 @@ import re
 import time
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from whoosh import index as windex
 from whoosh import query as Q
@@ -39,10 +39,10 @@ from ..entity_edits import Edit, make_edit, read_edits, write_edits
 from ..entity_suggest import Suggestion, suggest_merges
 from ..entity_table import EntityTable
 from ..errors import InternalError, NotFound, QuerySyntax, SearchkitError, describe
-from ..records import FACETS, Article, Entity, Hit, SearchResult
+from ..records import FACETS, Article, Entity, Hit, Passage, SearchResult
 from ..store.documents import (KIND_ARTICLE, article_from_documents, facet_value_counts, keyword_values,
                                word_passage_counts)
-from ..store.folder import ENTITY_TABLE, check_index_dir
+from ..store.folder import ENTITY_NAMES, ENTITY_TABLE, check_index_dir
 from ..store.schema import article_facet
 from ..settings import RankingParams, SearchLimits
 from ..store.whoosh_ext import FilteredQuery
@@ -54,10 +54,14 @@ from .explain import explain_hits
 from .hints import any_word_hint, emptying_filters, unknown_value_hint
 from .filters import FilterValue, build_filters, parse_date_bound, resolve_fields
 from .query import as_str, expand_fuzzy, may_match_articles, scored_words
+from .order import SORTS, by_date
 from .query import parse_query as parse_query_text
 from .ranking import RobertsonBM25F, or_scores, rerank, rerank_pool, skip_stop_words
 from .segments import SegmentColumns
 from .stats import IndexStats, index_stats
+
+if TYPE_CHECKING:
+    from ..entity_table import EntityTable
 
 __all__ = ["SearchIndex", "open_index", "IndexStats", "FilterValue", "parse_date_bound", "highlight_spans"]
 
@@ -106,6 +110,7 @@ class SearchIndex:
                 raise SearchkitError(f"cannot open the index at {self.path}: {describe(e)}",
                                      hint="rebuild it: searchkit ingest --rebuild PATH") from e
         self._table: EntityTable | None = None
+        self._names: dict[str, dict[str, str]] | None = None  # facet -> stored value -> canonical name
 
     # -- lifecycle --------------------------------------------------------------------------
     def close(self) -> None:
@@ -125,6 +130,7 @@ class SearchIndex:
                 if new is not self._searcher:
                     self._searcher = new
                     self._table = None
+                    self._names = None
                     self._starts = None
                     self._columns = SegmentColumns(new)
                     self._columns.open_all()
@@ -141,6 +147,39 @@ class SearchIndex:
         if self._table is None:
             self._table = self._load_table()
         return self._table
+
+    def canonical(self, field_name: str, stored_value: str) -> tuple[str, str] | None:
+        """(facet, index-wide name) of a stored entity value, None for a value dropped as no
+        name. Hits need only this, so it is read from the small ``entity_names.json`` that
+        ingest writes beside the table, and the table itself (a megabyte of JSON at 2,000
+        articles, a fifth of a cold search) is loaded only for filters, facets, ``entities``,
+        ``stats`` and when the user has corrections (``entity_edits.tsv``)."""
+        if self._table is None and self._names is None:
+            self._names = self._load_names()
+        if self._names is not None and self._table is None:
+            moved = self._names.get(field_name, {})
+            if stored_value not in moved:
+                return field_name, stored_value
+            got = moved[stored_value]
+            return (got[0], got[1]) if got else None
+        return self.entity_table.canonical(field_name, stored_value)
+
+    @property
+    def _table_on_demand(self) -> EntityTable:
+        """The entity table, loaded only if a filter or an in-query field asks it something
+        (a plain search needs only ``entity_names.json``)."""
+        return cast(EntityTable, _TableOnDemand(self))
+
+    def _load_names(self) -> dict[str, dict[str, Any]] | None:
+        if read_edits(self.path):
+            return None  # the user's corrections apply on top of the table: the table decides
+        try:
+            payload = json.loads((self.path / ENTITY_NAMES).read_text(encoding="utf-8"))
+            if payload.get("generation") == self._ix.latest_generation():
+                return payload["names"]
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+        return None  # missing or stale: the table decides
 
     def _load_table(self) -> EntityTable:
         """The table ingest saved (or, if missing or stale, one built in memory), with the
@@ -202,6 +241,7 @@ class SearchIndex:
         exact_total: bool = False,
         exact: bool = False,
         explain: bool = False,
+        sort: str = "relevance",
     ) -> SearchResult:
         """Ranked passages for ``query`` (Whoosh syntax), filtered and highlighted.
 
@@ -211,19 +251,23 @@ class SearchIndex:
         ``limits.count_cap`` it is a lower bound (``total_exact`` is False) unless
         ``exact_total`` or ``facets`` is set. ``exact`` matches bare words as written (case
         kept, no stemming; ``exact:word`` does it for one word); ``explain`` adds to each hit
-        which query terms matched in which field, and its passage and article scores. When
+        which query terms matched in which field, and its passage and article scores. ``sort``
+        is ``relevance``, ``date`` (oldest first) or ``-date`` (newest first; both over every
+        match, undated last). When
         nothing matches, ``hint`` says why if a filter or the AND is the cause. Raises :class:`QuerySyntax` for a query or filter
         that cannot be understood, :class:`InternalError` for anything else that fails.
         """
         t0 = time.perf_counter()
+        if sort not in SORTS:
+            raise QuerySyntax(f"unknown sort {sort!r}; use one of {', '.join(SORTS)}")
         limits = self.limits
         limit = max(1, min(int(limit), limits.max_limit))
         q = self.parse_query(query, operator, exact=exact)
         if operator == "or":
             q = skip_stop_words(q, query.strip(), self.ranking)
-        q, unknown = resolve_fields(q, self.entity_table, self._site_known)
+        q, unknown = resolve_fields(q, self._table_on_demand, self._site_known)
         parsed, q = q, expand_fuzzy(q, self._searcher.reader())
-        built = build_filters(self.entity_table, self.article_passages, self._site_known, person=person, org=org,
+        built = build_filters(self._table_on_demand, self.article_passages, self._site_known, person=person, org=org,
                               place=place, group=group, site=site, since=since, until=until,
                               in_article=in_article)
         filters, allowed = built.queries, built.allowed
@@ -240,7 +284,7 @@ class SearchIndex:
         depth = rerank_pool(limit, operator, self.ranking) if words else limit
         try:
             searcher = self._searcher
-            docs = matching_set(searcher, matching, mask, allowed) if facets else None
+            docs = matching_set(searcher, matching, mask, allowed) if facets or sort != "relevance" else None
             # A query expected to match few passages is scored in full, which counts them for
             # free; a broad one skips what cannot reach the top, and is counted separately,
             # up to count_cap (cheap: its matches are dense).
@@ -248,17 +292,21 @@ class SearchIndex:
                                                 expected_count(searcher, matching, allowed) <= limits.count_cap)
             article_of = self._columns.article_ids()
             per_article = limits.per_article if collapse else None
-            # An OR of plain words (a question) is scored term at a time, which also counts it.
-            scores = or_scores(searcher, q) if operator == "or" and not filters and allowed is None \
-                and mask is None and docs is None else None
-            if scores is not None:
-                ranked, seen, count_in_search = top_of_scores(scores, depth, per_article, article_of), len(scores), True
+            if docs is not None and sort != "relevance":
+                ranked, seen = self._by_date(matching, docs, sort, per_article, article_of, limit), len(docs)
+                passage_scores = dict(ranked)
             else:
-                ranked, seen = top_passages(searcher, matching, mask, allowed, depth, per_article, article_of,
-                                            count_all=count_in_search)
-            passage_scores = dict(ranked)
-            if words and ranked:
-                ranked = rerank(searcher, article_of, ranked, words, self.ranking)
+                # An OR of plain words (a question) is scored term at a time, which also counts it.
+                scores = or_scores(searcher, q) if operator == "or" and not filters and allowed is None \
+                    and mask is None and docs is None else None
+                if scores is not None:
+                    ranked, seen, count_in_search = top_of_scores(scores, depth, per_article, article_of), len(scores), True
+                else:
+                    ranked, seen = top_passages(searcher, matching, mask, allowed, depth, per_article, article_of,
+                                                count_all=count_in_search)
+                passage_scores = dict(ranked)
+                if words and ranked:
+                    ranked = rerank(searcher, article_of, ranked, words, self.ranking)
             ranked = ranked[:limit]
             if docs is not None:
                 total, exact_count = len(docs), True
@@ -275,7 +323,7 @@ class SearchIndex:
             if explain and hits:
                 hits = explain_hits(searcher, parsed, query, hits, [d for d, _ in ranked], passage_scores,
                                     article_of, words, self.ranking)
-            counts = facet_counts(searcher, self._columns, self.entity_table, docs, limits) if docs is not None else None
+            counts = facet_counts(searcher, self._columns, self.entity_table, docs, limits) if facets else None
         except SearchkitError:
             raise
         except CorruptIndexError as e:  # Whoosh found a damaged file: not the query, not a bug
@@ -319,6 +367,39 @@ class SearchIndex:
         sites = [(as_str(t), reader.doc_frequency("site", t)) for t in reader.lexicon("site")]
         return [t for t, _ in sorted(sites, key=lambda p: -p[1])]
 
+    def _by_date(self, matching: Q.Query, docs: set[int], sort: str, per_article: int | None, article_of: Any,
+                 limit: int) -> list[tuple[int, float]]:
+        """The first ``limit`` matches in date order, each with its relevance score."""
+        readers, starts = self._columns.segments()
+        start_of = {id(r): st for r, st in zip(readers, starts)}
+        chosen = by_date(self._columns.by_segment(docs), lambda r: start_of[id(r)], newest_first=sort == "-date",
+                         per_article=per_article, article_of=article_of, limit=limit)
+        scored = self._searcher.search(matching, filter=set(chosen), limit=max(1, len(chosen)))
+        scores = {scored.docnum(i): scored.score(i) or 0.0 for i in range(scored.scored_length())}
+        return [(d, scores.get(d, 0.0)) for d in chosen]
+
+    def context(self, passage_id: str, n: int) -> tuple[tuple[Passage, ...], tuple[Passage, ...]]:
+        """The ``n`` passages before and after a passage in its article (``search -C N``)."""
+        article_id, _, ordinal = passage_id.rpartition(":")
+        if not ordinal.isdigit():
+            raise NotFound(f"no passage {passage_id!r} in the index")
+        o = int(ordinal)
+
+        def passages(ordinals: range) -> tuple[Passage, ...]:
+            found = []
+            for k in ordinals:
+                docnum = self._searcher.document_number(passage_id=f"{article_id}:{k}")
+                if docnum is not None:
+                    f = self._searcher.stored_fields(docnum)
+                    text = f.get("text", "")
+                    start = int(f.get("start", 0))
+                    found.append(Passage(article_id, k, start, int(f.get("end", start + len(text))), text,
+                                         self._stored_entities(f)))
+            return tuple(found)
+
+        return passages(range(max(0, o - n), o)), passages(range(o + 1, o + n + 1))
+
+
     def _hit(self, rank: int, score: float, docnum: int, terms: MatchedTerms | None) -> Hit:
         f = self._searcher.stored_fields(docnum)
         text = f.get("text", "")
@@ -339,11 +420,10 @@ class SearchIndex:
         """Stored entity names per field → the index-wide canonical names per facet, once
         each (a value the index-wide evidence or the user moved shows under its new type; a
         dropped one not at all)."""
-        table = self.entity_table
         found: dict[str, dict[str, None]] = {}
         for field_name, values in entities.items():
             for v in values:
-                resolved = table.canonical(field_name, v)
+                resolved = self.canonical(field_name, v)
                 if resolved is not None:
                     found.setdefault(resolved[0], {})[resolved[1]] = None
         return {f: tuple(found[f]) for f in FACETS if f in found}
@@ -358,26 +438,44 @@ class SearchIndex:
         return None
 
     # -- other views ------------------------------------------------------------------------
-    def similar(self, passage_id: str, *, limit: int = 10) -> SearchResult:
-        """Passages like the given one (more-like-this over its most distinctive terms)."""
+    def similar(self, target: str, *, limit: int = 10, person: FilterValue = None, org: FilterValue = None,
+                place: FilterValue = None, group: FilterValue = None, site: FilterValue = None,
+                since: str | None = None, until: str | None = None, in_article: bool = False) -> SearchResult:
+        """Passages of other articles like a passage (``a151617c9f3d:4``) or like a whole
+        article (its id, or a unique prefix): more-like-this over the most distinctive terms,
+        with the same filters as :meth:`search`."""
         t0 = time.perf_counter()
-        docnum = self._searcher.document_number(passage_id=passage_id)
-        if docnum is None:
-            raise NotFound(f"no passage {passage_id!r} in the index",
-                           hint="passage ids look like 0f1c63c6d0de:4 (article id, colon, ordinal)")
+        if ":" in target:
+            docnum = self._searcher.document_number(passage_id=target.strip())
+            if docnum is None:
+                raise NotFound(f"no passage {target!r} in the index",
+                               hint="passage ids look like 0f1c63c6d0de:4 (article id, colon, ordinal)")
+            article_id = self._searcher.stored_fields(docnum)["article_id"]
+            sources = [docnum]
+        else:
+            article_id = self._resolve_article_id(target)
+            sources = []
         limit = max(1, min(int(limit), self.limits.max_limit))
-        article_id = self._searcher.stored_fields(docnum)["article_id"]
         # Other articles' passages only: the rest of the same article is one `show` away.
-        same = self._searcher.search(Q.Term("article_id", article_id), limit=None, scored=False).docs()
-        results = self._searcher.more_like(docnum, "text", top=limit + len(same), numterms=12)
-        docnums = [(results.docnum(i), results.score(i) or 0.0) for i in range(results.scored_length())]
-        docnums = [(d, sc) for d, sc in docnums if d not in same][:limit]
+        same = set(self._searcher.search(Q.Term("article_id", article_id), limit=None, scored=False).docs())
+        sources = sources or sorted(d for d in same if "text" in self._searcher.stored_fields(d))
+        built = build_filters(self._table_on_demand, self.article_passages, self._site_known, person=person, org=org,
+                              place=place, group=group, site=site, since=since, until=until, in_article=in_article)
+        filters, allowed = built.queries, built.allowed
+        if built.empty or not sources:
+            return SearchResult(f"similar:{target}", 0, (), None, None, (time.perf_counter() - t0) * 1000)
+        terms = self._searcher.key_terms(sources, "text", numterms=12)
+        like = Q.Or([Q.Term("text", word, boost=weight) for word, weight in terms])
+        q = FilteredQuery(like, filters[0] if len(filters) == 1 else Q.And(filters)) if filters else like
+        results = self._searcher.search(q, limit=limit + len(same), mask=same,
+                                        filter=allowed if allowed is not None else None)
+        docnums = [(results.docnum(i), results.score(i) or 0.0) for i in range(results.scored_length())][:limit]
         hits = tuple(self._hit(i + 1, sc, d, None) for i, (d, sc) in enumerate(docnums))
-        return SearchResult(f"similar:{passage_id}", len(hits), hits, None, None,
-                            (time.perf_counter() - t0) * 1000)
+        return SearchResult(f"similar:{target}", len(hits), hits, None, None, (time.perf_counter() - t0) * 1000)
 
     def article(self, article_id: str) -> Article:
-        """The article with this id (a unique prefix of at least 6 characters also works)."""
+        """The article with this id (any unique prefix of it also works, and so does a passage
+        id ``ID:ORD``)."""
         aid = self._resolve_article_id(article_id)
         stored = article_from_documents(aid, self._searcher.documents(article_id=aid))
         if stored is None:
@@ -389,7 +487,7 @@ class SearchIndex:
         """Article-local names → the index-wide canonical names that search shows."""
         merged: dict[tuple[str, str], Entity] = {}
         for e in ents:
-            resolved = self.entity_table.canonical(e.type, e.name)
+            resolved = self.canonical(e.type, e.name)
             if resolved is None:
                 continue
             facet, name = resolved
@@ -400,9 +498,10 @@ class SearchIndex:
         return tuple(sorted(merged.values(), key=lambda e: -e.count))
 
     def _resolve_article_id(self, article_id: str) -> str:
-        article_id = article_id.strip().split(":")[0]
-        if not re.fullmatch(r"[0-9a-f]{6,12}", article_id):
-            raise NotFound(f"{article_id!r} is not an article id", hint="ids are 12 hex digits; see search output")
+        article_id = article_id.strip().split(":")[0].lower()
+        if not re.fullmatch(r"[0-9a-f]{1,12}", article_id):
+            raise NotFound(f"{article_id!r} is not an article id",
+                           hint="ids are 12 hex digits (any unique prefix works); see search output")
         if self._searcher.document_number(article_id=article_id) is not None:
             return article_id
         matches = [t.decode() if isinstance(t, bytes) else t
@@ -410,7 +509,8 @@ class SearchIndex:
         if len(matches) == 1:
             return matches[0]
         if len(matches) > 1:
-            raise NotFound(f"article id prefix {article_id!r} is ambiguous ({len(matches)} articles)")
+            raise NotFound(f"article id prefix {article_id!r} is ambiguous ({len(matches):,} articles)",
+                           hint="give more of the id")
         raise NotFound(f"no article {article_id!r} in the index")
 
     def entities(self, facet: str | None = None, top: int | None = None) -> list[Entity]:
@@ -463,3 +563,12 @@ class SearchIndex:
     def stats(self) -> IndexStats:
         return index_stats(self._searcher, self.path, self._ix.latest_generation(), self.entity_table)
 
+
+class _TableOnDemand:
+    """Stands for a :class:`SearchIndex`'s entity table and loads it on first use."""
+
+    def __init__(self, index: SearchIndex) -> None:
+        self._index = index
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._index.entity_table, name)

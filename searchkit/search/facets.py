@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter
-from typing import Any
+from typing import Any, TYPE_CHECKING
 
-from ..entity_table import EntityTable
 from ..records import FACETS
 from ..store.documents import keyword_values
 from ..settings import SearchLimits
 from .docsets import term_docs
 from .segments import SegmentColumns
+
+if TYPE_CHECKING:  # the table is loaded only when a filter or facets need it
+    from ..entity_table import EntityTable
 
 FacetCounts = dict[str, tuple[tuple[str, int], ...]]
 

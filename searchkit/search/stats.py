@@ -7,14 +7,16 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TYPE_CHECKING
 
 from whoosh import query as Q
 
-from ..entity_table import EntityTable
 from ..records import FACETS
 from ..store.documents import KIND_ARTICLE
 from ..store.schema import SCHEMA_VERSION
+
+if TYPE_CHECKING:  # the table is loaded only when a filter or facets need it
+    from ..entity_table import EntityTable
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,6 @@ import fcntl
 import json
 import os
 import shutil
-import socket
 import time
 from collections.abc import Iterator
 from datetime import datetime
@@ -31,6 +30,8 @@ from .schema import SCHEMA_VERSION, build_schema
 
 MARKER = "searchkit.json"
 ENTITY_TABLE = "entities.json"
+ENTITY_NAMES = "entity_names.json"
+"""Stored entity value -> canonical name (only those that differ), for search hits."""
 LOCK = "ingest.lock"
 README = "README.md"
 ENTITY_EDITS = "entity_edits.tsv"
@@ -71,7 +72,8 @@ class IndexFolder:
         """Raise a clear error unless the folder holds a searchkit index of this schema version."""
         p = self.path
         if not p.exists():
-            raise IndexMissing(f"no index at {p}", hint="build one with: searchkit ingest PATH")
+            # "index/", not "index": the default folder's name is also the word (issue 15)
+            raise IndexMissing(f"no index at {os.path.join(p, '')}", hint="build one with: searchkit ingest PATH")
         if not p.is_dir():
             raise NotAnIndex(f"{p} is a file, not an index folder")
         marker = self.marker
@@ -83,7 +85,7 @@ class IndexFolder:
                                  hint="point --index at a searchkit index, or another folder")
             if any(x.name != README for x in p.iterdir()):
                 raise NotAnIndex(f"{p} is not a searchkit index")
-            raise IndexMissing(f"no index at {p} yet", hint="build one with: searchkit ingest PATH")
+            raise IndexMissing(f"no index at {os.path.join(p, '')} yet", hint="build one with: searchkit ingest PATH")
         try:
             info = json.loads(marker.read_text(encoding="utf-8"))
             version = int(info["schema_version"])
@@ -156,6 +158,8 @@ class IndexFolder:
                         ) from None
                     time.sleep(0.1)
             os.ftruncate(fd, 0)
+            import socket  # here: only a writer needs the host name, and it costs a reader's start-up
+
             os.write(fd, json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
                                      "started": datetime.now().isoformat(timespec="seconds")}).encode())
             yield
@@ -199,11 +203,15 @@ class IndexFolder:
             else:
                 child.unlink()
 
-    def write_entity_table(self, payload: dict[str, Any]) -> None:
-        """Replace ``entities.json`` atomically (readers never see half a file)."""
-        tmp = self.path / (ENTITY_TABLE + ".tmp")
-        tmp.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp, self.entity_table)
+    def write_entity_table(self, payload: dict[str, Any], names: dict[str, Any] | None = None) -> None:
+        """Replace ``entities.json`` (and ``entity_names.json``, the part a search hit needs)
+        atomically: readers never see half a file, and each is tagged with its generation."""
+        for name, content in ((ENTITY_NAMES, names), (ENTITY_TABLE, payload)):
+            if content is None:
+                continue
+            tmp = self.path / (name + ".tmp")
+            tmp.write_text(json.dumps(content, ensure_ascii=False), encoding="utf-8")
+            os.replace(tmp, self.path / name)
 
     def _write_marker(self) -> None:
         tmp = self.path / (MARKER + ".tmp")

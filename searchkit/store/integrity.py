@@ -25,7 +25,7 @@ from typing import Any
 
 from ..errors import SearchkitError, describe
 from . import whoosh_ext
-from .folder import ENTITY_TABLE, KEPT_ON_CLEAR, LOCK, MARKER, IndexFolder
+from .folder import ENTITY_NAMES, ENTITY_TABLE, KEPT_ON_CLEAR, LOCK, MARKER, IndexFolder
 from .manifest import (
     MANIFEST,
     SOURCES_SUFFIX,
@@ -40,7 +40,7 @@ from .manifest import (
     toc_name,
 )
 
-KNOWN = {*KEPT_ON_CLEAR, MANIFEST, ENTITY_TABLE}
+KNOWN = {*KEPT_ON_CLEAR, MANIFEST, ENTITY_TABLE, ENTITY_NAMES}
 
 
 @dataclass(frozen=True)
@@ -361,6 +361,7 @@ def _check_entities(p: Path, toc: tuple[int, list[Any], Any], manifest: Manifest
     except (ValueError, KeyError, TypeError):
         report.add("checksum" if recorded else "unreadable", ENTITY_TABLE, "damaged (not the table that was written)")
         return
+    _check_entity_names(p, payload, report)
     if table_generation != report.generation:
         if intact or not recorded:
             report.add("stale", ENTITY_TABLE, f"of generation {table_generation}, the index is at "
@@ -380,6 +381,31 @@ def _check_entities(p: Path, toc: tuple[int, list[Any], Any], manifest: Manifest
     elif written_after:
         report.add("unverified", ENTITY_TABLE, "rewritten after the manifest (an ingest stopped just "
                    "before recording it); it matches the postings", problem=False)
+
+
+def _check_entity_names(p: Path, payload: dict[str, Any], report: CheckReport) -> None:
+    """``entity_names.json`` (what a search hit reads instead of the table) says what the
+    table says: the same generation and the same names. It is derived from ``entities.json``,
+    so comparing it with the table finds any change to it."""
+    from ..entity_table import EntityTable
+
+    path = p / ENTITY_NAMES
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:  # search then reads the whole table: slower, still right
+        report.add("missing", ENTITY_NAMES, "missing (search reads the whole entity table instead; "
+                   "the next ingest rewrites it)")
+        return
+    report.files_checked += 1
+    report.bytes_checked += len(data)
+    try:
+        names = json.loads(data)
+        expected = EntityTable.from_json(payload["table"]).canonical_names()
+        same = names.get("generation") == payload.get("generation") and names.get("names") == expected
+    except (ValueError, KeyError, TypeError, AttributeError):
+        same = False
+    if not same:
+        report.add("checksum", ENTITY_NAMES, "disagrees with entities.json (damaged, or from another generation)")
 
 
 def _table_from_postings(p: Path) -> dict[str, Any]:

@@ -1,0 +1,178 @@
+"""What the commands do, apart from parsing their arguments: no typer here.
+
+``cli.py`` declares the commands for typer (help, completion, validation); ``entry.py`` runs
+``search`` without typer when its arguments are simple (start-up time is the terminal user's
+latency, and typer is a fifth of it). Both end up in :func:`run_search`. The helpers here are
+the one way a command reports: :func:`fail` (one line on stderr and an exit code), :func:`warn`
+(a note), :class:`Exit`, and the consoles, made on first use so that JSON output never loads
+rich.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import InternalError, SearchkitError
+from .records import SearchResult
+from .serialize import Context
+from .terminal import LazyConsole, StdoutClosed, silence_stdout
+
+out = LazyConsole()
+err = LazyConsole(stderr=True)
+
+DEFAULT_INDEX = Path("index")
+FILTER_OPTIONS = "--person, --org, --place, --group, --site, --since or --until"
+SEARCH_USAGE = "usage: searchkit search [OPTIONS] [QUERY]"
+
+
+class Exit(Exception):
+    """End the command with this exit code (what was to be said has been said)."""
+
+    def __init__(self, code: int) -> None:
+        self.code = code
+
+
+def inert_line(s: str) -> str:
+    """``s`` safe for the terminal and on one line."""
+    from .inert import inert
+
+    return " ".join(inert(s).split())
+
+
+def fail(message: str, hint: str | None = None, code: int = 2) -> Exit:
+    """Print ``searchkit: error: MESSAGE (hint: HINT)`` on stderr; return the Exit to raise."""
+    from rich.text import Text
+
+    line = Text("searchkit: error: ", style="bold red").append(inert_line(message))
+    if hint:
+        line.append(f" (hint: {inert_line(hint)})", style="dim")
+    err.print(line, soft_wrap=True)
+    return Exit(code)
+
+
+def warn(message: str) -> None:
+    """A one-line note on stderr that does not change the exit code."""
+    from rich.text import Text
+
+    err.print(Text("searchkit: note: ", style="yellow").append(inert_line(message)), soft_wrap=True)
+
+
+def say(message: str, style: str = "") -> None:
+    """One line for people on stderr."""
+    from rich.text import Text
+
+    err.print(Text(inert_line(message), style=style), soft_wrap=True)
+
+
+@contextlib.contextmanager
+def errors_handled() -> Iterator[None]:
+    """Library errors become one line and their exit code; Ctrl-C is 130; a closed pipe is 0."""
+    try:
+        yield
+    except SearchkitError as e:
+        if isinstance(e, InternalError) and os.environ.get("SEARCHKIT_DEBUG"):
+            raise  # main() shows the traceback, with the exception that caused it
+        raise fail(str(e), e.hint, e.exit_code) from None
+    except KeyboardInterrupt:
+        raise fail("interrupted", code=130) from None
+    except (BrokenPipeError, StdoutClosed):
+        # The reader went away (`| head -1`): what it read is what it wanted. Exit 0, as
+        # grep does; never 1, which a script would take for "no hits".
+        silence_stdout()
+        raise Exit(0) from None
+
+
+def one_format(**flags: bool) -> str | None:
+    """The one machine format asked for (``--json``, ``--jsonl``, ``--csv``), or None."""
+    chosen = [f"--{name}" for name, on in flags.items() if on]
+    if len(chosen) > 1:
+        raise fail(f"choose one of {' and '.join(chosen)}")
+    return chosen[0] if chosen else None
+
+
+@dataclass
+class SearchArgs:
+    """The arguments of ``searchkit search``, as typer or the fast path parsed them."""
+
+    query: str = ""
+    index: Path = DEFAULT_INDEX
+    limit: int = 10
+    person: list[str] | None = None
+    org: list[str] | None = None
+    place: list[str] | None = None
+    group: list[str] | None = None
+    site: list[str] | None = None
+    since: str | None = None
+    until: str | None = None
+    in_article: bool = False
+    all_passages: bool = False
+    any_word: bool = False
+    facets: bool = False
+    exact_count: bool = False
+    as_json: bool = False
+    as_jsonl: bool = False
+    as_csv: bool = False
+    no_pager: bool = False
+    sort: str = "relevance"
+    context: int = 0
+    exact: bool = False
+    explain: bool = False
+
+
+def run_search(a: SearchArgs) -> None:
+    from .search import open_index
+
+    with errors_handled():
+        fmt = one_format(json=a.as_json, jsonl=a.as_jsonl, csv=a.as_csv)
+        if not a.query.strip() and not any((a.person, a.org, a.place, a.group, a.site, a.since, a.until)):
+            # The usage, in the one line that every bad input gets (not ten arbitrary passages).
+            raise fail(f"nothing to search for; {SEARCH_USAGE} with a query, or with filters only "
+                       f"({FILTER_OPTIONS})", hint="searchkit search --help")
+        ignore_facets = a.facets and fmt in ("--jsonl", "--csv")
+        with open_index(a.index) as idx:
+            result = idx.search(
+                a.query, limit=a.limit, operator="or" if a.any_word else "and", person=a.person, org=a.org,
+                place=a.place, group=a.group, site=a.site, since=a.since, until=a.until, in_article=a.in_article,
+                collapse=not a.all_passages, facets=a.facets and not ignore_facets, exact_total=a.exact_count,
+                sort=a.sort, exact=a.exact, explain=a.explain,
+            )
+            contexts = {h.passage_id: idx.context(h.passage_id, a.context) for h in result.hits} \
+                if a.context and fmt != "--csv" else None
+        if a.context and fmt == "--csv":
+            warn("-C/--context is ignored with --csv (one hit per row); use --json or --jsonl for context")
+        if ignore_facets:  # after the search: a bad query gets its one error line and nothing else
+            warn(f"--facets is ignored with {fmt} (one hit per line); use --json or the terminal output for facets")
+        write_result(result, fmt, a.no_pager, contexts)
+        if not result.hits:
+            from .render import summary_line
+
+            msg = summary_line(result)
+            if result.hint:
+                msg += f"; {result.hint}"
+            elif result.suggestion:
+                msg += f"; did you mean: {result.suggestion}"
+            say(msg, "yellow")
+            raise Exit(1)
+
+
+def write_result(result: SearchResult, fmt: str | None, no_pager: bool,
+                 contexts: dict[str, Context] | None = None) -> None:
+    """Hits as JSON, JSONL or CSV on stdout, or for people (paged on a terminal)."""
+    from .serialize import emit, result_csv, result_json, result_jsonl
+
+    if fmt == "--json":
+        emit(sys.stdout, result_json(result, contexts))
+    elif fmt in ("--jsonl", "--csv"):
+        for line in (result_jsonl(result, contexts) if fmt == "--jsonl" else result_csv(result)):
+            emit(sys.stdout, line)
+    else:
+        from .render import print_result
+        from .terminal import paged
+
+        with paged(out, enabled=not no_pager):
+            print_result(out, result, contexts=contexts)
