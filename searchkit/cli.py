@@ -21,11 +21,13 @@ from .commands import (
     Exit,
     SearchArgs,
     err,
+    entity_action,
     errors_handled,
     fail,
     inert_line,
     one_format,
     out,
+    run_check,
     run_search,
     say,
     write_result,
@@ -398,7 +400,6 @@ def entities(
     Example:  searchkit entities suggest
     Example:  searchkit entities export edits.tsv
     """
-    from .entity_edits import ACTIONS, HEADER, parse_edits
     from .render import print_entities
     from .search import open_index
     from .serialize import dumps, emit, entities_csv, versioned
@@ -407,44 +408,7 @@ def entities(
     with errors_handled():
         fmt = one_format(json=as_json, csv=as_csv)
         with open_index(index) as idx:
-            if action in ACTIONS:
-                if len(words) != 2 + ACTIONS[action]:
-                    raise fail(f"{action} takes TYPE ENTITY" + (" NAME" if ACTIONS[action] else ""),
-                               "searchkit entities --help")
-                edit = idx.add_entity_edit(action, *words)
-                if as_json:
-                    emit(out, dumps({"added": {"action": edit.action, "type": edit.facet, "entity": edit.entity,
-                                               "argument": edit.argument}}))
-                else:
-                    out.print(inert_line(f"added: {edit.describe()}"))
-                return
-            if action == "suggest":
-                found = idx.suggest_merges(limit=top)
-                if as_json:
-                    emit(out, dumps({"suggestions": [{"edit": s.edit.to_line().split("\t"), "evidence": s.evidence}
-                                                     for s in found]}))
-                else:
-                    for s in found:
-                        line = f"searchkit entities {s.edit.action} {s.edit.facet} {s.edit.entity!r} {s.edit.argument!r}"
-                        out.print(inert_line(f"{line}   # {s.evidence}"), soft_wrap=True)
-                    if not found:
-                        out.print("no likely duplicates found")
-                return
-            if action in ("export", "import"):
-                if len(words) != 1:
-                    raise fail(f"{action} takes one FILE", "searchkit entities --help")
-                target = Path(words[0])
-                if action == "export":
-                    target.write_text(HEADER + "".join(e.to_line() + "\n" for e in idx.entity_edits()), encoding="utf-8")
-                    out.print(inert_line(f"{len(idx.entity_edits())} edits written to {target}"))
-                else:
-                    try:
-                        text = target.read_text(encoding="utf-8")
-                    except OSError as e:
-                        raise fail(f"cannot read {target}: {e.strerror}") from e
-                    added = parse_edits(text, str(target))
-                    idx.replace_entity_edits([*idx.entity_edits(), *added])
-                    out.print(inert_line(f"{len(added)} edits imported from {target}"))
+            if action is not None and entity_action(idx, action, words, top=top, as_json=as_json):
                 return
             if action is not None:
                 raise fail(f"unknown entities action {action!r}", "searchkit entities --help")
@@ -513,30 +477,4 @@ def check(
 
     Example:  searchkit check --index index
     """
-    from .serialize import dumps, emit, versioned
-
-    with errors_handled():
-        if repair:
-            from .ingest.repair import repair_index
-
-            report = repair_index(index, wait=wait)
-        elif clean:
-            from .ingest.repair import clean_orphans
-
-            report = clean_orphans(index, wait=wait)
-        else:
-            from .store.integrity import check_index
-
-            report = check_index(index, deep=deep)
-        if report.cannot_check:
-            raise fail(report.cannot_check)
-        if as_json:
-            emit(sys.stdout, dumps(versioned(report.to_dict())))
-        else:
-            from rich.text import Text
-
-            for line in report.lines():
-                out.print(Text(inert_line(line)), soft_wrap=True)
-        if report.problems and not (clean and set(report.removed) >= set(report.orphans)
-                                    and all(f.kind == "orphan" for f in report.problems)):
-            raise Exit(1)
+    run_check(index, deep=deep, clean=clean, repair=repair, as_json=as_json, wait=wait)

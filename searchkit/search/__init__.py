@@ -35,17 +35,16 @@ from whoosh import index as windex
 from whoosh import query as Q
 from whoosh.reading import CorruptIndexError
 
-from ..entity_edits import Edit, make_edit, read_edits, write_edits
-from ..entity_suggest import Suggestion, suggest_merges
+from ..entity_edits import read_edits
 from ..entity_table import EntityTable
 from ..errors import InternalError, NotFound, QuerySyntax, SearchkitError, describe
 from ..records import FACETS, Article, Entity, Hit, Passage, SearchResult
 from ..store.documents import (KIND_ARTICLE, article_from_documents, facet_value_counts, keyword_values,
                                word_passage_counts)
 from ..store.folder import ENTITY_NAMES, ENTITY_TABLE, check_index_dir
-from ..store.schema import article_facet
 from ..settings import RankingParams, SearchLimits
 from ..store.whoosh_ext import FilteredQuery
+from .corrections import EntityCorrections
 from .collect import count_matches, expected_count, matching_set, top_of_scores, top_passages
 from .docsets import matching_docs, term_docs
 from .facets import facet_counts
@@ -80,7 +79,7 @@ def open_index(path: str | os.PathLike[str] | None = None, *, ranking: RankingPa
                        ranking=ranking, limits=limits)
 
 
-class SearchIndex:
+class SearchIndex(EntityCorrections):
     """A searchkit index opened for reading. Use as a context manager or call ``close()``."""
 
     def __init__(self, path: str | os.PathLike[str], *, ranking: RankingParams = RankingParams(),
@@ -519,46 +518,6 @@ class SearchIndex:
             raise QuerySyntax(f"unknown entity type {facet!r}; use one of {', '.join(FACETS)}")
         rows = self.entity_table.entities(facet)
         return rows[:top] if top else rows
-
-    # -- the user's corrections ---------------------------------------------------------------
-    def entity_edits(self) -> list[Edit]:
-        """The corrections in the index folder's ``entity_edits.tsv``, in the order applied."""
-        return read_edits(self.path)
-
-    def add_entity_edit(self, action: str, facet: str, entity: str, argument: str | None = None) -> Edit:
-        """Record a correction (``merge``, ``rename``, ``split``, ``retype``, ``drop``); search,
-        facets and :meth:`entities` honour it at once. The entity must be in the index.
-
-        Example::
-
-            idx.add_entity_edit("merge", "person", "Adrian Mutu", "Mutu")
-        """
-        edit = make_edit(action, facet, entity, argument)
-        for name in [edit.entity, *([edit.argument] if action in ("merge", "split") else [])]:
-            if not self.entity_table.expand(facet, name or ""):
-                raise NotFound(f"no {facet} {name!r} in the index", hint=f"searchkit entities --type {facet}")
-        write_edits(self.path, [*self.entity_edits(), edit])
-        self._table = None
-        return edit
-
-    def replace_entity_edits(self, edits: list[Edit]) -> None:
-        """Set the whole list of corrections (import from another index, or clear with [])."""
-        write_edits(self.path, edits)
-        self._table = None
-
-    def suggest_merges(self, limit: int = 50) -> list[Suggestion]:
-        """Likely duplicates with their evidence (:mod:`searchkit.entity_suggest`)."""
-        return suggest_merges(self.entity_table, self._shared_articles, limit)
-
-    def _shared_articles(self, facet: str, a: str, b: str) -> int:
-        def articles(name: str) -> set[str]:
-            out: set[str] = set()
-            for field_name, v in self.entity_table.expand(facet, name):
-                for d in term_docs(self._searcher, article_facet(field_name), v):
-                    out.add(self._searcher.stored_fields(d).get("article_id", ""))
-            return out
-
-        return len(articles(a) & articles(b))
 
     def stats(self) -> IndexStats:
         return index_stats(self._searcher, self.path, self._ix.latest_generation(), self.entity_table)
