@@ -3,7 +3,7 @@
 :mod:`searchkit.htmlbody` parses the page and cuts it into blocks with their boilerplate
 marks; this module scores them and picks the element that holds the story:
 
-* :func:`locate_body` — the element whose subtree holds the most article-like prose (long,
+* :func:`choose_body` — the element whose subtree holds the most article-like prose (long,
   punctuated, few links) net of link lists and boilerplate; JSON-LD ``articleBody`` steers
   the choice when present. Pages with too little prose fall back to the container of the
   heading that repeats the title (:func:`headline_container`), then to a container named
@@ -39,7 +39,7 @@ _WORD = re.compile(r"\w+")
 def prose_chars(blocks: Iterable[Block]) -> int:
     """Characters of article-like prose in ``blocks``: the score the two strategies compare.
 
-    Weighted as in :func:`locate_body`: a short prose block with no prose sibling (a teaser's
+    Weighted as in :func:`choose_body`: a short prose block with no prose sibling (a teaser's
     summary in a list of other stories) counts ``LONE_WEIGHT`` of its length.
     """
     prose = [block for block in blocks if is_prose(block)]
@@ -154,18 +154,6 @@ def _best_node(
         if best_f1 >= 0.6 and not teaser:
             return candidate, scores[candidate]
     return best, scores[best]
-
-
-def locate_body(
-    blocks: list[Block],
-    root: etree._Element,
-    marks: dict[etree._Element, tuple[str, str]],
-    article_body: str = "",
-    rules: HtmlRules | None = None,
-    title: str | None = None,
-) -> etree._Element:
-    """The element whose subtree is most article-like; see :func:`choose_body`."""
-    return choose_body(blocks, root, marks, article_body, rules, title)[0]
 
 
 def choose_body(

@@ -40,7 +40,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
-from .bodylocate import WRAPPER_SHARE, choose_body, locate_body, prose_chars, split_blocks, wrapper_marks
+from .bodylocate import WRAPPER_SHARE, choose_body, prose_chars, split_blocks, wrapper_marks
 from .htmlbody import (
     HEADINGS,
     Block,
@@ -309,7 +309,7 @@ def _article_blocks(
         return inside, removed
     kept_marks = {element: mark for element, mark in marks.items() if element not in relaxed}
     loose = [replace(b, marks=tuple(m for m in b.marks if m not in relaxed)) for b in blocks]
-    body2 = locate_body(loose, root, kept_marks, facts.article_body, rules, facts.metadata.title)
+    body2, _ = choose_body(loose, root, kept_marks, facts.article_body, rules, facts.metadata.title)
     inside2, removed2 = split_blocks(loose, body2, kept_marks)
     second = prose_chars(inside2)  # every mark left on these blocks still applies
     if first >= share * second:

@@ -189,7 +189,7 @@ def _swallowed_page(element: etree._Element) -> bool:
 def boilerplate_mark(element: etree._Element, rules: HtmlRules) -> tuple[str, str] | None:
     """(rule, reason) when the element is a boilerplate container by tag, visibility or name.
 
-    A mark is only a presumption: :func:`locate_body` ignores marks on the containers that
+    A mark is only a presumption: :func:`~searchkit.bodylocate.choose_body` ignores marks on the containers that
     hold the article (some sites wrap the story in ``<nav>`` or ``<div class="share-...">``).
     """
     tag = element.tag.lower() if isinstance(element.tag, str) else ""

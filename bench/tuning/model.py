@@ -38,6 +38,8 @@ from _common import Collection, query_terms, use_repo_searchkit  # noqa: E402
 
 use_repo_searchkit()
 
+from searchkit.search.ranking import STOP_WORDS  # noqa: E402  (this checkout's, after the line above)
+
 POOL = 200
 """Collapsed passages re-ranked: ``rank_eval`` asks 200 hits, which pools max(200, 100)."""
 PER_ARTICLE = 2
@@ -51,15 +53,9 @@ WHOOSH_STOP = frozenset(
     "a an and are as at be by can for from have if in is it may not of on or tbd that the this to "
     "us we when will with yet you your".split())
 """Whoosh's default list (what searchkit's analyzer dropped at index time until now)."""
-SNOWBALL_STOP = frozenset(
-    "i me my myself we our ours ourselves you your yours yourself yourselves he him his himself "
-    "she her hers herself it its itself they them their theirs themselves what which who whom "
-    "this that these those am is are was were be been being have has had having do does did "
-    "doing would should could ought a an the and but if or because as until while of at by for "
-    "with about against between into through during before after above below to from up down "
-    "in out on off over under again further then once here there when where why how all any "
-    "both each few more most other some such no nor not only own same so than too very".split())
-"""The Snowball project's English stop list (its core function words; no contractions)."""
+SNOWBALL_STOP = STOP_WORDS
+"""The Snowball project's English stop list: searchkit's own query-time list, so the model
+skips exactly the words searchkit skips."""
 STOP_LISTS = {"none": frozenset(), "lucene": LUCENE_STOP, "whoosh": WHOOSH_STOP, "snowball": SNOWBALL_STOP}
 
 _LENGTH_CACHE: list[int] | None = None
