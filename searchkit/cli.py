@@ -85,6 +85,8 @@ def ingest(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     commit_every: Annotated[int, typer.Option("--commit-every", min=1, hidden=True, help="Articles per commit (tests, tuning).")] = IngestSettings().commit_every,
     include_skipped: Annotated[bool, typer.Option("--include-skipped", help="Also read the folders skipped by default (version control, virtualenvs, caches, build output, saved pages' asset folders); never an index.")] = False,
+    scheduler: Annotated[Optional[str], typer.Option("--scheduler", envvar="SEARCHKIT_SCHEDULER", help="Clean and tag on a Dask cluster: a scheduler address, or local[:N] for N local worker processes (also SEARCHKIT_SCHEDULER; needs searchkit[dask]).")] = None,  # noqa: UP007
+    shard_per_worker: Annotated[bool, typer.Option("--shard-per-worker", help="Each worker writes its own shard of the index (index/shards/NAME), searched as one.")] = False,
 ) -> None:
     """Add files and folders to the index; unchanged files are skipped.
 
@@ -101,7 +103,8 @@ def ingest(
             try:
                 report = run(paths, index, workers=workers, prune=prune, rebuild=rebuild, wait=wait,
                              settings=IngestSettings(commit_every=commit_every), progress=update,
-                             include_skipped=include_skipped)
+                             include_skipped=include_skipped, scheduler=scheduler or None,
+                             shard_per_worker=shard_per_worker)
             except Interrupted as e:
                 _print_ingest(e.report, index)
                 raise fail(str(e), code=130) from None

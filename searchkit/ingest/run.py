@@ -221,6 +221,8 @@ def ingest(
     model: str | None = None,
     progress: ProgressCallback | None = None,
     include_skipped: bool = False,
+    scheduler: str | None = None,
+    shard_per_worker: bool = False,
 ) -> IngestReport:
     """Ingest files and folders into the index at ``index`` (created if needed).
 
@@ -231,6 +233,10 @@ def ingest(
     caches, build output, a saved page's asset folder) are skipped and listed in
     ``report.skipped``; ``include_skipped`` reads them too. A searchkit index is never read.
 
+    ``scheduler`` (a Dask scheduler's address, or ``local[:N]``) runs cleaning and NER on a
+    Dask cluster (:mod:`.cluster`); ``shard_per_worker`` also has each worker write its own
+    shard of a sharded index (:mod:`.sharded`).
+
     Example::
 
         report = searchkit.ingest(["corpus/"], index="index", workers=2)
@@ -239,6 +245,19 @@ def ingest(
     from ..entities import DEFAULT_MODEL
     from ..load import discover
 
+    if shard_per_worker:
+        from .sharded import ingest_sharded
+
+        return ingest_sharded(paths, index, scheduler=scheduler, settings=settings, workers=workers, prune=prune,
+                              rebuild=rebuild, wait=wait, model=model, progress=progress,
+                              include_skipped=include_skipped)
+    from ..store.shards import writable_index
+
+    index = writable_index(index)  # a sharded index of one shard (a merged one): that shard
+    if scheduler is not None:
+        from .cluster import check_scheduler
+
+        check_scheduler(scheduler)
     n_workers = max(1, workers if workers is not None else (os.cpu_count() or 1))
 
     def body(run: IngestRun, progress: ProgressCallback | None) -> None:
@@ -251,9 +270,15 @@ def ingest(
             run.take(plan_prune(run.stored_by_path(), {f.path for f in files}, os.path.exists))
         else:
             run.report.gone = count_gone(run.stored_by_path(), {f.path for f in files}, os.path.exists)
-        pipeline = run_pipeline(run.sources_to_index([f.path for f in files], progress), n_workers,
-                                model or DEFAULT_MODEL, batch_size=settings.batch_size,
-                                window_per_worker=settings.window_per_worker)
+        to_index = run.sources_to_index([f.path for f in files], progress)
+        if scheduler is not None:  # the same batches, as Dask tasks
+            from .cluster import cluster_pipeline
+
+            pipeline = cluster_pipeline(to_index, scheduler, model or DEFAULT_MODEL, batch_size=settings.batch_size,
+                                        window_per_worker=settings.window_per_worker)
+        else:
+            pipeline = run_pipeline(to_index, n_workers, model or DEFAULT_MODEL, batch_size=settings.batch_size,
+                                    window_per_worker=settings.window_per_worker)
         try:
             run.write_all(pipeline, progress)
         finally:

@@ -31,7 +31,6 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
-from whoosh import index as windex
 from whoosh import query as Q
 from whoosh.reading import CorruptIndexError
 
@@ -41,7 +40,8 @@ from ..errors import InternalError, NotFound, QuerySyntax, SearchkitError, descr
 from ..records import FACETS, Article, Entity, Hit, Passage, SearchResult
 from ..store.documents import (KIND_ARTICLE, article_from_documents, facet_value_counts, keyword_values,
                                word_passage_counts)
-from ..store.folder import ENTITY_NAMES, ENTITY_TABLE, check_index_dir
+from ..store.folder import ENTITY_NAMES, ENTITY_TABLE
+from ..store.shards import IndexPath, open_for_search, split_index_arg
 from ..settings import RankingParams, SearchLimits
 from ..store.whoosh_ext import FilteredQuery
 from .corrections import EntityCorrections
@@ -65,9 +65,11 @@ if TYPE_CHECKING:
 __all__ = ["SearchIndex", "open_index", "IndexStats", "FilterValue", "parse_date_bound", "highlight_spans"]
 
 
-def open_index(path: str | os.PathLike[str] | None = None, *, ranking: RankingParams = RankingParams(),
+def open_index(path: IndexPath | None = None, *, ranking: RankingParams = RankingParams(),
                limits: SearchLimits = SearchLimits()) -> SearchIndex:
-    """Open an index for searching (read-only; works on a read-only folder too).
+    """Open an index for searching (read-only; works on a read-only folder too). ``path`` may
+    be a sharded index, or several folders (a list, or joined by ``os.pathsep``), searched as
+    one with pooled statistics (:mod:`searchkit.store.shards`).
 
     Example::
 
@@ -82,14 +84,15 @@ def open_index(path: str | os.PathLike[str] | None = None, *, ranking: RankingPa
 class SearchIndex(EntityCorrections):
     """A searchkit index opened for reading. Use as a context manager or call ``close()``."""
 
-    def __init__(self, path: str | os.PathLike[str], *, ranking: RankingParams = RankingParams(),
+    def __init__(self, path: IndexPath, *, ranking: RankingParams = RankingParams(),
                  limits: SearchLimits = SearchLimits()) -> None:
-        self.path = check_index_dir(path)
+        self.path = split_index_arg(path)[0]
         self.ranking = ranking
         self.limits = limits
         for attempt in range(5):
             try:
-                self._ix = windex.open_dir(str(self.path), readonly=True)
+                # One folder, a sharded one, or several (--index A --index B): one index here.
+                self.path, self._ix = open_for_search(path)
                 self._searcher = self._ix.searcher(weighting=RobertsonBM25F(ranking))
                 # The searcher's own schema: FileIndex.schema re-reads the newest table of
                 # contents on every access, which a concurrent commit may just have deleted.
@@ -98,6 +101,8 @@ class SearchIndex(EntityCorrections):
                 self._columns = SegmentColumns(self._searcher)
                 self._columns.open_all()
                 break
+            except SearchkitError:
+                raise
             except FileNotFoundError as e:
                 # A concurrent ingest committed between our reading the table of contents and
                 # opening its segments (and removed the old ones): read the new one.

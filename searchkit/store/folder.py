@@ -109,8 +109,8 @@ class IndexFolder:
         """Raise :class:`NotAnIndex` for a folder without our marker that holds something
         else than what a first ingest leaves (our lock, Whoosh's lock and segment files
         without a table of contents): never write into someone's folder."""
-        if not self.path.is_dir() or self.marker.exists():
-            return
+        if not self.path.is_dir() or self.marker.exists() or (self.path / "shards.json").exists():
+            return  # ours (a sharded index's top folder has no marker of its own)
         try:
             foreign = any(c.name not in KEPT_ON_CLEAR and not whoosh_ext.is_whoosh_file(c.name)
                           for c in self.path.iterdir()) or whoosh_ext.has_toc(self.path)
