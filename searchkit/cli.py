@@ -462,6 +462,38 @@ def stats(
             print_stats(out, st)
 
 
+@app.command()
+def shards(
+    index: IndexOpt = DEFAULT_INDEX,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
+) -> None:
+    """The shards of a sharded index (ingest --shard-per-worker), with their counts.
+
+    \b
+    Example:  searchkit shards --index index
+    """
+    from .shard_cli import run_shards
+
+    run_shards(index, as_json=as_json)
+
+
+@app.command()
+def merge(
+    index: IndexOpt = DEFAULT_INDEX,
+    into: Annotated[Optional[Path], typer.Option("--into", help="Write the merged index to this new folder (default: in place, for a sharded index).")] = None,  # noqa: UP007
+    wait: Annotated[float, typer.Option("--wait", min=0, help="Seconds to wait for another ingest's lock.")] = 5.0,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
+) -> None:
+    """Fold the shards of a sharded index (or several --index folders) into one index.
+
+    \b
+    Example:  searchkit merge --index index
+    """
+    from .shard_cli import run_merge
+
+    run_merge(index, into, as_json=as_json, wait=wait)
+
+
 # --- check --------------------------------------------------------------------------------------
 
 

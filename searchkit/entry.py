@@ -103,9 +103,33 @@ def _arguments(argv: list[str]) -> list[str]:
     return [_OPTIONAL_VALUES.get(a, a) for a in argv]
 
 
+def _join_indexes(argv: list[str]) -> list[str]:
+    """``--index A --index B`` as one ``--index A:B`` (``os.pathsep``), which every command
+    reads as several folders searched as one (:mod:`searchkit.store.shards`)."""
+    cut = argv.index("--") if "--" in argv else len(argv)
+    found: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < cut:
+        arg = argv[i]
+        if arg in ("--index", "-i") and i + 1 < cut:
+            found.append(argv[i + 1])
+            i += 2
+            continue
+        if arg.startswith("--index="):
+            found.append(arg.partition("=")[2])
+            i += 1
+            continue
+        rest.append(arg)
+        i += 1
+    if len(found) < 2:
+        return argv
+    return [*rest, "--index", os.pathsep.join(found), *argv[cut:]]
+
+
 def main() -> None:
     """Console-script entry point: run the command, turn every failure into one line and an exit code."""
-    argv = sys.argv[1:]
+    argv = _join_indexes(sys.argv[1:])
     try:
         fast = (parse_search(argv[1:]) if argv[:1] == ["search"] and os.environ.get("SEARCHKIT_FAST_PATH") != "0"
                 and "_SEARCHKIT_COMPLETE" not in os.environ else None)

@@ -27,6 +27,12 @@ def clean_orphans(path: str | os.PathLike[str], *, wait: float = 0.0) -> CheckRe
     """Check, then delete the orphan files (under the write lock); return the check's report."""
     from ..store.record import remove_orphans
 
+    from ..store.shards import is_sharded, read_shards
+
+    if is_sharded(Path(path)):
+        for shard in read_shards(Path(path)):
+            clean_orphans(shard, wait=wait)
+        return check_index(path)
     report = check_index(path)
     if report.cannot_check or not report.orphans:
         return report
@@ -43,8 +49,14 @@ def repair_index(path: str | os.PathLike[str], *, wait: float = 0.0, workers: in
                  settings: IngestSettings = IngestSettings()) -> CheckReport:
     """Repair what a (deep) check finds; return the check run after the repair, with a line
     per thing done in ``repaired``."""
+    from ..store.shards import is_sharded, read_shards
     from .run import ingest
 
+    if is_sharded(Path(path)):  # each damaged shard repaired as the index it is
+        for shard in read_shards(Path(path)):
+            if check_index(shard, deep=True).problems:
+                repair_index(shard, wait=wait, workers=workers, settings=settings)
+        return check_index(path, deep=True)
     before = check_index(path, deep=True)
     if before.cannot_check or not before.problems:
         return before

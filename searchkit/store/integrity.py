@@ -147,6 +147,12 @@ def check_index(path: str | os.PathLike[str], *, deep: bool = False) -> CheckRep
     """
     started = time.perf_counter()
     p = Path(path)
+    from .shards import is_sharded
+
+    if is_sharded(p):  # each shard checked as the index it is, in one report
+        from .shard_check import check_sharded
+
+        return check_sharded(p, deep)
     for _ in range(3):  # an ingest that commits meanwhile deletes files: check the new generation
         report = CheckReport(str(p), deep=deep)
         try:

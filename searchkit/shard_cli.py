@@ -1,0 +1,40 @@
+"""The bodies of ``searchkit shards`` and ``searchkit merge`` (cli.py keeps only the typer layer)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from .commands import errors_handled, inert_line, out
+
+
+def run_shards(index: Path, *, as_json: bool) -> None:
+    """One line per shard (or per folder of ``--index A --index B``): counts, size, generation."""
+    from .ingest.merge import list_shards
+    from .serialize import dumps, emit, versioned
+
+    with errors_handled():
+        shards = list_shards(index)
+        if as_json:
+            emit(sys.stdout, dumps(versioned({"shards": [s.to_dict() for s in shards]})))
+            return
+        for s in shards:
+            out.print(inert_line(f"{s.path}  {s.articles:,} articles, {s.passages:,} passages, "
+                                 f"{s.segments} segment{'' if s.segments == 1 else 's'}, "
+                                 f"{s.size_bytes / 1e6:.1f} MB, generation {s.generation}"), soft_wrap=True)
+        total_a, total_p = sum(s.articles for s in shards), sum(s.passages for s in shards)
+        out.print(inert_line(f"{len(shards)} shard{'' if len(shards) == 1 else 's'}: {total_a:,} articles, "
+                             f"{total_p:,} passages"), soft_wrap=True)
+
+
+def run_merge(index: Path, into: Path | None, *, as_json: bool, wait: float) -> None:
+    from .ingest.merge import merge_shards
+    from .serialize import dumps, emit, versioned
+
+    with errors_handled():
+        report = merge_shards(index, into, wait=wait)
+        if as_json:
+            emit(sys.stdout, dumps(versioned(report.to_dict())))
+        else:
+            out.print(inert_line(f"merged {report.shards} shards into {report.into}: {report.articles:,} articles, "
+                                 f"{report.passages:,} passages in {report.seconds:.1f} s"), soft_wrap=True)
