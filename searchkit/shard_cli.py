@@ -35,6 +35,8 @@ def run_merge(index: Path, into: Path | None, *, as_json: bool, wait: float) -> 
         report = merge_shards(index, into, wait=wait)
         if as_json:
             emit(sys.stdout, dumps(versioned(report.to_dict())))
+        elif report.shards == 1:
+            out.print(inert_line(f"the index at {report.into} is one index already: nothing to merge"), soft_wrap=True)
         else:
             out.print(inert_line(f"merged {report.shards} shards into {report.into}: {report.articles:,} articles, "
                                  f"{report.passages:,} passages in {report.seconds:.1f} s"), soft_wrap=True)

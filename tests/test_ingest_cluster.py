@@ -145,6 +145,7 @@ def test_a_worker_killed_mid_ingest_loses_and_doubles_nothing(tmp_path: Path, sh
         workers = _workers_of(proc, 2)
         _first_commit(index, proc)
         workers[0].send_signal(signal.SIGKILL)
+        assert proc.poll() is None  # killed mid-ingest, not after it
         out, errors = proc.communicate(timeout=600)
     finally:
         if proc.poll() is None:
@@ -165,6 +166,7 @@ def test_the_client_killed_and_run_again_finishes_consistently(tmp_path: Path) -
     try:
         workers = _workers_of(proc, 2)
         _first_commit(index, proc)
+        assert proc.poll() is None
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
     finally:

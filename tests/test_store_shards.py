@@ -115,7 +115,8 @@ def test_merge_folds_shards_into_one_index_that_takes_ingests(tmp_path: Path, si
     assert got["counts"] == want["counts"] and got["entities"] == want["entities"]
     # A merge re-encodes field lengths as Whoosh's own segment merges do: same hits, scores close.
     assert {q: [p for p, _ in hs] for q, hs in got["hits"].items()} == {q: [p for p, _ in hs] for q, hs in want["hits"].items()}  # type: ignore[attr-defined]
-    assert writable_index(top) == Path(report.into)  # a merged index is written as one
+    assert Path(report.into) == top and not (top / "shards.json").exists() and not (top / "shards").exists()
+    assert writable_index(top) == top  # a plain index again
     assert not check_index(top, deep=True).problems
     again = sharded(tmp_path / "again", everything(), 2)
     into = merge_shards(sorted((again / "shards").iterdir()), tmp_path / "new")

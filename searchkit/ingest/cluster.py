@@ -25,6 +25,7 @@ query path never imports this module.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import threading
 import uuid
@@ -81,8 +82,10 @@ def connect(address: str) -> Iterator[Any]:
     try:
         if n is not None:
             # Processes, one thread each: NER holds the GIL. No dashboard, loopback only.
+            # Dask's own log lines (a worker restarted, a task retried) stay out of the summary.
             cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                               host="127.0.0.1", dashboard_address=None)
+                                               host="127.0.0.1", dashboard_address=None,
+                                               silence_logs=logging.ERROR)
             client = distributed.Client(cluster)
         else:
             cluster = None

@@ -5,9 +5,11 @@ A merge copies every shard's segments into one new index with Whoosh's own segme
 re-analysis, no NER), in shard order, so an article's passages still follow it. In place, the
 new index is built beside the shards (``shards/merged-...``), then ``shards.json`` is replaced
 by one naming it alone (one atomic rename: a reader sees the old shards or the new one, never
-half), then the old shards are deleted; a merge killed before the rename leaves the shards as
-they were and a stray folder that the next merge deletes. The result searches, ingests and
-checks like any index (a sharded index of one shard is written as that shard).
+half), then the old shards are deleted, and the merged index's files are linked up into the
+top folder, which becomes a plain index when ``shards.json`` goes (:func:`_move_up`). A merge
+killed before the first rename leaves the shards as they were and a stray folder that the
+next merge deletes; killed after it, a sharded index of one shard, which searches, ingests
+(into that shard) and merges again like any other.
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ from typing import Any
 
 from ..errors import SearchkitError
 from ..store import whoosh_ext
-from ..store.folder import ENTITY_EDITS, ENTITY_NAMES, ENTITY_TABLE, IndexFolder, check_index_dir
-from ..store.shards import SHARDS_DIR, IndexPath, index_parts, is_sharded, read_shards, write_shards
+from ..store.folder import ENTITY_EDITS, LOCK, MARKER, README, IndexFolder, check_index_dir
+from ..store.manifest import MANIFEST, fsync_dir
+from ..store.shards import SHARDS_DIR, SHARDS_FILE, IndexPath, index_parts, is_sharded, read_shards, write_shards
 
 
 @dataclass(frozen=True)
@@ -86,13 +89,17 @@ def merge_shards(index: IndexPath, into: str | os.PathLike[str] | None = None, *
     home, parts = index_parts(index)
     in_place = into is None
     if in_place and not is_sharded(home):
-        raise SearchkitError(f"the index at {home} is not sharded: nothing to merge in place",
-                             hint="to fold several indexes into one: searchkit merge --index A --index B --into NEW")
+        if len(parts) > 1:
+            raise SearchkitError("several --index folders are merged into a new one",
+                                 hint="searchkit merge --index A --index B --into NEW")
+        check_index_dir(home)
+        return MergeReport(str(home), 1, 0, 0, time.perf_counter() - started)  # one index already
     top = IndexFolder(home)
     lock = top.write_lock(wait) if in_place else contextlib.nullcontext()
     with lock:
         if in_place:
             parts = read_shards(home)
+            _leftovers_of_a_killed_merge(home)
             for stray in (home / SHARDS_DIR).glob("merged-*"):
                 if stray not in parts:
                     shutil.rmtree(stray, ignore_errors=True)
@@ -125,12 +132,39 @@ def merge_shards(index: IndexPath, into: str | os.PathLike[str] | None = None, *
             final_counts(ix, report)
         edits = home / ENTITY_EDITS
         if in_place:
-            for name in (ENTITY_TABLE, ENTITY_NAMES):  # the pooled table is the merged index's own
-                shutil.copyfile(target / name, home / (name + ".tmp"))
-                os.replace(home / (name + ".tmp"), home / name)
-            write_shards(home, [target])
+            write_shards(home, [target])  # the switch: readers see the merged index from here on
             for p in parts:
                 shutil.rmtree(p, ignore_errors=True)
+            _move_up(target, home)
+            target = home
         elif edits.exists():
             shutil.copyfile(edits, target / ENTITY_EDITS)
     return MergeReport(str(target), len(parts), report.articles, report.passages, time.perf_counter() - started)
+
+
+def _leftovers_of_a_killed_merge(home: Path) -> None:
+    """Index files linked into a sharded index's top folder by a merge killed before its
+    last step (the shards are still what readers see): they go before the merge starts."""
+    for child in home.iterdir():
+        if whoosh_ext.is_whoosh_file(child.name) or child.name in (MARKER, MANIFEST):
+            child.unlink()
+
+
+def _move_up(merged: Path, home: Path) -> None:
+    """Make the top folder the merged index itself: every file hard-linked up (the merged
+    folder stays whole meanwhile), then ``shards.json`` removed (the second switch), then
+    the shards folder. Killed before the removal, the merged shard is still what readers
+    see, and the next merge starts by deleting the links."""
+    for f in sorted(merged.iterdir(), key=lambda f: f.name == MARKER):
+        if f.name in (LOCK, ENTITY_EDITS, README):
+            continue
+        tmp = home / (f.name + ".link")
+        tmp.unlink(missing_ok=True)
+        try:
+            os.link(f, tmp)
+        except OSError:
+            shutil.copy2(f, tmp)
+        os.replace(tmp, home / f.name)
+    fsync_dir(home)
+    (home / SHARDS_FILE).unlink()
+    shutil.rmtree(home / SHARDS_DIR, ignore_errors=True)

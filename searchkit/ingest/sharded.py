@@ -87,12 +87,7 @@ def shard_paths(top: IndexFolder, count: int, rebuild: bool) -> list[Path]:
         raise SearchkitError(f"the index at {top.path} is a single index, not a sharded one",
                              hint="--shard-per-worker needs a new index folder (or --rebuild)")
     if rebuild:
-        top.clear()
-        for name in ("shards.json",):
-            (top.path / name).unlink(missing_ok=True)
-        import shutil
-
-        shutil.rmtree(top.path / SHARDS_DIR, ignore_errors=True)
+        top.clear()  # the shard list and the shards too (the user's corrections stay)
     shards = [top.path / SHARDS_DIR / f"w{k:02d}" for k in range(count)]
     for s in shards:
         s.mkdir(parents=True, exist_ok=True)
@@ -166,7 +161,7 @@ def _write(client: Any, owners: list[str], shards: list[Path], run: Any, sources
 
     from ..load import display_path
 
-    size = settings.batch_size * SHARD_BATCH
+    size = max(1, min(settings.batch_size * SHARD_BATCH, settings.commit_every))  # one commit per task
     window = max(2, settings.window_per_worker * len(owners))
     groups: list[list[tuple[Source, FileStamp]]] = [[] for _ in shards]
     flow = as_completed()
@@ -238,7 +233,7 @@ def _finish(shards: list[Path], run: Any, settings: IngestSettings, wait: float,
         folder = IndexFolder(shard)
         with folder.write_lock(wait):
             one = IngestRun(folder, settings, run.stop)
-            one.ix = folder.open_or_create(False)
+            one.open(False)  # what a killed task left goes first, as for one writer
             one.to_delete, one.restamp = deletes[k], restamps[k]
             one.finish(None)
             articles += one.report.articles

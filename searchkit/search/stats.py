@@ -85,13 +85,15 @@ def _language(record: str | None) -> str:
 
 
 def folder_size(path: Path) -> int:
-    """Bytes in the index folder. A concurrent ingest's commit may delete a file between the
-    listing and its stat: that file no longer counts."""
+    """Bytes in the index folder (a sharded index's shards included). A concurrent ingest's
+    commit may delete a file between the listing and its stat: that file no longer counts."""
     total = 0
     for p in path.iterdir():
         try:
             if p.is_file():
                 total += p.stat().st_size
+            elif p.is_dir() and p.name == "shards":
+                total += sum(folder_size(s) for s in p.iterdir() if s.is_dir())
         except FileNotFoundError:
             continue
     return total
