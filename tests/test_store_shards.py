@@ -21,6 +21,7 @@ from searchkit.store.integrity import check_index
 from searchkit.store.shards import write_shards, writable_index
 
 from .conftest import CORPUS, CORPUS_ENTITIES, HANDMADE, articles_from_files, run_cli
+from .test_json_schema import _check as check_schema
 
 QUERIES = ["border", "rail", "Lukashenko border", '"border closure"', "sanctions OR freight"]
 
@@ -75,6 +76,14 @@ def test_repeated_index_options_search_the_folders_as_one(tmp_path: Path, single
         [(h["passage_id"], h["score"]) for h in json.loads(by_one.stdout)["hits"]]
     shards = run_cli("shards", "--index", top)
     assert shards.returncode == 0 and "2 shards:" in shards.stdout
+    listed = json.loads(run_cli("shards", "--index", top, "--json").stdout)
+    check_schema(listed, "shards")
+    assert [s["articles"] for s in listed["shards"]] == [
+        sum(shard_of(x.article_id, 2) == k for x in everything()) for k in (0, 1)]
+    noop = run_cli("merge", "--index", single, "--json")  # one index already: nothing to do
+    assert noop.returncode == 0
+    check_schema(json.loads(noop.stdout), "merge_report")
+    assert json.loads(noop.stdout)["articles"] == len(everything())
     # Ingest writes one index: several folders are for searching.
     wrote = run_cli("ingest", CORPUS, "--index", a, "--index", b)
     assert wrote.returncode == 2 and "several --index folders" in wrote.stderr

@@ -92,8 +92,8 @@ def merge_shards(index: IndexPath, into: str | os.PathLike[str] | None = None, *
         if len(parts) > 1:
             raise SearchkitError("several --index folders are merged into a new one",
                                  hint="searchkit merge --index A --index B --into NEW")
-        check_index_dir(home)
-        return MergeReport(str(home), 1, 0, 0, time.perf_counter() - started)  # one index already
+        (one,) = list_shards(home)
+        return MergeReport(str(home), 1, one.articles, one.passages, time.perf_counter() - started)  # one already
     top = IndexFolder(home)
     lock = top.write_lock(wait) if in_place else contextlib.nullcontext()
     with lock:
