@@ -131,3 +131,14 @@ def test_merge_folds_shards_into_one_index_that_takes_ingests(tmp_path: Path, si
     into = merge_shards(sorted((again / "shards").iterdir()), tmp_path / "new")
     assert (into.articles, results(tmp_path / "new")["counts"]) == (len(everything()), want["counts"])
     assert (again / "shards.json").exists()  # --into leaves the shards as they were
+
+
+def test_an_open_sharded_index_sees_a_shard_commit_on_refresh(tmp_path: Path) -> None:
+    first, later = list(HANDMADE[:2]), HANDMADE[2]
+    top = sharded(tmp_path / "sharded", first, 2)
+    with searchkit.open_index(top) as idx:
+        assert idx.stats().articles == 2
+        write_articles(top / "shards" / f"w{shard_of(later.article_id, 2):02d}", [later])
+        idx.refresh()
+        assert idx.stats().articles == 3
+        assert later.article_id in {h.article_id for h in idx.search("Warsaw").hits}

@@ -142,6 +142,8 @@ class MultiIndex:
             else:
                 leaves.extend(leaf for leaf, _ in r.leaf_readers())
         kept = [r for r in leaves if r.doc_count_all()] or leaves[:1]
+        if reuse is not None:  # Whoosh's contract: a reader passed as ``reuse`` is not used again
+            reuse.close()
         return MultiReader(kept, generation=generation)
 
     def searcher(self, **kwargs: Any) -> Any:
