@@ -231,8 +231,7 @@ def print_row(console: Any, row: BatchRow) -> None:
         line = Text(f"        {h.passage_id}  ", style="dim").append(inert(title), style="cyan")
         if h.date:
             line.append(f"  {h.date[:10]}", style="green")
-        console.print(line.append("  " + inert(one_line(h.text, 80) or "")), soft_wrap=True, overflow="ellipsis",
-                      no_wrap=True)
+        console.print(line.append("  " + inert(one_line(h.text, 80) or "")), soft_wrap=True)
 
 
 # --- the command --------------------------------------------------------------------------------
