@@ -159,13 +159,9 @@ def run_line(idx: Any, session: Session, line: str) -> bool:
 
 
 def _query(idx: Any, session: Session, line: str) -> None:
-    from .entry import parse_search
+    from .entry import _arguments, parse_search
 
-    try:
-        words = shlex.split(line)
-    except ValueError as e:
-        raise SearchkitError(f"cannot read the line: {e}", hint='quote a phrase as "border closure"') from e
-    parsed = parse_search(["--index", str(idx.path), *words])
+    parsed = parse_search(_arguments(["--index", str(idx.path), *line_arguments(line)]))
     if parsed is None:
         raise SearchkitError("cannot read the options of that line", hint="options as for searchkit search; :help")
     a = session.args_for(parsed)
@@ -191,6 +187,45 @@ def _query(idx: Any, session: Session, line: str) -> None:
         elif result.suggestion:
             msg += f"; did you mean: {result.suggestion}"
         say(msg)
+
+
+def line_arguments(line: str) -> list[str]:
+    """A shell line as ``search`` arguments: the options (their values unquoted), then ``--``
+    and the query words as typed, quotes kept (``"border closure"`` stays a phrase).
+
+    >>> line_arguments('"border closure" --person "jane holt" -n 3 OR minsk')
+    ['--person', 'jane holt', '-n', '3', '--', '"border closure" OR minsk']
+    """
+    from .entry import SEARCH_OPTIONS
+
+    lexer = shlex.shlex(line, posix=False)
+    lexer.whitespace_split = True
+    lexer.commenters = ""
+    try:
+        words = list(lexer)
+    except ValueError as e:
+        raise SearchkitError(f"cannot read the line: {e}", hint='close the quote: "border closure"') from e
+    options: list[str] = []
+    query: list[str] = []
+    i = 0
+    while i < len(words):
+        word = words[i]
+        spec = SEARCH_OPTIONS.get(word.partition("=")[0])
+        if spec is None:
+            query.append(word)
+        else:
+            options.append(word)
+            if spec[1] != "flag" and "=" not in word and i + 1 < len(words):
+                options.append(_unquote(words[i + 1]))
+                i += 1
+        i += 1
+    return [*options, "--", " ".join(query)] if query else options
+
+
+def _unquote(word: str) -> str:
+    if len(word) >= 2 and word[0] == word[-1] and word[0] in "\"'":
+        return word[1:-1]
+    return word
 
 
 def _setting(idx: Any, session: Session, text: str) -> bool:
