@@ -226,12 +226,18 @@ def print_row(console: Any, row: BatchRow) -> None:
     r = row.result
     total = plural(r.total, "passage") if r.total_exact else f"more than {r.total:,} passages"
     console.print(head.append(f"  {total}", style="green" if r.total else "yellow"), soft_wrap=True)
+    # A hit a line, cut to the terminal's width (piped: to 160 characters), so a batch reads
+    # as a list; `show ID` has the whole passage.
+    width = console.width if console.is_terminal else 160
     for h in r.hits:
-        title = one_line(h.title, 60) or one_line(Path(h.path).name, 60) or "(untitled)"
+        title = one_line(h.title, 50) or one_line(Path(h.path).name, 50) or "(untitled)"
         line = Text(f"        {h.passage_id}  ", style="dim").append(inert(title), style="cyan")
         if h.date:
             line.append(f"  {h.date[:10]}", style="green")
-        console.print(line.append("  " + inert(one_line(h.text, 80) or "")), soft_wrap=True)
+        room = width - len(line.plain) - 2
+        if room >= 10:
+            line.append("  " + inert(one_line(h.text, room) or ""))
+        console.print(line, soft_wrap=True)
 
 
 # --- the command --------------------------------------------------------------------------------

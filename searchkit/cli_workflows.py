@@ -54,7 +54,7 @@ def batch(
     could not run.
 
     \b
-    Example:  searchkit batch names.txt --since 2020 --csv > found.csv
+    Example:  printf 'border closure\nvolodin\n' | searchkit batch - --since 2020 --csv
     """
     from .batch import batch_command
 
@@ -69,7 +69,12 @@ def batch(
 
 # --- watch --------------------------------------------------------------------------------------
 
-watch_app = typer.Typer(help="Saved searches, and what is new in them since last shown.", no_args_is_help=True,
+watch_app = typer.Typer(help="Saved searches, and what is new in them since last shown.\n\n"
+                        "Kept in the index folder (watches.json); after each ingest its summary names the saved "
+                        "searches with new passages. Exit codes of watch show: 0 hits, 1 none (with --new: "
+                        "nothing new), 2 error.\n\n\b\n"
+                        "Example:  searchkit watch add rail-link \"rail baltica\" --place kaunas\n"
+                        "Example:  searchkit watch list", no_args_is_help=True,
                         rich_markup_mode=None, context_settings={"help_option_names": ["-h", "--help"]})
 app.add_typer(watch_app, name="watch")
 

@@ -163,7 +163,7 @@ def print_timeline(console: Any, timeline: Timeline, width: int | None = None) -
     label_width = max((len(b.period) for b in timeline.buckets), default=7)
     label_width = max(label_width, len("undated") if timeline.undated else 0)
     top = max((b.articles for b in timeline.buckets), default=0)
-    room = max(10, (width or console.width) - label_width - 10)
+    room = max(10, min(50, (width or console.width) - label_width - 10))  # the longest bar
     for b in timeline.buckets:
         bar = "█" * (round(b.articles / top * room) if top else 0)
         if b.articles and not bar:

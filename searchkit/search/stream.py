@@ -63,7 +63,7 @@ class Streaming:
             fingerprint: str | None = f"{zlib.crc32((path / MANIFEST).read_bytes()):08x}"
         except OSError:
             fingerprint = None
-        return {"path": str(path), "generation": self.generation, "index_id": index_id,
+        return {"path": str(path.resolve()), "generation": self.generation, "index_id": index_id,
                 "manifest_crc32": fingerprint}
 
     def fresh_passages(self: SearchIndex, generation: int) -> set[int]:
