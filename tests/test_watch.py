@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import jsonschema
+import pytest
 
 from searchkit.ingest import write_articles
 from searchkit.records import Article
@@ -179,3 +180,36 @@ def test_check_validates_the_file_and_rebuild_keeps_it(build_index: Callable[[It
     new = run_cli("watch", "show", "strike", "--new", "--index", index)
     assert new.returncode == 0 and "The strike is over." in new.stdout
     assert "the index was rebuilt since strike was last shown" in new.stderr
+
+
+def test_an_index_from_before_the_generation_field_gets_it_on_its_next_ingest(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An index written before articles recorded their generation: search works, its next
+    ingest adds the field in place (same schema version), and its older articles count as seen."""
+    from whoosh import fields
+
+    from searchkit.store import folder as folder_module
+    from searchkit.store import whoosh_ext
+    from searchkit.store.schema import GENERATION_FIELD, build_schema
+
+    def old_schema() -> fields.Schema:
+        schema = build_schema()
+        schema.remove(GENERATION_FIELD)
+        return schema
+
+    index = tmp_path / "index"
+    with monkeypatch.context() as m:  # the writer of before: no field, no generation
+        m.setattr(folder_module, "build_schema", old_schema)
+        m.setattr(whoosh_ext, "new_writer", lambda ix, where: ix.writer(limitmb=128, compound=False))
+        m.setattr(whoosh_ext, "writer_generation", lambda writer: None)
+        write_articles(index, [handmade(1, DOCK), handmade(2, "The strike went on at the depot.")])
+    from whoosh import index as windex
+
+    assert GENERATION_FIELD not in windex.open_dir(str(index)).schema
+    assert run_cli("watch", "add", "strike", "strike", "--index", index).returncode == 0
+    assert run_cli("watch", "show", "strike", "--new", "--index", index).returncode == 1
+    write_articles(index, [handmade(3, "The strike reached the airport.")])
+    assert GENERATION_FIELD in windex.open_dir(str(index)).schema
+    new = run_cli("watch", "show", "strike", "--new", "--jsonl", "--index", index)
+    assert [json.loads(line)["text"] for line in new.stdout.splitlines()] == ["The strike reached the airport."]
+    assert run_cli("check", "--index", index).returncode == 0
