@@ -300,7 +300,8 @@ def batch_command(source: str, args: Any, fmt: str | None, *, quiet: bool) -> in
     from .commands import say
 
     if not quiet:
-        say(f"{len(queries):,} quer{'y' if len(queries) == 1 else 'ies'}, {errors:,} with errors", "red" if errors else "dim")
+        n = len(queries)
+        say(f"{n:,} quer{'y' if n == 1 else 'ies'} run, {errors:,} failed", "red" if errors else "dim")
     return 1 if errors else 0
 
 

@@ -54,7 +54,7 @@ def batch(
     could not run.
 
     \b
-    Example:  printf 'border closure\nvolodin\n' | searchkit batch - --since 2020 --csv
+    Example:  printf 'border closure\\nvolodin\\n' | searchkit batch - --since 2020 -n 1
     """
     from .batch import batch_command
 

@@ -56,7 +56,7 @@ def test_csv_batch_with_good_and_bad_rows(handmade_index: Path, tmp_path: Path) 
     assert by_line[5]["error"].startswith("'2021-13' is not a date")
     assert by_line[6]["error"] == "column limit: 'x' is not a number of hits (1 or more)"
     assert all(by_line[n]["total"] is None and by_line[n]["hits"] == [] for n in (4, 5, 6))
-    assert proc.stderr.strip().splitlines() == ["8 queries, 3 with errors"]
+    assert proc.stderr.strip().splitlines() == ["8 queries run, 3 failed"]
 
 
 def test_text_file_from_stdin_with_filters_for_every_row(handmade_index: Path) -> None:
