@@ -107,7 +107,8 @@ def run_shell(index: Path, base: SearchArgs | None = None) -> int:
     session = Session(base or SearchArgs(index=index, no_pager=True))
     session.base.no_pager = True
     history = history_file()
-    readline = _setup_readline(history) if sys.stdin.isatty() else None
+    interactive = sys.stdin.isatty()
+    readline = _setup_readline(history) if interactive else None
     with open_index(index) as idx:
         st = idx.stats()
         say(f"searchkit shell: {index} ({st.articles:,} articles, {st.passages:,} passages). "
@@ -115,12 +116,13 @@ def run_shell(index: Path, base: SearchArgs | None = None) -> int:
         try:
             while True:
                 try:
-                    line = input(PROMPT)
+                    line = input(PROMPT if interactive else "")  # lines from a file: no prompts
                 except KeyboardInterrupt:  # Ctrl-C drops the line, as in any shell
                     sys.stdout.write("\n")
                     continue
                 except EOFError:
-                    sys.stdout.write("\n")
+                    if interactive:
+                        sys.stdout.write("\n")
                     break
                 if not run_line(idx, session, line.strip()):
                     break

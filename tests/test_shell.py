@@ -89,3 +89,15 @@ def test_end_of_input_leaves_and_a_missing_index_is_one_line(tmp_path: Path, han
     assert sh.close() == 0
     missing = run_cli("shell", "--index", tmp_path / "none")
     assert missing.returncode == 2 and missing.stderr.startswith("searchkit: error: no index at ")
+
+
+def test_lines_from_a_file_run_without_prompts(handmade_index: Path) -> None:
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "searchkit", "shell", "--index", str(handmade_index)],
+                          input=":jsonl\n:place lithuania\nborder\n", capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    hits = [json.loads(line) for line in proc.stdout.splitlines()]
+    want = run_cli("search", "border", "--place", "lithuania", "--jsonl", "--index", handmade_index).stdout
+    assert hits == [json.loads(line) for line in want.splitlines()] and hits
