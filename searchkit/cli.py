@@ -193,6 +193,10 @@ def _print_ingest(report: object, index: Path) -> None:
                        f"from disk; --prune removes {'it' if report.gone == 1 else 'them'}", style="yellow"), soft_wrap=True)
     err.print(Text(f"{plural(report.articles, 'article')}, {plural(report.passages, 'passage')} in "
                    f"{inert_line(folder(index))}", style="dim"), soft_wrap=True)
+    from .watch import ingest_line
+
+    if (watched := ingest_line(report.watches)) is not None:
+        err.print(Text(inert_line(watched), style="green"), soft_wrap=True)
 
 
 # --- search -------------------------------------------------------------------------------------
@@ -201,7 +205,7 @@ def _print_ingest(report: object, index: Path) -> None:
 def search(
     query: Annotated[str, typer.Argument(metavar="QUERY", help='Whoosh syntax: words (all must match), OR, NOT, "phrases", field:value, wild*, fuzzy~1. Every word counts, stop words too; AT&T, C++, 9/11, COVID-19 are searched as written. Empty with filters lists passages.')] = "",
     index: IndexOpt = DEFAULT_INDEX,
-    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Hits to show (at most 10000).")] = 10,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=0, help="Hits to show (at most 10000); 0: every match, streamed, with --jsonl or --csv.")] = 10,
     person: Annotated[Optional[list[str]], typer.Option("--person", help="Passages mentioning this person (any alias or surname; repeat for all of several).")] = None,  # noqa: UP007
     org: Annotated[Optional[list[str]], typer.Option("--org", help="... this organisation.")] = None,  # noqa: UP007
     place: Annotated[Optional[list[str]], typer.Option("--place", help="... this place.")] = None,  # noqa: UP007
@@ -222,6 +226,8 @@ def search(
     context: Annotated[int, typer.Option("--context", "-C", min=0, help="Also show N passages before and after each hit.")] = 0,
     exact: Annotated[bool, typer.Option("--exact", help="Match words as written: case kept, no stemming (US is not us); exact:word does it for one word.")] = False,
     explain: Annotated[bool, typer.Option("--explain", help="Show per hit which terms matched in which field, and its passage and article scores.")] = False,
+    timeline: Annotated[Optional[str], typer.Option("--timeline", metavar="[day|week|month|year]", help="Matching articles per period of publication date, instead of the hits (in --json: timeline); no unit: by the span.")] = None,  # noqa: UP007
+    provenance: Annotated[Optional[Path], typer.Option("--provenance", metavar="FILE", help="Also write FILE: the query, options, index generation and fingerprint, version and time (JSON).")] = None,  # noqa: UP007
 ) -> None:
     """Ranked passages for a query, with highlights, filters and entity facets.
 
@@ -236,7 +242,8 @@ def search(
         query=query, index=index, limit=limit, person=person, org=org, place=place, group=group, site=site,
         since=since, until=until, in_article=in_article, all_passages=all_passages, any_word=any_word,
         facets=facets, exact_count=exact_count, as_json=as_json, as_jsonl=as_jsonl, as_csv=as_csv,
-        no_pager=no_pager, sort=sort, context=context, exact=exact, explain=explain,
+        no_pager=no_pager, sort=sort, context=context, exact=exact, explain=explain, timeline=timeline,
+        provenance=provenance,
     ))
 
 
@@ -513,3 +520,6 @@ def check(
     Example:  searchkit check --index index
     """
     run_check(index, deep=deep, clean=clean, repair=repair, as_json=as_json, wait=wait)
+
+
+from . import cli_workflows  # noqa: E402, F401 - registers batch, watch and shell on the app

@@ -123,6 +123,18 @@ class SearchArgs:
     context: int = 0
     exact: bool = False
     explain: bool = False
+    timeline: str | None = None
+    provenance: Path | None = None
+
+    def filters(self) -> dict[str, Any]:
+        """The filters, as ``SearchIndex.search`` and ``stream`` take them."""
+        return dict(person=self.person, org=self.org, place=self.place, group=self.group, site=self.site,
+                    since=self.since, until=self.until, in_article=self.in_article)
+
+    def has_something(self) -> bool:
+        """A query or a filter: something to search for."""
+        return bool(self.query.strip()) or any((self.person, self.org, self.place, self.group, self.site,
+                                                self.since, self.until))
 
 
 def run_search(a: SearchArgs) -> None:
@@ -130,22 +142,32 @@ def run_search(a: SearchArgs) -> None:
 
     with errors_handled():
         fmt = one_format(json=a.as_json, jsonl=a.as_jsonl, csv=a.as_csv)
-        if not a.query.strip() and not any((a.person, a.org, a.place, a.group, a.site, a.since, a.until)):
+        if not a.has_something():
             # The usage, in the one line that every bad input gets (not ten arbitrary passages).
             raise fail(f"nothing to search for; {SEARCH_USAGE} with a query, or with filters only "
                        f"({FILTER_OPTIONS})", hint="searchkit search --help")
+        if a.limit == 0:  # every match, streamed (an export)
+            from .export import export_all
+
+            raise Exit(export_all(a, fmt))
         ignore_facets = a.facets and fmt in ("--jsonl", "--csv")
         with open_index(a.index) as idx:
             result = idx.search(
-                a.query, limit=a.limit, operator="or" if a.any_word else "and", person=a.person, org=a.org,
-                place=a.place, group=a.group, site=a.site, since=a.since, until=a.until, in_article=a.in_article,
+                a.query, limit=a.limit, operator="or" if a.any_word else "and", **a.filters(),
                 collapse=not a.all_passages, facets=a.facets and not ignore_facets, exact_total=a.exact_count,
                 sort=a.sort, exact=a.exact, explain=a.explain,
+                timeline=a.timeline if fmt not in ("--jsonl", "--csv") else None,
             )
             contexts = {h.passage_id: idx.context(h.passage_id, a.context) for h in result.hits} \
                 if a.context and fmt != "--csv" else None
+            if a.provenance is not None:
+                from .export import write_provenance
+
+                write_provenance(a.provenance, a, fmt, idx.identity(), result.total, len(result.hits))
         if a.context and fmt == "--csv":
             warn("-C/--context is ignored with --csv (one hit per row); use --json or --jsonl for context")
+        if a.timeline and fmt in ("--jsonl", "--csv"):
+            warn(f"--timeline is ignored with {fmt} (one hit per line); use --json or the terminal output")
         if ignore_facets:  # after the search: a bad query gets its one error line and nothing else
             warn(f"--facets is ignored with {fmt} (one hit per line); use --json or the terminal output for facets")
         write_result(result, fmt, a.no_pager, contexts)
@@ -166,7 +188,11 @@ def write_result(result: SearchResult, fmt: str | None, no_pager: bool,
     """Hits as JSON, JSONL or CSV on stdout, or for people (paged on a terminal)."""
     from .serialize import emit, result_csv, result_json, result_jsonl
 
-    if fmt == "--json":
+    if result.timeline is not None and fmt is None:  # the histogram is the answer asked for
+        from .timeline import print_timeline_result
+
+        print_timeline_result(out, result)
+    elif fmt == "--json":
         emit(sys.stdout, result_json(result, contexts))
     elif fmt in ("--jsonl", "--csv"):
         for line in (result_jsonl(result, contexts) if fmt == "--jsonl" else result_csv(result)):

@@ -23,7 +23,7 @@ from .terminal import StdoutClosed, silence_stdout
 # and "count" (0 or more) one; "list" repeats.
 SEARCH_OPTIONS: dict[str, tuple[str, str]] = {
     "--index": ("index", "path"), "-i": ("index", "path"),
-    "--limit": ("limit", "int"), "-n": ("limit", "int"),
+    "--limit": ("limit", "count"), "-n": ("limit", "count"),
     "--person": ("person", "list"), "--org": ("org", "list"), "--place": ("place", "list"),
     "--group": ("group", "list"), "--site": ("site", "list"),
     "--since": ("since", "text"), "--until": ("until", "text"),
@@ -33,7 +33,9 @@ SEARCH_OPTIONS: dict[str, tuple[str, str]] = {
     "--no-pager": ("no_pager", "flag"),
     "--sort": ("sort", "text"), "--context": ("context", "count"), "-C": ("context", "count"),
     "--exact": ("exact", "flag"), "--explain": ("explain", "flag"),
+    "--timeline": ("timeline", "text"), "--provenance": ("provenance", "path"),
 }
+TIMELINE_UNITS = ("day", "week", "month", "year", "auto")
 
 
 def parse_search(argv: list[str]) -> SearchArgs | None:
@@ -96,11 +98,14 @@ _OPTIONAL_VALUES = {"--removed=all": "--removed-all", "--removed=rules": "--remo
 
 
 def _arguments(argv: list[str]) -> list[str]:
-    """The command line with ``--removed=all`` spelled as the flag it stands for (up to ``--``)."""
-    if "--" in argv:
-        cut = argv.index("--")
-        return [_OPTIONAL_VALUES.get(a, a) for a in argv[:cut]] + argv[cut:]
-    return [_OPTIONAL_VALUES.get(a, a) for a in argv]
+    """The command line with ``--removed=all`` spelled as the flag it stands for, and a
+    ``--timeline`` without a unit as ``--timeline=auto`` (up to ``--``)."""
+    cut = argv.index("--") if "--" in argv else len(argv)
+    head = [_OPTIONAL_VALUES.get(a, a) for a in argv[:cut]]
+    for i, a in enumerate(head):
+        if a == "--timeline" and (i + 1 == len(head) or head[i + 1] not in TIMELINE_UNITS):
+            head[i] = "--timeline=auto"
+    return head + argv[cut:]
 
 
 def _join_indexes(argv: list[str]) -> list[str]:
@@ -129,7 +134,7 @@ def _join_indexes(argv: list[str]) -> list[str]:
 
 def main() -> None:
     """Console-script entry point: run the command, turn every failure into one line and an exit code."""
-    argv = _join_indexes(sys.argv[1:])
+    argv = _arguments(_join_indexes(sys.argv[1:]))
     try:
         fast = (parse_search(argv[1:]) if argv[:1] == ["search"] and os.environ.get("SEARCHKIT_FAST_PATH") != "0"
                 and "_SEARCHKIT_COMPLETE" not in os.environ else None)
@@ -140,7 +145,7 @@ def main() -> None:
         else:
             from .cli import app
 
-            app(args=_arguments(argv), prog_name="searchkit", standalone_mode=False)
+            app(args=argv, prog_name="searchkit", standalone_mode=False)
     except Exit as e:
         sys.exit(e.code)
     except (BrokenPipeError, StdoutClosed):  # the reader left while help or an error was written

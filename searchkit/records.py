@@ -8,7 +8,10 @@ load → :class:`Source` → clean → :class:`Cleaned` → passages → :class:
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from .timeline import Timeline
 
 FACETS: tuple[str, ...] = ("person", "org", "place", "group")
 """The entity facet names, in display order."""
@@ -239,6 +242,8 @@ class SearchResult:
     hint: str | None = None
     """Why nothing matched, when a filter or the AND of the words is the cause (else None,
     and ``suggestion`` may offer a spelling)."""
+    timeline: Timeline | None = None
+    """With ``timeline=``: matching articles per period of publication (``search --timeline``)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -253,4 +258,5 @@ class SearchResult:
             "facets": None
             if self.facets is None
             else {k: [{"name": n, "count": c} for n, c in v] for k, v in self.facets.items()},
+            **({"timeline": self.timeline.to_dict()} if self.timeline is not None else {}),
         }

@@ -136,9 +136,14 @@ def _csv_lines(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterable
 
 def result_csv(result: SearchResult) -> Iterable[str]:
     """One row per hit: the ``--jsonl`` fields less the highlights, an entity type a column."""
+    return hits_csv(result.hits)
+
+
+def hits_csv(hits: Iterable[Hit]) -> Iterable[str]:
+    """The header, then a row per hit as it comes (an export streams them)."""
     for_rows = (
         [d[k] if k not in FACETS else d["entities"][k] for k in SEARCH_CSV_FIELDS]
-        for d in (hit_dict(h) for h in result.hits)
+        for d in (hit_dict(h) for h in hits)
     )
     return _csv_lines(SEARCH_CSV_FIELDS, for_rows)
 

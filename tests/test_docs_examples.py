@@ -42,7 +42,10 @@ def tour_examples(text: str) -> list[Example]:
     """The ``$ command`` / output / ``# exit N`` examples of the README's CLI tour."""
     section = text.split("\n## A tour of the CLI", 1)[1].split("\n## ", 1)[0]
     examples: list[Example] = []
-    for block in re.findall(r"^```\n(.*?)^```$", section, re.S | re.M):
+    # Every fence pairs with the next (a ```text block is skipped, not taken for an opening).
+    for lang, block in re.findall(r"^```(\w*)\n(.*?)^```$", section, re.S | re.M):
+        if lang:
+            continue
         for line in block.splitlines():
             if line.startswith("$ "):
                 examples.append(Example(line[2:], [], 0))

@@ -64,7 +64,7 @@ def test_fast_parse_reads_what_typer_reads(argv: list[str]) -> None:
 
 
 @pytest.mark.parametrize("argv", [
-    ["--help"], ["-h"], ["a", "b"], ["x", "-n", "0"], ["x", "-n", "five"], ["x", "-n5"], ["x", "--limit"],
+    ["--help"], ["-h"], ["a", "b"], ["x", "-n", "+1"], ["x", "-n", "five"], ["x", "-n5"], ["x", "--limit"],
     ["x", "--nope"], ["x", "--json=yes"], ["x", "--person", "--json"], ["x", "-n=3"],
 ])
 def test_anything_unusual_is_left_to_typer(argv: list[str]) -> None:

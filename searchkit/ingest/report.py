@@ -30,6 +30,7 @@ class IngestReport:
     seconds: float = 0.0
     interrupted: bool = False
     gone: int = 0  # files whose articles are in the index but that are gone from disk (kept: no --prune)
+    watches: dict[str, int] = field(default_factory=dict)  # saved search -> passages new to it
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -39,4 +40,5 @@ class IngestReport:
             "skipped": [{"where": w, "reason": r} for w, r in self.skipped],
             "articles": self.articles, "passages": self.passages,
             "seconds": round(self.seconds, 3), "interrupted": self.interrupted, "gone": self.gone,
+            "watches": [{"name": n, "new_passages": c} for n, c in self.watches.items()],
         }

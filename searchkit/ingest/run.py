@@ -152,7 +152,7 @@ class IngestRun:
         else:
             self.report.new += 1
         w.delete_by_term("article_id", article.article_id)
-        add_article(w, article, stamp)
+        add_article(w, article, stamp, whoosh_ext.writer_generation(w))
         self.in_batch += 1
         if self.in_batch >= self.commit_every:
             self.commit()
@@ -201,12 +201,14 @@ class IngestRun:
         not store (the article-wide entity sets, ``body``) are written again too."""
         aid = prev["article_id"]
         with self.ix.searcher() as s:
-            article = article_from_documents(aid, s.documents(article_id=aid))
+            docs = list(s.documents(article_id=aid))
+        article = article_from_documents(aid, docs)
         if article is None:
             return
         writer = self.get_writer()
         writer.delete_by_term("article_id", aid)
-        add_article(writer, article, stamp)
+        # Its generation is kept: the article did not change, so a saved search has seen it.
+        add_article(writer, article, stamp, next((d["generation"] for d in docs if "generation" in d), None))
 
 
 def ingest(
@@ -285,7 +287,21 @@ def ingest(
             pipeline.close()  # stop the workers now, not when the traceback is collected
         run.finish(progress)
 
-    return _locked_run(Path(index), settings, wait, progress, body)
+    report = _locked_run(Path(index), settings, wait, progress, body)
+    _count_watches(Path(index), report)
+    return report
+
+
+def _count_watches(index: Path, report: IngestReport) -> None:
+    """Which saved searches have new passages now (``searchkit.watch``); a damaged saved-searches
+    file is a warning, never a failed ingest."""
+    from ..errors import SearchkitError
+    from ..watch import new_counts
+
+    try:
+        report.watches = new_counts(index)
+    except SearchkitError as e:
+        report.warnings.append(("saved searches", str(e)))
 
 
 def write_articles(

@@ -45,6 +45,7 @@ from ..store.shards import IndexPath, open_for_search, split_index_arg
 from ..settings import RankingParams, SearchLimits
 from ..store.whoosh_ext import FilteredQuery
 from .corrections import EntityCorrections
+from .stream import Streaming
 from .collect import count_matches, expected_count, matching_set, top_of_scores, top_passages
 from .docsets import matching_docs, term_docs
 from .facets import facet_counts
@@ -57,6 +58,7 @@ from .order import SORTS, by_date
 from .query import parse_query as parse_query_text
 from .ranking import RobertsonBM25F, or_scores, rerank, rerank_pool, skip_stop_words
 from .segments import SegmentColumns
+from ..timeline import article_dates, build_timeline, check_unit
 from .stats import IndexStats, index_stats
 
 if TYPE_CHECKING:
@@ -81,7 +83,7 @@ def open_index(path: IndexPath | None = None, *, ranking: RankingParams = Rankin
                        ranking=ranking, limits=limits)
 
 
-class SearchIndex(EntityCorrections):
+class SearchIndex(EntityCorrections, Streaming):
     """A searchkit index opened for reading. Use as a context manager or call ``close()``."""
 
     def __init__(self, path: IndexPath, *, ranking: RankingParams = RankingParams(),
@@ -246,6 +248,8 @@ class SearchIndex(EntityCorrections):
         exact: bool = False,
         explain: bool = False,
         sort: str = "relevance",
+        timeline: str | None = None,
+        newer_than: int | None = None,
     ) -> SearchResult:
         """Ranked passages for ``query`` (Whoosh syntax), filtered and highlighted.
 
@@ -257,7 +261,10 @@ class SearchIndex(EntityCorrections):
         kept, no stemming; ``exact:word`` does it for one word); ``explain`` adds to each hit
         which query terms matched in which field, and its passage and article scores. ``sort``
         is ``relevance``, ``date`` (oldest first) or ``-date`` (newest first; both over every
-        match, undated last). When
+        match, undated last). ``timeline`` (a unit of :data:`searchkit.timeline.UNITS` or
+        ``auto``) adds matching articles per period of their publication date;
+        ``newer_than`` keeps the articles an ingest wrote after that index generation
+        (saved searches' "what's new"). When
         nothing matches, ``hint`` says why if a filter or the AND is the cause. Raises :class:`QuerySyntax` for a query or filter
         that cannot be understood, :class:`InternalError` for anything else that fails.
         """
@@ -266,29 +273,26 @@ class SearchIndex(EntityCorrections):
             raise QuerySyntax(f"unknown sort {sort!r}; use one of {', '.join(SORTS)}")
         limits = self.limits
         limit = max(1, min(int(limit), limits.max_limit))
-        q = self.parse_query(query, operator, exact=exact)
-        if operator == "or":
-            q = skip_stop_words(q, query.strip(), self.ranking)
-        q, unknown = resolve_fields(q, self._table_on_demand, self._site_known)
-        parsed, q = q, expand_fuzzy(q, self._searcher.reader())
-        built = build_filters(self._table_on_demand, self.article_passages, self._site_known, person=person, org=org,
-                              place=place, group=group, site=site, since=since, until=until,
-                              in_article=in_article)
-        filters, allowed = built.queries, built.allowed
-        if built.empty:
+        if timeline is not None:
+            check_unit(timeline)
+        q, parsed, unknown, built, allowed = self._prepare(query, operator, exact, newer_than, dict(
+            person=person, org=org, place=place, group=group, site=site, since=since, until=until,
+            in_article=in_article))
+        filters = built.queries
+        if built.empty or allowed == set():  # (an empty set is no filter to Whoosh)
             hint = unknown_value_hint(built.unknown, self.entity_table, self._sites) if built.unknown else \
-                f"no passage passes {', '.join(built.allowed_by or built.labels)}"
+                f"no passage passes {', '.join(built.allowed_by or built.labels)}" if built.empty else \
+                f"no article was added or changed since generation {newer_than}"
             return SearchResult(query, 0, (), {f: () for f in FACETS} if facets else None, None,
-                                (time.perf_counter() - t0) * 1000, hint=hint)
-        # FilteredQuery: the filters narrow the matches (and drive the intersection, skipping
-        # ahead in the query's postings) but add nothing to the scores.
-        matching = FilteredQuery(q, filters[0] if len(filters) == 1 else Q.And(filters)) if filters else q
-        mask = Q.Term("kind", KIND_ARTICLE) if may_match_articles(q) else None
+                                (time.perf_counter() - t0) * 1000, hint=hint,
+                                timeline=build_timeline({}, timeline) if timeline else None)
+        matching, mask = self._matching(q, filters)
         words = scored_words(q)  # none (nothing to re-rank by) for *, filters, wildcards only
         depth = rerank_pool(limit, operator, self.ranking) if words else limit
         try:
             searcher = self._searcher
-            docs = matching_set(searcher, matching, mask, allowed) if facets or sort != "relevance" else None
+            docs = matching_set(searcher, matching, mask, allowed) \
+                if facets or sort != "relevance" or timeline else None
             # A query expected to match few passages is scored in full, which counts them for
             # free; a broad one skips what cannot reach the top, and is counted separately,
             # up to count_cap (cheap: its matches are dense).
@@ -328,6 +332,8 @@ class SearchIndex(EntityCorrections):
                 hits = explain_hits(searcher, parsed, query, hits, [d for d, _ in ranked], passage_scores,
                                     article_of, words, self.ranking)
             counts = facet_counts(searcher, self._columns, self.entity_table, docs, limits) if facets else None
+            dated = build_timeline(article_dates(self._columns, docs or (), article_of), timeline) \
+                if timeline else None
         except SearchkitError:
             raise
         except CorruptIndexError as e:  # Whoosh found a damaged file: not the query, not a bug
@@ -343,7 +349,30 @@ class SearchIndex(EntityCorrections):
             if hint is None and query.strip() and not isinstance(q, Q.Every):
                 suggestion = self._suggest(q, query)
         return SearchResult(query, total, hits, counts, suggestion, (time.perf_counter() - t0) * 1000,
-                            total_exact=exact_count, hint=hint)
+                            total_exact=exact_count, hint=hint, timeline=dated)
+
+    def _prepare(self, query: str, operator: str, exact: bool, newer_than: int | None,
+                 filter_args: dict[str, Any]) -> tuple[Q.Query, Q.Query, Any, Any, set[int] | None]:
+        """The query as searched, as parsed (for ``explain``), its unknown field values, the
+        filters and the passages they allow: what :meth:`search` and :meth:`stream` share."""
+        q = self.parse_query(query, operator, exact=exact)
+        if operator == "or":
+            q = skip_stop_words(q, query.strip(), self.ranking)
+        q, unknown = resolve_fields(q, self._table_on_demand, self._site_known)
+        parsed, q = q, expand_fuzzy(q, self._searcher.reader())
+        built = build_filters(self._table_on_demand, self.article_passages, self._site_known, **filter_args)
+        allowed = built.allowed
+        if newer_than is not None:
+            fresh = self.fresh_passages(newer_than)
+            allowed = fresh if allowed is None else allowed & fresh
+        return q, parsed, unknown, built, allowed
+
+    def _matching(self, q: Q.Query, filters: list[Q.Query]) -> tuple[Q.Query, Q.Query | None]:
+        """The query with its filters, and the documents to leave out (article documents)."""
+        # FilteredQuery: the filters narrow the matches (and drive the intersection, skipping
+        # ahead in the query's postings) but add nothing to the scores.
+        matching = FilteredQuery(q, filters[0] if len(filters) == 1 else Q.And(filters)) if filters else q
+        return matching, Q.Term("kind", KIND_ARTICLE) if may_match_articles(q) else None
 
     def _why_no_hits(self, q: Q.Query, text: str, operator: str, exact: bool, filters: list[Q.Query],
                      labels: list[str], mask: Q.Query | None, allowed: set[int] | None) -> str | None:

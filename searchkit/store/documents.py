@@ -20,7 +20,7 @@ from typing import Any
 
 from ..records import FACETS, Article, Entity, Metadata, Passage, Removal
 from ..text import SURROGATES, parse_iso_datetime
-from .schema import ARTICLE_FIELD, article_facet
+from .schema import ARTICLE_FIELD, GENERATION_FIELD, article_facet
 
 KIND_ARTICLE = "article"
 """``kind`` of the one document per article (record, article-wide entities, ``body``)."""
@@ -71,7 +71,7 @@ def record_json(rec: dict[str, Any]) -> str:
     return text
 
 
-def article_documents(a: Article, stamp: FileStamp) -> list[dict[str, Any]]:
+def article_documents(a: Article, stamp: FileStamp, generation: int | None = None) -> list[dict[str, Any]]:
     """The documents of one article, in the order they must be added (article first)."""
     from ..load import display_path
 
@@ -90,7 +90,8 @@ def article_documents(a: Article, stamp: FileStamp) -> list[dict[str, Any]]:
     article_sets = {article_facet(f): keyword_value([e.name for e in a.entities if e.type == f]) for f in FACETS}
     body = {ARTICLE_FIELD: article_body(md.title, (p.text for p in a.passages))}
     docs = [dict(kind=KIND_ARTICLE, record=record_json(article_record(a, stamp.file_hash, stamp.sources)),
-                 **common, **body, **{k: v for k, v in article_sets.items() if v})]
+                 **common, **body, **{k: v for k, v in article_sets.items() if v},
+                 **({GENERATION_FIELD: generation} if generation is not None else {}))]
     for p in a.passages:
         doc = dict(common)
         doc.update(kind=KIND_PASSAGE, passage_id=p.passage_id, ordinal=p.ordinal, start=p.start, end=p.end,
@@ -104,9 +105,10 @@ def article_documents(a: Article, stamp: FileStamp) -> list[dict[str, Any]]:
     return docs
 
 
-def add_article(writer: Any, a: Article, stamp: FileStamp) -> None:
-    """Add an article's documents to a Whoosh writer, in document order (see the module doc)."""
-    for doc in article_documents(a, stamp):
+def add_article(writer: Any, a: Article, stamp: FileStamp, generation: int | None = None) -> None:
+    """Add an article's documents to a Whoosh writer, in document order (see the module doc);
+    ``generation``: the index generation that wrote the article (see ``GENERATION_FIELD``)."""
+    for doc in article_documents(a, stamp, generation):
         writer.add_document(**doc)
 
 

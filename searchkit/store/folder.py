@@ -36,7 +36,9 @@ LOCK = "ingest.lock"
 README = "README.md"
 ENTITY_EDITS = "entity_edits.tsv"
 """The user's entity corrections (:mod:`searchkit.entity_edits`): kept by ``--rebuild``."""
-KEPT_ON_CLEAR = (README, LOCK, MARKER, ENTITY_EDITS)
+WATCHES = "watches.json"
+"""The user's saved searches (:mod:`searchkit.watch`): kept by ``--rebuild``."""
+KEPT_ON_CLEAR = (README, LOCK, MARKER, ENTITY_EDITS, WATCHES)
 """What ``--rebuild`` leaves in place; with Whoosh's own files, also what a folder may hold
 before its first commit and still be ours."""
 
@@ -215,8 +217,11 @@ class IndexFolder:
 
     def _write_marker(self) -> None:
         tmp = self.path / (MARKER + ".tmp")
-        tmp.write_text(json.dumps({"schema_version": SCHEMA_VERSION, "tool": "searchkit"}) + "\n",
-                       encoding="utf-8")
+        import uuid  # here: only a new index needs one
+
+        # index_id tells this index from a rebuilt one (whose generations start again).
+        tmp.write_text(json.dumps({"schema_version": SCHEMA_VERSION, "tool": "searchkit",
+                                   "index_id": uuid.uuid4().hex}) + "\n", encoding="utf-8")
         os.replace(tmp, self.marker)
 
 

@@ -25,7 +25,7 @@ from typing import Any
 
 from ..errors import SearchkitError, describe
 from . import whoosh_ext
-from .folder import ENTITY_NAMES, ENTITY_TABLE, KEPT_ON_CLEAR, LOCK, MARKER, IndexFolder
+from .folder import ENTITY_NAMES, ENTITY_TABLE, KEPT_ON_CLEAR, LOCK, MARKER, WATCHES, IndexFolder
 from .manifest import (
     MANIFEST,
     SOURCES_SUFFIX,
@@ -205,6 +205,18 @@ def _check(p: Path, report: CheckReport) -> None:
         _check_entities(p, toc, manifest, verified, report)
     if toc is not None or verified:
         _list_orphans(p, names, generation, current, report)
+    if WATCHES in names:
+        _check_watches(p, report)
+
+
+def _check_watches(p: Path, report: CheckReport) -> None:
+    """The saved searches (``watches.json``) parse; they are the user's, not in the manifest."""
+    from ..watch import validate_watches
+
+    problem = validate_watches(p)
+    if problem is not None:
+        report.add("unreadable", WATCHES, f"{problem}; search works, saved searches do not "
+                   "(fix it by hand, or delete it)")
 
 
 def _check_marker(p: Path, manifest: Manifest | None, report: CheckReport, schema_version: int) -> None:

@@ -21,11 +21,20 @@ SCHEMA_VERSION = 4
 """4: every word indexed (no stop list), symbols in names kept (:mod:`.analysis`), and the
 case-kept, unstemmed ``exact`` and ``title_exact`` fields."""
 TITLE_BOOST = 2.0
+GENERATION_FIELD = "generation"
+"""On an article's document: the index generation of the commit that wrote it (saved searches'
+"what's new"). An index made before it has none: its writer adds the field on the next ingest
+(:func:`searchkit.store.whoosh_ext.new_writer`), so the schema version stays, and the older
+articles simply count as seen."""
 
 
 def article_facet(facet: str) -> str:
     """The field holding an article's whole entity set, on its ``article`` document."""
     return f"article_{facet}"
+
+
+def generation_field() -> fields.NUMERIC:
+    return fields.NUMERIC(stored=True, bits=64)
 
 
 def build_schema() -> fields.Schema:
@@ -62,6 +71,7 @@ def build_schema() -> fields.Schema:
         url=fields.STORED(),
         date=fields.DATETIME(stored=True, sortable=True),
         record=fields.STORED(),
+        **{GENERATION_FIELD: generation_field()},
         **facet_fields,
     )
 

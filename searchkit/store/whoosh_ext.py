@@ -52,11 +52,21 @@ def new_writer(ix: Any, where: Path) -> Any:
     Whoosh's own lock is taken here; holding it means someone bypassed ``ingest.lock``."""
     from whoosh.index import LockError
 
+    from .schema import GENERATION_FIELD, generation_field
+
     try:
-        return ix.writer(limitmb=128, compound=False)
+        writer = ix.writer(limitmb=128, compound=False)
     except LockError as e:
         raise IndexLocked(f"the index at {where} is locked by another Whoosh writer",
                           hint="wait for it to finish") from e
+    if GENERATION_FIELD not in writer.schema:  # an index from before the field: add it in place
+        writer.add_field(GENERATION_FIELD, generation_field())
+    return writer
+
+
+def writer_generation(writer: Any) -> int:
+    """The index generation the writer's commit will be (``SegmentWriter.generation``)."""
+    return int(writer.generation)
 
 
 def segments(ix: Any) -> list[Any]:
