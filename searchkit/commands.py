@@ -112,6 +112,7 @@ class SearchArgs:
     until: str | None = None
     in_article: bool = False
     all_passages: bool = False
+    all_copies: bool = False
     any_word: bool = False
     facets: bool = False
     exact_count: bool = False
@@ -139,7 +140,7 @@ def run_search(a: SearchArgs) -> None:
             result = idx.search(
                 a.query, limit=a.limit, operator="or" if a.any_word else "and", person=a.person, org=a.org,
                 place=a.place, group=a.group, site=a.site, since=a.since, until=a.until, in_article=a.in_article,
-                collapse=not a.all_passages, facets=a.facets and not ignore_facets, exact_total=a.exact_count,
+                collapse=not a.all_passages, collapse_copies=not a.all_copies, facets=a.facets and not ignore_facets, exact_total=a.exact_count,
                 sort=a.sort, exact=a.exact, explain=a.explain,
             )
             contexts = {h.passage_id: idx.context(h.passage_id, a.context) for h in result.hits} \

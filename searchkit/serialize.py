@@ -109,13 +109,14 @@ def article_dict(article: Article) -> dict[str, Any]:
         "passages": [{"passage_id": p.passage_id, "ordinal": p.ordinal, "start": p.start, "end": p.end,
                       "entities": facet_lists(p.entities)} for p in article.passages],
         "removed": [r.to_dict() for r in article.removed],
+        "copies": [c.to_dict() for c in article.copies],
     })
 
 
 # --- CSV ----------------------------------------------------------------------------------------
 
 SEARCH_CSV_FIELDS: tuple[str, ...] = ("rank", "score", "passage_id", "article_id", "ordinal", "title", "site",
-                                      "date", "url", "path", "source_id", "line", "text", *FACETS)
+                                      "date", "url", "path", "source_id", "line", "text", *FACETS, "copies")
 ENTITY_CSV_FIELDS: tuple[str, ...] = ("entity", "type", "passages", "aliases")
 
 
@@ -135,9 +136,11 @@ def _csv_lines(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterable
 
 
 def result_csv(result: SearchResult) -> Iterable[str]:
-    """One row per hit: the ``--jsonl`` fields less the highlights, an entity type a column."""
+    """One row per hit: the ``--jsonl`` fields less the highlights, an entity type a column,
+    and the ids of the hit's copies."""
     for_rows = (
-        [d[k] if k not in FACETS else d["entities"][k] for k in SEARCH_CSV_FIELDS]
+        [d["entities"][k] if k in FACETS else [c["article_id"] for c in d[k]] if k == "copies" else d[k]
+         for k in SEARCH_CSV_FIELDS]
         for d in (hit_dict(h) for h in result.hits)
     )
     return _csv_lines(SEARCH_CSV_FIELDS, for_rows)
