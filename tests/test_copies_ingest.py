@@ -68,6 +68,11 @@ def test_ingest_keeps_clusters_through_new_changed_and_pruned_files(tmp_path: Pa
     assert clusters(index) == []
     hits = json.loads(run_cli("search", "ferry terminal", "--index", index, "--json").stdout)["hits"]
     assert all(h["copies"] == [] for h in hits)
+    (corpus / "again.txt").write_text(copies_of(WIRE)["exact_spacing"])
+    ingest("--dup-threshold", "0")  # off: no table, every copy its own hit
+    assert not (index / DUPLICATES).exists()
+    ingest("--dup-threshold", "0.65")  # on again: found from the stored text
+    assert clusters(index) == [{aid("wire.txt"), aid("again.txt")}]
 
 
 def test_re_ingesting_a_copy_replaces_it_in_its_story(build_index: Callable[[Iterable[Article]], Path]) -> None:

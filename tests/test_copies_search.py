@@ -74,6 +74,8 @@ def test_each_kind_of_copy_is_one_hit_with_its_copy(kind: str, build_index: Call
         assert aid["look-alike"] in {h.article_id for h in hits}  # same topic, another story: its own hit
         every = idx.search("ferry terminal", limit=10, collapse_copies=False).hits
         assert {aid["wire"], aid[kind]} <= {h.article_id for h in every}
+        by_date = idx.search("ferry terminal", limit=10, sort="date").hits
+        assert len({h.article_id for h in by_date} & {aid["wire"], aid[kind]}) == 1
         # the two earnings reports (one template, other figures) are two stories
         reports = idx.search("qtr net revs", limit=10).hits
         assert {h.article_id for h in reports} == {aid["acme"], aid["bristow"]}
