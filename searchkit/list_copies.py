@@ -26,7 +26,7 @@ def copy_clusters(index: Path, min_copies: int = 1) -> list[list[Copy]]:
         raise fail(f"no copy table in {index}: it was built without copy detection (or before it existed)",
                    hint=f"run the same ingest again to find copies: searchkit ingest PATH --index {index}")
     table = CopyTable.load(path)
-    return [[Copy(**{k: m.get(k) for k in ("article_id", "site", "date", "url", "title", "path")}) for m in c]
+    return [[Copy(**{k: m.get(k) for k in ("article_id", "site", "date", "url", "title", "path", "source_id")}) for m in c]
             for c in table.clusters if len(c) - 1 >= min_copies]
 
 
@@ -62,9 +62,10 @@ def duplicates_dict(clusters: list[list[Copy]]) -> dict[str, Any]:
 def duplicates_csv(clusters: list[list[Copy]]) -> Any:
     from .serialize import _csv_lines
 
-    rows = ([n, m.article_id, i == 0, m.title, m.site, m.date, m.url, m.path]
+    rows = ([n, m.article_id, i == 0, m.title, m.site, m.date, m.url, m.path, m.source_id]
             for n, c in enumerate(clusters, 1) for i, m in enumerate(c))
-    return _csv_lines(("cluster", "article_id", "representative", "title", "site", "date", "url", "path"), rows)
+    return _csv_lines(("cluster", "article_id", "representative", "title", "site", "date", "url", "path", "source_id"),
+                      rows)
 
 
 def print_duplicates(clusters: list[list[Copy]]) -> None:
@@ -82,7 +83,7 @@ def print_duplicates(clusters: list[list[Copy]]) -> None:
             line = Text(f"    {m.article_id}  ")
             meta = [x for x in (one_line(m.site, 40), (m.date or "")[:10]) if x]
             line.append(" · ".join(meta) or "(no site or date)", style="green")
-            where = m.url or (relative_path(m.path) if m.path else "")
+            where = m.url or relative_path(m.source_id or m.path or "")
             if where:
                 line.append(f"  {one_line(where, None)}", style="dim")
             if i == 0:

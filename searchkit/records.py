@@ -161,6 +161,8 @@ class Copy:
     url: str | None = None
     title: str | None = None
     path: str | None = None
+    source_id: str | None = None
+    """Where it came from: the path, or ``path#<id>`` / ``path#L<line>`` for a JSONL record."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -129,7 +129,8 @@ def entity_line(entities: dict[str, Sequence[str]]) -> Text:
 def copy_label(c: Copy, width: int | None = 40) -> str:
     """``id site · date`` (the path when the copy has no site): enough to tell the copies
     apart and to ``show`` one."""
-    where = one_line(c.site, width) or (inert(relative_path(c.path)) if c.path else "") or one_line(c.url, None)
+    source = c.source_id or c.path
+    where = one_line(c.site, width) or (inert(relative_path(source)) if source else "") or one_line(c.url, None)
     label = f"{c.article_id} {where}".rstrip()
     return f"{label} · {c.date[:10]}" if c.date else label
 
@@ -317,7 +318,7 @@ def print_article(console: Console, article: Article, *, removed: bool, every_re
             meta = [x for x in (one_line(c.site, 40), (c.date or "")[:10]) if x]
             if meta:
                 line.append("  " + " · ".join(meta), style="green")
-            where = c.url or (relative_path(c.path) if c.path else None)
+            where = c.url or (relative_path(c.source_id or c.path or "") or None)
             if where:
                 line.append("  " + inert(where), style="dim")
             print_wrapped(console, line, 0, _FIELDS, hang=4)

@@ -137,7 +137,7 @@ def test_cli_search_json_jsonl_csv_and_all_copies(build_index: Callable[[Iterabl
     assert len(story) == 1 and story[0]["copies"] == [
         {"article_id": aid["headline"], "site": "gazette.example", "date": "2026-03-03T00:00:00",
          "url": "https://gazette.example/headline", "title": "Ferry terminal gets green light after two-year row",
-         "path": "stories/headline.txt"}]
+         "path": "stories/headline.txt", "source_id": "stories/headline.txt"}]
     for line in run_cli("search", "ferry terminal", "--index", index, "--jsonl").stdout.splitlines():
         validate(json.loads(line), "hit")
     every = json.loads(run_cli("search", "ferry terminal", "--index", index, "--json", "--all-copies").stdout)

@@ -38,7 +38,8 @@ def article_info(article: Article) -> tuple[str | None, dict[str, Any]]:
     md = article.metadata
     date = parse_iso_datetime(md.date)
     return (date.isoformat() if date is not None else None,
-            {"site": md.site, "url": md.url, "title": md.title, "path": display_path(article.path)})
+            {"site": md.site, "url": md.url, "title": md.title, "path": display_path(article.path),
+             "source_id": display_path(article.source_id)})
 
 
 def sign(article: Article) -> Signature:

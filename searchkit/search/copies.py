@@ -70,7 +70,7 @@ class CopyTable:
 
 def _copy(member: dict[str, Any]) -> Copy:
     return Copy(str(member["article_id"]), member.get("site"), member.get("date"), member.get("url"),
-                member.get("title"), member.get("path"))
+                member.get("title"), member.get("path"), member.get("source_id"))
 
 
 class StoryIds:
