@@ -314,7 +314,8 @@ def print_article(console: Console, article: Article, *, removed: bool, every_re
         console.print()
         console.print(Text(f"also published as ({copies_count(len(article.copies))}):", style="bold"))
         for c in article.copies:
-            line = Text(f"  {c.article_id}  ").append(one_line(c.title, 100) or "(untitled)", style="cyan")
+            untitled = one_line(os.path.basename(c.path or "")) or "(untitled)"
+            line = Text(f"  {c.article_id}  ").append(one_line(c.title, 100) or untitled, style="cyan")
             meta = [x for x in (one_line(c.site, 40), (c.date or "")[:10]) if x]
             if meta:
                 line.append("  " + " · ".join(meta), style="green")
