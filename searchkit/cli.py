@@ -87,6 +87,7 @@ def ingest(
     include_skipped: Annotated[bool, typer.Option("--include-skipped", help="Also read the folders skipped by default (version control, virtualenvs, caches, build output, saved pages' asset folders); never an index.")] = False,
     scheduler: Annotated[Optional[str], typer.Option("--scheduler", envvar="SEARCHKIT_SCHEDULER", help="Clean and tag on a Dask cluster: a scheduler address, or local[:N] for N local worker processes (also SEARCHKIT_SCHEDULER; needs searchkit[dask]).")] = None,  # noqa: UP007
     shard_per_worker: Annotated[bool, typer.Option("--shard-per-worker", help="Each worker writes its own shard of the index (index/shards/NAME), searched as one.")] = False,
+    dup_threshold: Annotated[float, typer.Option("--dup-threshold", min=0.0, max=1.0, help="Articles whose text is at least this similar (shared word shingles, or the shorter contained in the longer) are copies of one story; 0 turns copy detection off. See README \"Copies\".")] = IngestSettings().dup_threshold,
 ) -> None:
     """Add files and folders to the index; unchanged files are skipped.
 
@@ -102,8 +103,8 @@ def ingest(
         with progress_cm as update:
             try:
                 report = run(paths, index, workers=workers, prune=prune, rebuild=rebuild, wait=wait,
-                             settings=IngestSettings(commit_every=commit_every), progress=update,
-                             include_skipped=include_skipped, scheduler=scheduler or None,
+                             settings=IngestSettings(commit_every=commit_every, dup_threshold=dup_threshold),
+                             progress=update, include_skipped=include_skipped, scheduler=scheduler or None,
                              shard_per_worker=shard_per_worker)
             except Interrupted as e:
                 _print_ingest(e.report, index)
@@ -215,6 +216,7 @@ def search(
     until: Annotated[Optional[str], typer.Option("--until", help="Articles dated on or before.")] = None,  # noqa: UP007
     in_article: Annotated[bool, typer.Option("--in-article", help="Entity filters match anywhere in the article, not just the passage.")] = False,
     all_passages: Annotated[bool, typer.Option("--all-passages", help="Show every matching passage (default: at most 2 per article).")] = False,
+    all_copies: Annotated[bool, typer.Option("--all-copies", help="Show every copy of a story as its own hit, and count each in facets (default: one hit per story, with its copies listed).")] = False,
     any_word: Annotated[bool, typer.Option("--any", help="Match any of the words (OR), ranking passages with more of them first.")] = False,
     facets: Annotated[bool, typer.Option("--facets", help="Also count entities over all matching passages (terminal and --json).")] = False,
     exact_count: Annotated[bool, typer.Option("--exact-count", help="Count every match (default: stop counting past 1,000).")] = False,
@@ -240,7 +242,8 @@ def search(
     """
     run_search(SearchArgs(
         query=query, index=index, limit=limit, person=person, org=org, place=place, group=group, site=site,
-        since=since, until=until, in_article=in_article, all_passages=all_passages, any_word=any_word,
+        since=since, until=until, in_article=in_article, all_passages=all_passages, all_copies=all_copies,
+        any_word=any_word,
         facets=facets, exact_count=exact_count, as_json=as_json, as_jsonl=as_jsonl, as_csv=as_csv,
         no_pager=no_pager, sort=sort, context=context, exact=exact, explain=explain, timeline=timeline,
         provenance=provenance,
@@ -502,6 +505,26 @@ def merge(
 
 
 # --- check --------------------------------------------------------------------------------------
+
+
+@app.command()
+def duplicates(
+    index: IndexOpt = DEFAULT_INDEX,
+    min_copies: Annotated[int, typer.Option("--min-copies", min=1, help="Only stories with at least N copies besides the first.")] = 1,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON document.")] = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="CSV: one row per article, with its cluster number.")] = False,
+    no_pager: NoPagerOpt = False,
+) -> None:
+    """List the stories indexed more than once: copies, re-sends and near-duplicates.
+
+    \b
+    Example:  searchkit duplicates --min-copies 2
+    """
+    from .list_copies import run_duplicates
+
+    with errors_handled():
+        fmt = one_format(json=as_json, csv=as_csv)
+    run_duplicates(index, min_copies=min_copies, fmt=fmt, no_pager=no_pager)
 
 
 @app.command()

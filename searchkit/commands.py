@@ -112,6 +112,7 @@ class SearchArgs:
     until: str | None = None
     in_article: bool = False
     all_passages: bool = False
+    all_copies: bool = False
     any_word: bool = False
     facets: bool = False
     exact_count: bool = False
@@ -154,7 +155,7 @@ def run_search(a: SearchArgs) -> None:
         with open_index(a.index) as idx:
             result = idx.search(
                 a.query, limit=a.limit, operator="or" if a.any_word else "and", **a.filters(),
-                collapse=not a.all_passages, facets=a.facets and not ignore_facets, exact_total=a.exact_count,
+                collapse=not a.all_passages, collapse_copies=not a.all_copies, facets=a.facets and not ignore_facets, exact_total=a.exact_count,
                 sort=a.sort, exact=a.exact, explain=a.explain,
                 timeline=a.timeline if fmt not in ("--jsonl", "--csv") else None,
             )

@@ -26,7 +26,7 @@ numpy/datasketch):
   deleted/pruned/re-ingested one (before adding its new version), and saves at each commit.
   ``--dup-threshold`` becomes an ``IngestSettings`` field (default :data:`DEFAULT_THRESHOLD`).
 * store: the writer also writes :meth:`DuplicateClusters.table` (article_id → cluster id,
-  representative, members with site/date/url) as ``duplicates/clusters.json``: a small
+  representative, members with site/date/url) as ``duplicates/clusters-N.json``: a small
   pure-JSON table that search loads lazily, so the query path needs no numpy. (A stored
   ``cluster`` field on passage documents would need re-writing every passage of a cluster
   whose representative changes; the side table does not.)
@@ -51,6 +51,8 @@ from typing import Any
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH
+
+from .store.copies import cluster_table, read_current, representative_key, write_current
 
 WORD = re.compile(r"\w+")
 """A word of the normalised text: letters and digits (digits matter: two earnings reports
@@ -175,6 +177,9 @@ class Member:
     date: str | None
     length: int
     info: dict[str, Any]  # site/url/title, passed through to the table
+    stamp: str = ""
+    """What the signature was made from (ingest: the stored content hash), so that a table a
+    killed ingest left behind can be told apart from the index's articles."""
 
 
 class DuplicateClusters:
@@ -192,6 +197,7 @@ class DuplicateClusters:
         self._clusters: dict[int, list[str]] = {}
         self._by_exact: dict[str, str] = {}
         self._next_id = 0
+        self._saves = 0
 
     def __len__(self) -> int:
         return len(self._members)
@@ -207,6 +213,7 @@ class DuplicateClusters:
         date: str | None = None,
         length: int = 0,
         info: dict[str, Any] | None = None,
+        stamp: str = "",
     ) -> int:
         """File ``article_id`` and return its cluster id (an existing one if it is a copy).
 
@@ -220,7 +227,7 @@ class DuplicateClusters:
             self._clusters[cluster] = []
         self._clusters[cluster].append(article_id)
         self._cluster_of[article_id] = cluster
-        self._members[article_id] = Member(article_id, signature, date, length, dict(info or {}))
+        self._members[article_id] = Member(article_id, signature, date, length, dict(info or {}), stamp)
         self._by_exact.setdefault(signature.exact, article_id)
         self._lsh.insert(article_id, self._minhash(signature))
         return cluster
@@ -269,11 +276,27 @@ class DuplicateClusters:
     def representative(self, cluster: int) -> str:
         """The earliest-dated member; undated members come after dated ones, ties go to the
         longest text, then to the smallest id (so the choice does not depend on order)."""
-        def key(article_id: str) -> tuple[int, str, int, str]:
+        def key(article_id: str) -> tuple[bool, str, int, str]:
             m = self._members[article_id]
-            return (m.date is None, m.date or "", -m.length, article_id)
+            return representative_key({"article_id": article_id, "date": m.date, "length": m.length})
 
         return min(self._clusters[cluster], key=key)
+
+    def reclustered(self, settings: DuplicateSettings) -> DuplicateClusters:
+        """The same articles clustered anew under other settings (a new ``--dup-threshold``),
+        from the kept signatures, in the order they were added: no text is read again."""
+        if (settings.shingle_words, settings.num_perm, settings.seed) != (
+                self.settings.shingle_words, self.settings.num_perm, self.settings.seed):
+            raise ValueError("signatures made with other shingles or permutations cannot be re-clustered")
+        fresh = DuplicateClusters(settings)
+        for m in self._members.values():
+            fresh.add(m.article_id, m.signature, date=m.date, length=m.length, info=m.info, stamp=m.stamp)
+        fresh._saves = self._saves
+        return fresh
+
+    def stamps(self) -> dict[str, str]:
+        """article id → the stamp it was added with."""
+        return {a: m.stamp for a, m in self._members.items()}
 
     def clusters(self, min_size: int = 1) -> list[list[str]]:
         """Every cluster with at least ``min_size`` members, representative first, largest first."""
@@ -282,61 +305,68 @@ class DuplicateClusters:
 
     def table(self, min_size: int = 2) -> dict[str, Any]:
         """Pure-JSON view for the query path: clusters of ``min_size``+ members and, for each
-        member, its cluster's index in ``clusters``."""
-        clusters = []
-        cluster_of: dict[str, int] = {}
-        for ids in self.clusters(min_size):
-            for article_id in ids:
-                cluster_of[article_id] = len(clusters)
-            clusters.append(
-                [{"article_id": a, "date": self._members[a].date, **self._members[a].info} for a in ids]
-            )
-        return {"version": FORMAT_VERSION, "clusters": clusters, "cluster_of": cluster_of}
+        member, its cluster's index in ``clusters`` (:func:`searchkit.store.copies.cluster_table`)."""
+        return cluster_table(self._member_records(), min_size)
+
+    def _member_records(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "article_id": a,
+                "exact": m.signature.exact,
+                "shingles": m.signature.shingles,
+                "date": m.date,
+                "length": m.length,
+                "info": m.info,
+                "stamp": m.stamp,
+                "cluster": self._cluster_of[a],
+            }
+            for a, m in self._members.items()
+        ]
 
     def save(self, folder: Path | str) -> None:
-        """Write signatures (``signatures.npy``), members and clusters (``members.json``) and the
-        query path's table (``clusters.json``). The LSH is rebuilt from the signatures on load:
-        4.5 s for 23,654 articles against 5.8 s to unpickle the whole object (and half the bytes
-        on disk), measured by the benchmark."""
+        """Write signatures (``signatures-N.npy``), members and clusters (``members-N.json``)
+        and the query path's table (``clusters-N.json``), then make them current
+        (``current.json``, one atomic replace; see :mod:`searchkit.store.copies`). The LSH is
+        rebuilt from the signatures on load: 4.5 s for 23,654 articles against 5.8 s to
+        unpickle the whole object (and half the bytes on disk), measured by the benchmark."""
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         ids = list(self._members)
         values = np.stack([self._members[a].signature.hashvalues for a in ids]) if ids else np.zeros((0, self.settings.num_perm), np.uint64)
-        np.save(folder / "signatures.tmp.npy", values.astype(np.uint32))  # affine32 values fit: half the size
+        self._saves += 1
+        while (folder / f"members-{self._saves}.json").exists():  # a save killed half-way left it
+            self._saves += 1
+        n = self._saves
+        files = {"members": f"members-{n}.json", "clusters": f"clusters-{n}.json", "signatures": f"signatures-{n}.npy"}
+        np.save(folder / files["signatures"], values.astype(np.uint32))  # affine32 values fit: half the size
         meta = {
             "version": FORMAT_VERSION,
             "settings": self.settings.__dict__,
             "next_id": self._next_id,
-            "members": [
-                {
-                    "article_id": a,
-                    "exact": self._members[a].signature.exact,
-                    "shingles": self._members[a].signature.shingles,
-                    "date": self._members[a].date,
-                    "length": self._members[a].length,
-                    "info": self._members[a].info,
-                    "cluster": self._cluster_of[a],
-                }
-                for a in ids
-            ],
+            "saves": n,
+            "members": self._member_records(),
         }
-        _write_json(folder / "members.json", meta)
-        (folder / "signatures.tmp.npy").replace(folder / "signatures.npy")
-        _write_json(folder / "clusters.json", self.table())
+        _write_json(folder / files["members"], meta)
+        _write_json(folder / files["clusters"], self.table())
+        write_current(folder, files)
 
     @classmethod
     def load(cls, folder: Path | str) -> DuplicateClusters:
-        """Read what :meth:`save` wrote; clusters and their ids are kept as they were."""
+        """Read what :meth:`save` made current; clusters and their ids are kept as they were."""
         folder = Path(folder)
-        meta = json.loads((folder / "members.json").read_text(encoding="utf-8"))
+        current = read_current(folder)
+        if current is None:
+            raise FileNotFoundError(f"no copy table in {folder}")
+        meta = json.loads((folder / current["files"]["members"]).read_text(encoding="utf-8"))
         if meta.get("version") != FORMAT_VERSION:
             raise ValueError(f"duplicates table version {meta.get('version')} (expected {FORMAT_VERSION})")
-        values = np.load(folder / "signatures.npy")
+        values = np.load(folder / current["files"]["signatures"])
         self = cls(DuplicateSettings(**meta["settings"]))
         entries = []
         for row, m in zip(values, meta["members"], strict=True):
             sig = Signature(m["exact"], m["shingles"], row.astype(np.uint64))
-            self._members[m["article_id"]] = Member(m["article_id"], sig, m["date"], m["length"], m["info"])
+            self._members[m["article_id"]] = Member(m["article_id"], sig, m["date"], m["length"], m["info"],
+                                                    m.get("stamp", ""))
             self._cluster_of[m["article_id"]] = m["cluster"]
             self._clusters.setdefault(m["cluster"], []).append(m["article_id"])
             self._by_exact.setdefault(sig.exact, m["article_id"])
@@ -345,11 +375,10 @@ class DuplicateClusters:
             for key, minhash in entries:
                 session.insert(key, minhash)
         self._next_id = meta["next_id"]
+        self._saves = int(meta.get("saves", 0))
         return self
 
 
 def _write_json(path: Path, value: Any) -> None:
-    """Write through a temporary file, so a killed ingest leaves the old table, not half a new one."""
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(value, ensure_ascii=False), encoding="utf-8")
-    tmp.replace(path)
+    """Compact JSON (no white space a flipped byte could hide in; ``check`` has the CRC32 too)."""
+    path.write_text(json.dumps(value, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")

@@ -28,6 +28,7 @@ SEARCH_OPTIONS: dict[str, tuple[str, str]] = {
     "--group": ("group", "list"), "--site": ("site", "list"),
     "--since": ("since", "text"), "--until": ("until", "text"),
     "--in-article": ("in_article", "flag"), "--all-passages": ("all_passages", "flag"),
+    "--all-copies": ("all_copies", "flag"),
     "--any": ("any_word", "flag"), "--facets": ("facets", "flag"), "--exact-count": ("exact_count", "flag"),
     "--json": ("as_json", "flag"), "--jsonl": ("as_jsonl", "flag"), "--csv": ("as_csv", "flag"),
     "--no-pager": ("no_pager", "flag"),

@@ -154,6 +154,24 @@ class Passage:
 
 
 @dataclass(frozen=True)
+class Copy:
+    """Another article of the same story: a re-publication, a re-send, the same page saved
+    twice (see :mod:`searchkit.duplicates`)."""
+
+    article_id: str
+    site: str | None = None
+    date: str | None = None
+    url: str | None = None
+    title: str | None = None
+    path: str | None = None
+    source_id: str | None = None
+    """Where it came from: the path, or ``path#<id>`` / ``path#L<line>`` for a JSONL record."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
 class Article:
     """A cleaned article ready to index."""
 
@@ -166,6 +184,11 @@ class Article:
     removed: tuple[Removal, ...] = ()
     entities: tuple[Entity, ...] = ()
     passages: tuple[Passage, ...] = ()
+    copy_signature: object | None = field(default=None, compare=False, repr=False)
+    """Ingest only: the text's :class:`searchkit.duplicates.Signature`, made in the worker
+    beside passages and entities (None: the writer makes it). Never stored as such."""
+    copies: tuple[Copy, ...] = ()
+    """Other articles of the same story (``show``: "also published as …"), representative first."""
 
 
 @dataclass(frozen=True)
@@ -207,6 +230,8 @@ class Hit:
     explain: dict[str, Any] | None = None
     """With ``explain``: the terms matched per field, the passage and article scores and the
     expansions used (see :mod:`searchkit.search.explain`); in ``to_dict()`` only when set."""
+    copies: tuple[Copy, ...] = ()
+    """The other articles of this hit's story (its copies), representative first."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -223,6 +248,7 @@ class Hit:
             "text": self.text,
             "highlights": [[h.start, h.end] for h in self.highlights],
             "entities": {k: list(v) for k, v in self.entities.items()},
+            "copies": [c.to_dict() for c in self.copies],
             **({"explain": self.explain} if self.explain is not None else {}),
         }
 

@@ -24,7 +24,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .inert import inert
-from .records import FACETS, Article, Cleaned, Entity, Hit, Removal, SearchResult
+from .records import FACETS, Article, Cleaned, Copy, Entity, Hit, Removal, SearchResult
 from .serialize import (  # noqa: F401 - re-exported: render is where callers look for output
     JSON_VERSION,
     Context,
@@ -126,6 +126,27 @@ def entity_line(entities: dict[str, Sequence[str]]) -> Text:
                           for f, names in entities.items() if names), style="magenta")
 
 
+def copy_label(c: Copy, width: int | None = 40) -> str:
+    """``id site · date`` (the path when the copy has no site): enough to tell the copies
+    apart and to ``show`` one."""
+    source = c.source_id or c.path
+    where = one_line(c.site, width) or (inert(relative_path(source)) if source else "") or one_line(c.url, None)
+    label = f"{c.article_id} {where}".rstrip()
+    return f"{label} · {c.date[:10]}" if c.date else label
+
+
+def copies_count(n: int) -> str:
+    """``1 copy``, ``3 copies``."""
+    return f"{n:,} {'copy' if n == 1 else 'copies'}"
+
+
+def copies_line(copies: Sequence[Copy], shown: int = 3) -> Text:
+    """``2 copies: id site · date; id path``: the hit's story as other articles carry it."""
+    labels = [copy_label(c) for c in copies[:shown]]
+    more = f"; +{len(copies) - shown:,} more" if len(copies) > shown else ""
+    return Text(f"{copies_count(len(copies))}: " + "; ".join(labels) + more, style="cyan")
+
+
 def summary_line(result: SearchResult) -> str:
     """``5 passages matched, 2 shown (7.5 ms)``: the one wording, also for no hits."""
     if result.total_exact:
@@ -161,6 +182,8 @@ def print_result(console: Console, result: SearchResult, *, show_entities: bool 
             print_wrapped(console, Text(inert(p.text), style="dim"), 6)
         if show_entities and any(hit.entities.values()):
             print_wrapped(console, entity_line(hit.entities), 4, _LIST)
+        if hit.copies:
+            print_wrapped(console, copies_line(hit.copies), 4, _LIST)
         if hit.explain is not None:
             print_explain(console, hit.explain)
         console.print()
@@ -287,6 +310,19 @@ def print_article(console: Console, article: Article, *, removed: bool, every_re
                  ("url", md.url), ("path", article.path), ("passages", f"{len(article.passages):,}")):
         if v:
             _field_line(console, k, one_line(v, None))
+    if article.copies:
+        console.print()
+        console.print(Text(f"also published as ({copies_count(len(article.copies))}):", style="bold"))
+        for c in article.copies:
+            untitled = one_line(os.path.basename(c.path or "")) or "(untitled)"
+            line = Text(f"  {c.article_id}  ").append(one_line(c.title, 100) or untitled, style="cyan")
+            meta = [x for x in (one_line(c.site, 40), (c.date or "")[:10]) if x]
+            if meta:
+                line.append("  " + " · ".join(meta), style="green")
+            where = c.url or (relative_path(c.source_id or c.path or "") or None)
+            if where:
+                line.append("  " + inert(where), style="dim")
+            print_wrapped(console, line, 0, _FIELDS, hang=4)
     if article.entities:
         console.print()
         for facet in FACETS:

@@ -109,13 +109,14 @@ def article_dict(article: Article) -> dict[str, Any]:
         "passages": [{"passage_id": p.passage_id, "ordinal": p.ordinal, "start": p.start, "end": p.end,
                       "entities": facet_lists(p.entities)} for p in article.passages],
         "removed": [r.to_dict() for r in article.removed],
+        "copies": [c.to_dict() for c in article.copies],
     })
 
 
 # --- CSV ----------------------------------------------------------------------------------------
 
 SEARCH_CSV_FIELDS: tuple[str, ...] = ("rank", "score", "passage_id", "article_id", "ordinal", "title", "site",
-                                      "date", "url", "path", "source_id", "line", "text", *FACETS)
+                                      "date", "url", "path", "source_id", "line", "text", *FACETS, "copies")
 ENTITY_CSV_FIELDS: tuple[str, ...] = ("entity", "type", "passages", "aliases")
 
 
@@ -142,7 +143,8 @@ def result_csv(result: SearchResult) -> Iterable[str]:
 def hits_csv(hits: Iterable[Hit]) -> Iterable[str]:
     """The header, then a row per hit as it comes (an export streams them)."""
     for_rows = (
-        [d[k] if k not in FACETS else d["entities"][k] for k in SEARCH_CSV_FIELDS]
+        [d["entities"][k] if k in FACETS else [c["article_id"] for c in d[k]] if k == "copies" else d[k]
+         for k in SEARCH_CSV_FIELDS]
         for d in (hit_dict(h) for h in hits)
     )
     return _csv_lines(SEARCH_CSV_FIELDS, for_rows)

@@ -46,4 +46,4 @@ def test_search_result_is_typed_and_serialisable(corpus_handmade_index: Path) ->
     d = result.to_dict()
     assert set(d) >= {"query", "total", "returned", "hits", "facets", "suggestion", "elapsed_ms"}
     assert set(d["hits"][0]) == {"rank", "score", "passage_id", "article_id", "ordinal", "title", "site", "date",
-                                 "url", "path", "text", "highlights", "entities"}
+                                 "url", "path", "text", "highlights", "entities", "copies"}

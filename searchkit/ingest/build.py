@@ -20,9 +20,10 @@ def article_id_for(source_id: str) -> str:
     return hashlib.sha1(source_id.encode("utf-8", "surrogateescape")).hexdigest()[:12]
 
 
-def build_articles(sources: list[Source], extractor: Any) -> list[Article | Failure]:
-    """Clean, split and tag a batch of sources, one result per source, in order; a source
-    that cannot be built gives a :class:`Failure` (never an exception)."""
+def build_articles(sources: list[Source], extractor: Any, *, sign_copies: bool = True) -> list[Article | Failure]:
+    """Clean, split, tag and (``sign_copies``) sign for copy detection a batch of sources, one
+    result per source, in order; a source that cannot be built gives a :class:`Failure`
+    (never an exception)."""
     from ..cleaner import clean_source
     from ..load import normalise_text
     from ..passages import attach_entities, split_passages
@@ -64,8 +65,20 @@ def build_articles(sources: list[Source], extractor: Any) -> list[Article | Fail
             article_id=aid, source_id=source.source_id, path=source.path,
             content_hash=source.content_hash, text=text, metadata=replace(c.metadata, language=language),
             removed=tuple(c.removed), entities=tuple(ents.entities), passages=tuple(passages),
+            copy_signature=_signature(text) if sign_copies else None,
         ))
     return final
+
+
+def _signature(text: str) -> Any:
+    """The copy-detection signature (``searchkit.duplicates``), or None if it cannot be made:
+    the writer then makes it, and a bad text never costs its article."""
+    from ..duplicates import signature_of
+
+    try:
+        return signature_of(text)
+    except Exception:  # noqa: BLE001
+        return None
 
 
 def _extract_all(extractor: Any, texts: list[str]) -> list[Any]:

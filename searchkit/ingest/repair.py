@@ -86,6 +86,11 @@ def repair_index(path: str | os.PathLike[str], *, wait: float = 0.0, workers: in
         _rerecord(folder)
     for p, n in sorted(lost.items()):
         done.append(f"not recoverable: {n} article{'' if n == 1 else 's'} of {p} (the file is gone)")
+    if any(f.kind == "copies" for f in before.problems):  # (a re-ingest above may have fixed it already)
+        from .copies import restore_copies
+
+        with folder.write_lock(wait):
+            done.append(restore_copies(folder.path))
     after = check_index(path, deep=True)
     after.repaired = done
     return after

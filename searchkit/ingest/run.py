@@ -26,6 +26,7 @@ from ..store.documents import FileStamp, add_article, article_from_documents, st
 from ..store.folder import IndexFolder
 from ..store.manifest import quick_check, verify_checksums
 from ..store.record import record_generation, remove_orphans
+from .copies import CopyStage
 from .disk import disk_full_error, is_disk_full
 from .finish import final_counts, merge_small_segments, save_entity_table
 from .plan import IngestPlan, count_gone, expand_deferred, plan_files, plan_prune, read_entry
@@ -51,6 +52,7 @@ class IngestRun:
         self.stored: dict[str, dict[str, Any]] = {}  # source_id → stored record
         self.to_delete: list[str] = []  # article ids
         self.restamp: list[tuple[Any, FileStamp]] = []
+        self.copies = CopyStage(folder.path, settings.dup_threshold)
         # For the articles' progress: input bytes read and in all, articles planned and done.
         self.bytes_read = 0
         self.bytes_total = 0
@@ -70,6 +72,7 @@ class IngestRun:
             record_generation(self.ix, self.folder.path)
         with self.ix.searcher() as s:
             self.stored = stored_records(s)
+        self.copies.bind(self.ix, self.stored)
 
     def stored_by_path(self) -> dict[str, dict[str, dict[str, Any]]]:
         by_path: dict[str, dict[str, dict[str, Any]]] = {}
@@ -89,6 +92,7 @@ class IngestRun:
             self.writer.commit()
             self.writer = None
             record_generation(self.ix, self.folder.path)  # right after Whoosh's TOC
+            self.copies.save()  # the clusters of what was just committed
             self.committed += self.in_batch
             self.in_batch = 0
 
@@ -98,6 +102,7 @@ class IngestRun:
             with contextlib.suppress(Exception):
                 self.writer.cancel()
             self.writer = None
+        self.copies.discard()
         if final and self.ix is not None:
             with contextlib.suppress(Exception):
                 final_counts(self.ix, self.report)
@@ -153,6 +158,7 @@ class IngestRun:
             self.report.new += 1
         w.delete_by_term("article_id", article.article_id)
         add_article(w, article, stamp, whoosh_ext.writer_generation(w))
+        self.copies.add(article, replaces=prev["article_id"] if prev is not None else None)
         self.in_batch += 1
         if self.in_batch >= self.commit_every:
             self.commit()
@@ -182,11 +188,13 @@ class IngestRun:
         """Deletions and re-stamps, the last commit, the merge, the entity table, the counts."""
         for aid in self.to_delete:
             self.get_writer().delete_by_term("article_id", aid)
+            self.copies.remove(aid)
         # Unchanged articles of a changed (or partly committed) file: refresh their stamp so
         # the next run can skip the whole file again.
         for prev, stamp in self.restamp:
             self._restamp(prev, stamp)
         self.commit()
+        self.copies.finish()  # a table a killed run left apart from the index is restored
         try:
             merge_small_segments(self.ix, self.folder.path, self.settings.max_segments, progress)
         finally:  # an interrupted merge leaves the committed index as it was
@@ -280,7 +288,8 @@ def ingest(
                                         window_per_worker=settings.window_per_worker)
         else:
             pipeline = run_pipeline(to_index, n_workers, model or DEFAULT_MODEL, batch_size=settings.batch_size,
-                                    window_per_worker=settings.window_per_worker)
+                                    window_per_worker=settings.window_per_worker,
+                                    sign_copies=settings.dup_threshold > 0)
         try:
             run.write_all(pipeline, progress)
         finally:

@@ -37,7 +37,7 @@ Batch = list[tuple[Source, FileStamp]]
 Built = tuple[Article | Failure, FileStamp]
 
 
-def worker_init(model: str, parent_pid: int) -> None:
+def worker_init(model: str, parent_pid: int, sign_copies: bool = True) -> None:
     """Runs first in each worker: signals, die-with-parent, one thread, then the model."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
     _die_with_parent(parent_pid)
@@ -47,6 +47,7 @@ def worker_init(model: str, parent_pid: int) -> None:
     from ..entities import EntityExtractor
 
     _WORKER["extractor"] = EntityExtractor(model)
+    _WORKER["sign_copies"] = sign_copies
 
 
 def _keep_freed_memory() -> None:
@@ -96,7 +97,7 @@ def _die_with_parent(parent_pid: int) -> None:
 
 
 def _worker_run(sources: list[Source]) -> list[Article | Failure]:
-    return build_articles(sources, _WORKER["extractor"])
+    return build_articles(sources, _WORKER["extractor"], sign_copies=_WORKER.get("sign_copies", True))
 
 
 class WorkerPool:
@@ -109,15 +110,16 @@ class WorkerPool:
 
     MAX_RESTARTS = 20
 
-    def __init__(self, workers: int, model: str) -> None:
+    def __init__(self, workers: int, model: str, sign_copies: bool = True) -> None:
         self.workers = workers
         self.model = model
+        self.sign_copies = sign_copies
         self.restarts = 0
         self.executor = self._start()
 
     def _start(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=worker_init, initargs=(self.model, os.getpid()))
+                                   initializer=worker_init, initargs=(self.model, os.getpid(), self.sign_copies))
 
     def submit(self, batch: Batch) -> tuple[Future[Any], ProcessPoolExecutor]:
         executor = self.executor
@@ -170,14 +172,14 @@ class WorkerPool:
 
 
 def run_pipeline(sources: Iterator[tuple[Source, FileStamp]], workers: int, model: str, *,
-                 batch_size: int, window_per_worker: int) -> Iterator[Built]:
+                 batch_size: int, window_per_worker: int, sign_copies: bool = True) -> Iterator[Built]:
     """Yield built articles (or failures), in order, batching sources to ``workers`` processes
     with up to ``window_per_worker`` batches in flight per worker."""
     batches = _batched(sources, batch_size)
     first = next(batches, None)
     if first is None:
         return  # nothing to do: do not start (or load the model in) any worker
-    pool = WorkerPool(workers, model)
+    pool = WorkerPool(workers, model, sign_copies)
     try:
         window: deque[tuple[Future[Any], ProcessPoolExecutor, Batch]] = deque()
         window.append((*pool.submit(first), first))

@@ -46,6 +46,8 @@ from ..settings import RankingParams, SearchLimits
 from ..store.whoosh_ext import FilteredQuery
 from .corrections import EntityCorrections
 from .stream import Streaming
+from .copies import CopyTable, StoryIds, story_docs, with_copies
+from .copies import collapse_copies as one_article_per_story
 from .collect import count_matches, expected_count, matching_set, top_of_scores, top_passages
 from .docsets import matching_docs, term_docs
 from .facets import facet_counts
@@ -117,6 +119,7 @@ class SearchIndex(EntityCorrections, Streaming):
                                      hint="rebuild it: searchkit ingest --rebuild PATH") from e
         self._table: EntityTable | None = None
         self._names: dict[str, dict[str, str]] | None = None  # facet -> stored value -> canonical name
+        self._copies: CopyTable | None = None
 
     # -- lifecycle --------------------------------------------------------------------------
     def close(self) -> None:
@@ -137,6 +140,7 @@ class SearchIndex(EntityCorrections, Streaming):
                     self._searcher = new
                     self._table = None
                     self._names = None
+                    self._copies = None
                     self._starts = None
                     self._columns = SegmentColumns(new)
                     self._columns.open_all()
@@ -146,6 +150,13 @@ class SearchIndex(EntityCorrections, Streaming):
                     raise SearchkitError(f"cannot reopen the index at {self.path}: {describe(e)}",
                                          hint="an ingest is committing; try again") from e
                 time.sleep(0.05 * (attempt + 1))
+
+    @property
+    def copy_table(self) -> CopyTable:
+        """The clusters of copies ingest found (``duplicates/``), read on first use."""
+        if self._copies is None:
+            self._copies = CopyTable.load(self.path)
+        return self._copies
 
     # -- entity table -----------------------------------------------------------------------
     @property
@@ -242,6 +253,7 @@ class SearchIndex(EntityCorrections, Streaming):
         until: str | None = None,
         in_article: bool = False,
         collapse: bool = True,
+        collapse_copies: bool = True,
         highlight: bool = True,
         facets: bool = False,
         exact_total: bool = False,
@@ -254,8 +266,9 @@ class SearchIndex(EntityCorrections, Streaming):
         """Ranked passages for ``query`` (Whoosh syntax), filtered and highlighted.
 
         Filters take one value or a list (all must match). ``collapse`` keeps at most
-        ``limits.per_article`` passages per article; ``facets`` adds entity counts over all
-        matches. ``total`` counts matching passages (before collapsing); past
+        ``limits.per_article`` passages per article; ``collapse_copies`` one article per story
+        (copies listed in each hit's ``copies``; facets count a story once); ``facets`` adds
+        entity counts over all matches. ``total`` counts matching passages (before collapsing); past
         ``limits.count_cap`` it is a lower bound (``total_exact`` is False) unless
         ``exact_total`` or ``facets`` is set. ``exact`` matches bare words as written (case
         kept, no stemming; ``exact:word`` does it for one word); ``explain`` adds to each hit
@@ -299,23 +312,24 @@ class SearchIndex(EntityCorrections, Streaming):
             count_in_search = docs is None and (exact_total or
                                                 expected_count(searcher, matching, allowed) <= limits.count_cap)
             article_of = self._columns.article_ids()
+            story_of = StoryIds(article_of, self.copy_table) if collapse_copies and self.copy_table else article_of
             per_article = limits.per_article if collapse else None
             if docs is not None and sort != "relevance":
-                ranked, seen = self._by_date(matching, docs, sort, per_article, article_of, limit), len(docs)
+                ranked, seen = self._by_date(matching, docs, sort, per_article, story_of, limit), len(docs)
                 passage_scores = dict(ranked)
             else:
                 # An OR of plain words (a question) is scored term at a time, which also counts it.
                 scores = or_scores(searcher, q) if operator == "or" and not filters and allowed is None \
                     and mask is None and docs is None else None
                 if scores is not None:
-                    ranked, seen, count_in_search = top_of_scores(scores, depth, per_article, article_of), len(scores), True
+                    ranked, seen, count_in_search = top_of_scores(scores, depth, per_article, story_of), len(scores), True
                 else:
-                    ranked, seen = top_passages(searcher, matching, mask, allowed, depth, per_article, article_of,
+                    ranked, seen = top_passages(searcher, matching, mask, allowed, depth, per_article, story_of,
                                                 count_all=count_in_search)
                 passage_scores = dict(ranked)
                 if words and ranked:
                     ranked = rerank(searcher, article_of, ranked, words, self.ranking)
-            ranked = ranked[:limit]
+            ranked = (one_article_per_story(ranked, article_of, self.copy_table) if story_of is not article_of else ranked)[:limit]
             if docs is not None:
                 total, exact_count = len(docs), True
             elif count_in_search:
@@ -326,13 +340,14 @@ class SearchIndex(EntityCorrections, Streaming):
                                              None if exact_total else max(limits.count_cap, len(ranked)))
             total = max(total, len(ranked))
             term_set = highlight_terms(q, searcher.reader()) if highlight or explain else None
-            hits = tuple(self._hit(rank, score, docnum, term_set if highlight else None)
-                         for rank, (docnum, score) in enumerate(ranked, 1))
+            hits = with_copies((self._hit(rank, score, docnum, term_set if highlight else None)
+                                for rank, (docnum, score) in enumerate(ranked, 1)), self.copy_table)
             if explain and hits:
                 hits = explain_hits(searcher, parsed, query, hits, [d for d, _ in ranked], passage_scores,
                                     article_of, words, self.ranking)
-            counts = facet_counts(searcher, self._columns, self.entity_table, docs, limits) if facets else None
-            dated = build_timeline(article_dates(self._columns, docs or (), article_of), timeline) \
+            counted = story_docs(docs, article_of, self.copy_table) if collapse_copies else docs
+            counts = facet_counts(searcher, self._columns, self.entity_table, counted, limits) if facets else None
+            dated = build_timeline(article_dates(self._columns, counted or (), article_of), timeline) \
                 if timeline else None
         except SearchkitError:
             raise
@@ -476,35 +491,12 @@ class SearchIndex(EntityCorrections, Streaming):
                 since: str | None = None, until: str | None = None, in_article: bool = False) -> SearchResult:
         """Passages of other articles like a passage (``a151617c9f3d:4``) or like a whole
         article (its id, or a unique prefix): more-like-this over the most distinctive terms,
-        with the same filters as :meth:`search`."""
-        t0 = time.perf_counter()
-        if ":" in target:
-            docnum = self._searcher.document_number(passage_id=target.strip())
-            if docnum is None:
-                raise NotFound(f"no passage {target!r} in the index",
-                               hint="passage ids look like 0f1c63c6d0de:4 (article id, colon, ordinal)")
-            article_id = self._searcher.stored_fields(docnum)["article_id"]
-            sources = [docnum]
-        else:
-            article_id = self._resolve_article_id(target)
-            sources = []
-        limit = max(1, min(int(limit), self.limits.max_limit))
-        # Other articles' passages only: the rest of the same article is one `show` away.
-        same = set(self._searcher.search(Q.Term("article_id", article_id), limit=None, scored=False).docs())
-        sources = sources or sorted(d for d in same if "text" in self._searcher.stored_fields(d))
-        built = build_filters(self._table_on_demand, self.article_passages, self._site_known, person=person, org=org,
-                              place=place, group=group, site=site, since=since, until=until, in_article=in_article)
-        filters, allowed = built.queries, built.allowed
-        if built.empty or not sources:
-            return SearchResult(f"similar:{target}", 0, (), None, None, (time.perf_counter() - t0) * 1000)
-        terms = self._searcher.key_terms(sources, "text", numterms=12)
-        like = Q.Or([Q.Term("text", word, boost=weight) for word, weight in terms])
-        q = FilteredQuery(like, filters[0] if len(filters) == 1 else Q.And(filters)) if filters else like
-        results = self._searcher.search(q, limit=limit + len(same), mask=same,
-                                        filter=allowed if allowed is not None else None)
-        docnums = [(results.docnum(i), results.score(i) or 0.0) for i in range(results.scored_length())][:limit]
-        hits = tuple(self._hit(i + 1, sc, d, None) for i, (d, sc) in enumerate(docnums))
-        return SearchResult(f"similar:{target}", len(hits), hits, None, None, (time.perf_counter() - t0) * 1000)
+        with the same filters as :meth:`search`; never the article's own story (its copies), and
+        one hit per story."""
+        from .similar import similar_passages
+
+        return similar_passages(self, target, limit=limit, person=person, org=org, place=place, group=group,
+                                site=site, since=since, until=until, in_article=in_article)
 
     def article(self, article_id: str) -> Article:
         """The article with this id (any unique prefix of it also works, and so does a passage
@@ -514,7 +506,8 @@ class SearchIndex(EntityCorrections, Streaming):
         if stored is None:
             raise NotFound(f"no article {article_id!r} in the index")
         passages = tuple(replace(p, entities=self._canonical_names(p.entities)) for p in stored.passages)
-        return replace(stored, entities=self._canonical_entities(stored.entities), passages=passages)
+        return replace(stored, entities=self._canonical_entities(stored.entities), passages=passages,
+                       copies=self.copy_table.copies_of(aid))
 
     def _canonical_entities(self, ents: tuple[Entity, ...]) -> tuple[Entity, ...]:
         """Article-local names → the index-wide canonical names that search shows."""

@@ -25,6 +25,7 @@ from typing import Any
 
 from ..errors import SearchkitError, describe
 from . import whoosh_ext
+from .copies import DUPLICATES
 from .folder import ENTITY_NAMES, ENTITY_TABLE, KEPT_ON_CLEAR, LOCK, MARKER, WATCHES, IndexFolder
 from .manifest import (
     MANIFEST,
@@ -40,14 +41,14 @@ from .manifest import (
     toc_name,
 )
 
-KNOWN = {*KEPT_ON_CLEAR, MANIFEST, ENTITY_TABLE, ENTITY_NAMES}
+KNOWN = {*KEPT_ON_CLEAR, MANIFEST, ENTITY_TABLE, ENTITY_NAMES, DUPLICATES}
 
 
 @dataclass(frozen=True)
 class Finding:
     kind: str
     """``missing``, ``size``, ``checksum``, ``unreadable``, ``counts``, ``entities``,
-    ``structure``, ``orphan`` (problems); ``unverified``, ``stale``, ``foreign`` (notes)."""
+    ``structure``, ``copies``, ``orphan`` (problems); ``unverified``, ``stale``, ``foreign`` (notes)."""
     name: str
     message: str
     problem: bool = True
@@ -203,6 +204,7 @@ def _check(p: Path, report: CheckReport) -> None:
         _check_segments(p, toc, manifest, verified, report)
     if toc is not None and not report.damaged_segments and not report.has(toc_name(generation)):
         _check_entities(p, toc, manifest, verified, report)
+        _check_copies(p, report)
     if toc is not None or verified:
         _list_orphans(p, names, generation, current, report)
     if WATCHES in names:
@@ -399,6 +401,22 @@ def _check_entities(p: Path, toc: tuple[int, list[Any], Any], manifest: Manifest
     elif written_after:
         report.add("unverified", ENTITY_TABLE, "rewritten after the manifest (an ingest stopped just "
                    "before recording it); it matches the postings", problem=False)
+
+
+def _check_copies(p: Path, report: CheckReport) -> None:
+    """The copy table (``duplicates/``) against the index: its article count, and with
+    ``deep`` each article's content hash (see :func:`searchkit.store.copies.check_copies`)."""
+    from .copies import check_copies
+
+    index = None
+    if report.deep:
+        from whoosh import index as windex
+
+        from .documents import stored_records
+
+        with windex.open_dir(str(p), readonly=True).searcher() as s:
+            index = {str(r["article_id"]): str(r.get("content_hash") or "") for r in stored_records(s).values()}
+    check_copies(p, report, index)
 
 
 def _check_entity_names(p: Path, payload: dict[str, Any], report: CheckReport) -> None:
