@@ -36,17 +36,19 @@ def write_articles_as_files(folder: Path, n: int) -> Path:
     return folder
 
 
-def snapshot(index: Path | list[Path]) -> dict[str, object]:
+def snapshot(index: Path | list[Path], collapse_copies: bool = True) -> dict[str, object]:
     """What a user sees of an index: counts, every article's passages and entities, the
-    entity table, and the hits of a few queries (ids and scores)."""
+    entity table, and the hits of a few queries (ids and scores); ``collapse_copies=False``
+    every copy as its own hit."""
     with searchkit.open_index(index) as idx:
         st = idx.stats()
-        ids = sorted({h.article_id for q in QUERIES for h in idx.search(q, limit=50).hits})
+        ids = sorted({h.article_id for q in QUERIES for h in idx.search(q, limit=50, collapse_copies=collapse_copies).hits})
         articles = {aid: ([(p.ordinal, p.start, p.end, p.text, p.entities) for p in a.passages],
                           sorted((e.name, e.type, e.count) for e in a.entities))
                     for aid in ids for a in [idx.article(aid)]}
-        hits = {q: sorted((h.passage_id, round(h.score, 6)) for h in idx.search(q, limit=50).hits) for q in QUERIES}
-        facets = idx.search("border", facets=True).facets
+        hits = {q: sorted((h.passage_id, round(h.score, 6))
+                          for h in idx.search(q, limit=50, collapse_copies=collapse_copies).hits) for q in QUERIES}
+        facets = idx.search("border", facets=True, collapse_copies=collapse_copies).facets
         entities = sorted((e.name, e.type, e.count) for e in idx.entities())
     return {"articles": st.articles, "passages": st.passages, "by_article": articles, "hits": hits,
             "facets": facets, "entities": entities}
@@ -84,10 +86,18 @@ def test_shards_searched_as_one_equal_a_single_index(tmp_path: Path, inputs: Pat
     listed = run_cli("shards", "--index", index, "--json")
     shards = json.loads(listed.stdout)["shards"]
     assert len(shards) == 2 and sum(s["articles"] for s in shards) == 18 and all(s["articles"] for s in shards)
-    assert snapshot(index) == snapshot(local_index)
+    # Every copy as its own hit: the same passages, entities and scores as one index.
+    assert snapshot(index, collapse_copies=False) == snapshot(local_index, collapse_copies=False)
+    # Copies are found across shards (the pooled table in the top folder): a story is one hit.
+    with searchkit.open_index(index) as idx:
+        collapsed = idx.search("border", limit=50).hits
+        assert any(h.copies for h in collapsed)
+        assert len({h.article_id for h in collapsed}) < len({h.article_id for h in idx.search(
+            "border", limit=50, collapse_copies=False).hits})
     # The same shards named one by one on the command line: the same hits, to the last digit.
-    by_list = run_cli("search", "border", "--index", shards[0]["path"], "--index", shards[1]["path"], "--json")
-    by_top = run_cli("search", "border", "--index", index, "--json")
+    by_list = run_cli("search", "border", "--index", shards[0]["path"], "--index", shards[1]["path"], "--json",
+                      "--all-copies")
+    by_top = run_cli("search", "border", "--index", index, "--json", "--all-copies")
     assert [(h["passage_id"], h["score"]) for h in json.loads(by_list.stdout)["hits"]] == \
         [(h["passage_id"], h["score"]) for h in json.loads(by_top.stdout)["hits"]]
     assert run_cli("check", "--index", index).returncode == 0
@@ -154,7 +164,7 @@ def test_a_worker_killed_mid_ingest_loses_and_doubles_nothing(tmp_path: Path, sh
     assert json.loads(out)["articles"] == 60
     with searchkit.open_index(index) as idx:
         assert idx.stats().articles == 60  # each article's record once: none lost, none twice
-        assert len({h.article_id for h in idx.search("Dispatch", limit=1000).hits}) == 60
+        assert len({h.article_id for h in idx.search("Dispatch", limit=1000, collapse_copies=False).hits}) == 60
     assert not check_index(index, deep=True).problems
 
 

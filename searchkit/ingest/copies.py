@@ -187,19 +187,32 @@ def restore_copies(index_path: Path, threshold: float | None = None) -> str:
     from whoosh import index as windex
 
     from ..settings import IngestSettings
-    from ..store.documents import stored_records
 
     if threshold is None:
         try:
             threshold = float((read_members(index_path) or {})["settings"]["threshold"])
         except (OSError, ValueError, KeyError, TypeError):
             threshold = IngestSettings().dup_threshold
-    ix = windex.open_dir(str(index_path))
+    clusters = sync_copies(index_path, windex.open_dir(str(index_path)), threshold, rewrite=True)
+    if clusters is None:
+        return "copy detection is off (threshold 0): no copy table"
+    return f"rebuilt the copy table ({len(clusters):,} articles, {len(clusters.clusters(2)):,} with copies)"
+
+
+def sync_copies(index_path: Path, ix: Any, threshold: float, *, rewrite: bool = False) -> DuplicateClusters | None:
+    """Bring the copy table of ``index_path`` in line with the articles of ``ix`` (one index,
+    or the shards of a sharded one searched as one), signing those it lacks from their stored
+    text; ``rewrite`` saves it even when nothing changed. The caller holds the write lock."""
+    from ..store.documents import stored_records
+
     with ix.searcher() as s:
         stored = stored_records(s)
     stage = CopyStage(index_path, threshold)
     stage.bind(ix, stored)
+    if not stage.enabled:
+        stage.finish()  # detection off: no table, search shows every copy
+        return None
     clusters = stage.clusters()
-    stage._dirty = True
+    stage._dirty = stage._dirty or rewrite
     stage.save()
-    return f"rebuilt the copy table ({len(clusters):,} articles, {len(clusters.clusters(2)):,} with copies)"
+    return clusters

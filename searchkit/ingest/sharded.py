@@ -245,5 +245,10 @@ def _finish(shards: list[Path], run: Any, settings: IngestSettings, wait: float,
     generation = multi.latest_generation()
     run.folder.write_entity_table({"generation": generation, "table": table.to_json()},
                                   {"generation": generation, "names": table.canonical_names()})
+    # Copies are one story across shards: the pooled table of the whole, in the top folder,
+    # brought in line with every shard's articles (new ones signed from their stored text).
+    from .copies import sync_copies
+
+    sync_copies(run.folder.path, multi, settings.dup_threshold)
     if progress:
         progress("merge", 1, 1)
