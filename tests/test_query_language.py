@@ -349,3 +349,34 @@ def test_help_and_errors_list_the_same_fields_as_the_parser_takes(index: Path) -
     r = run_cli("search", "nosuchfield:x", "--index", index)
     listed = r.stderr.split("(fields: ")[1].split(")")[0].split(", ")
     assert r.returncode == 2 and listed == list(QUERY_FIELDS)
+
+
+_WORDS = ["border", "Border", "2005", "1987", "b52", "12th", "closure", "the", "US", "us", "said", "Running", "runs", "a", "and", "or", "to",
+          "AND", "OR", "NOT", "TO", "x", "Lukashenko", "glaciers", "Glacier"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(words=st.lists(st.sampled_from(_WORDS), min_size=1, max_size=12), operator=st.sampled_from(["and", "or"]),
+       gaps=st.lists(st.sampled_from([" ", "  "]), min_size=12, max_size=12))
+def test_plain_words_are_built_as_the_parser_builds_them(words: list[str], operator: str, gaps: list[str]) -> None:
+    # The direct build of a query of plain words must be the parser's query, leaf for leaf
+    # (terms, boosts for repeated words, character spans for the query-time stop words).
+    from whoosh.qparser import AndGroup, FuzzyTermPlugin, OrGroup
+
+    from searchkit.search import query as sq
+    from searchkit.settings import RankingParams, SearchLimits
+    from searchkit.store.schema import SEARCH_FIELDS, build_schema
+
+    text = "".join(w + g for w, g in zip(words, gaps)).strip()
+    schema = build_schema()
+    if set(words) & {"AND", "OR", "NOT", "TO"}:  # operators: the parser's business
+        assert sq.plain_words_query(text, operator) is None
+        return
+    fast = sq.parse_query(text, operator, schema, SearchLimits(), RankingParams())
+    parser = sq._Parser(list(SEARCH_FIELDS), schema, group=AndGroup if operator == "and" else OrGroup,
+                        split_words=operator == "or")
+    parser.add_plugin(FuzzyTermPlugin())
+    slow = sq.weight_repeated_words(parser.parse(text), text, schema, RankingParams().query_k3)
+    assert repr(fast) == repr(slow) and fast == slow
+    assert [(leaf.startchar, leaf.endchar, leaf.boost) for leaf in fast.leaves()] == \
+        [(leaf.startchar, leaf.endchar, leaf.boost) for leaf in slow.leaves()]

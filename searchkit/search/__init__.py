@@ -287,7 +287,10 @@ class SearchIndex(EntityCorrections):
             # A query expected to match few passages is scored in full, which counts them for
             # free; a broad one skips what cannot reach the top, and is counted separately,
             # up to count_cap (cheap: its matches are dense).
-            count_in_search = docs is None and (exact_total or
+            # An OR of plain words (a question) is scored term at a time, which also counts it.
+            scores = or_scores(searcher, q) if operator == "or" and not filters and allowed is None \
+                and mask is None and docs is None else None
+            count_in_search = docs is None and (scores is not None or exact_total or
                                                 expected_count(searcher, matching, allowed) <= limits.count_cap)
             article_of = self._columns.article_ids()
             per_article = limits.per_article if collapse else None
@@ -295,9 +298,6 @@ class SearchIndex(EntityCorrections):
                 ranked, seen = self._by_date(matching, docs, sort, per_article, article_of, limit), len(docs)
                 passage_scores = dict(ranked)
             else:
-                # An OR of plain words (a question) is scored term at a time, which also counts it.
-                scores = or_scores(searcher, q) if operator == "or" and not filters and allowed is None \
-                    and mask is None and docs is None else None
                 if scores is not None:
                     ranked, seen, count_in_search = top_of_scores(scores, depth, per_article, article_of), len(scores), True
                 else:

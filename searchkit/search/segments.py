@@ -32,10 +32,14 @@ class ArticleIds:
 
     def __init__(self, columns: list[Any], starts: list[int]) -> None:
         self._columns, self._starts = columns, starts
+        self._seen: dict[int, str] = {}  # a search asks for the same hits' ids 3-4 times
 
     def __getitem__(self, docnum: int) -> str:
-        i = bisect.bisect_right(self._starts, docnum) - 1
-        return as_str(self._columns[i][docnum - self._starts[i]])
+        got = self._seen.get(docnum)
+        if got is None:
+            i = bisect.bisect_right(self._starts, docnum) - 1
+            got = self._seen[docnum] = as_str(self._columns[i][docnum - self._starts[i]])
+        return got
 
 
 class SegmentColumns:
