@@ -35,13 +35,11 @@ from whoosh import index as windex
 from whoosh import query as Q
 from whoosh.reading import CorruptIndexError
 
-from ..entity_edits import read_edits
-from ..entity_table import EntityTable
 from ..errors import InternalError, NotFound, QuerySyntax, SearchkitError, describe
 from ..records import FACETS, Article, Entity, Hit, Passage, SearchResult
 from ..store.documents import (KIND_ARTICLE, article_from_documents, facet_value_counts, keyword_values,
                                word_passage_counts)
-from ..store.folder import ENTITY_NAMES, ENTITY_TABLE, check_index_dir
+from ..store.folder import ENTITY_EDITS, ENTITY_NAMES, ENTITY_TABLE, check_index_dir
 from ..settings import RankingParams, SearchLimits
 from ..store.whoosh_ext import FilteredQuery
 from .corrections import EntityCorrections
@@ -167,10 +165,10 @@ class SearchIndex(EntityCorrections):
     def _table_on_demand(self) -> EntityTable:
         """The entity table, loaded only if a filter or an in-query field asks it something
         (a plain search needs only ``entity_names.json``)."""
-        return cast(EntityTable, _TableOnDemand(self))
+        return cast("EntityTable", _TableOnDemand(self))
 
     def _load_names(self) -> dict[str, dict[str, Any]] | None:
-        if read_edits(self.path):
+        if (self.path / ENTITY_EDITS).exists() and self.entity_edits():
             return None  # the user's corrections apply on top of the table: the table decides
         try:
             payload = json.loads((self.path / ENTITY_NAMES).read_text(encoding="utf-8"))
@@ -186,10 +184,12 @@ class SearchIndex(EntityCorrections):
         with no NER re-run."""
         from ..entity_edits import apply_edits
 
-        edits = read_edits(self.path)
+        edits = self.entity_edits()
         return apply_edits(self._saved_table(), edits) if edits else self._saved_table()
 
     def _saved_table(self) -> EntityTable:
+        from ..entity_table import EntityTable
+
         path = self.path / ENTITY_TABLE
         try:
             payload = json.loads(path.read_text(encoding="utf-8"))

@@ -11,15 +11,18 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from datetime import datetime, timedelta
 
 from whoosh import query as Q
 
-from ..entity_table import EntityTable
 from ..errors import QuerySyntax
 from ..records import FACETS
 from ..store.schema import article_facet
 from .query import as_str, rewrite_leaves
+
+if TYPE_CHECKING:  # the table is passed in: the module need not load it (start-up time)
+    from ..entity_table import EntityTable
 
 FilterValue = str | Sequence[str] | None
 """A filter takes one value or several (all must match)."""

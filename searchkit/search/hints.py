@@ -8,14 +8,13 @@ it costs an ordinary search anything.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from whoosh import query as Q
 
-from ..entity_table import EntityTable
-from ..names import name_key
+if TYPE_CHECKING:  # the entity modules load only when a hint needs them (start-up time)
+    from ..entity_table import EntityTable
 
 KIND_NAMES = {"person": "person", "org": "organisation", "place": "place", "group": "group", "site": "site"}
 
@@ -23,6 +22,10 @@ KIND_NAMES = {"person": "person", "org": "organisation", "place": "place", "grou
 def close_names(value: str, names: Iterable[tuple[str, str]], n: int = 3) -> list[str]:
     """Up to ``n`` names closest to ``value``: ``names`` are (any alias, the name to show),
     compared case- and accent-insensitively."""
+    import difflib
+
+    from ..names import name_key
+
     by_key: dict[str, str] = {}
     for alias, name in names:
         by_key.setdefault(name_key(alias) or alias.lower(), name)

@@ -13,19 +13,18 @@ from __future__ import annotations
 import bisect
 import math
 from collections.abc import Iterator, Sequence
-from itertools import accumulate
 from typing import Any, NamedTuple
 
 from whoosh import query as Q
 from whoosh.reading import TermNotFound
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.scoring import BM25F, BM25FScorer, bm25
 from whoosh.util.numeric import byte_to_length
 
 from ..store.documents import KIND_ARTICLE
 from ..store.schema import ARTICLE_FIELD, SEARCH_FIELDS
 from ..settings import RankingParams
-from ..store.whoosh_ext import memo_on
+from ..store.whoosh_ext import (block_ids, block_max_id, block_weights, is_leaf_postings, last_block, length_bytes,
+                                memo_on, next_block, posting_blocks)
 from .query import as_str
 from .segments import ArticleIds
 
@@ -155,8 +154,8 @@ def or_scores(searcher: Any, q: Q.Query) -> dict[int, float] | None:
                 constants[i] = (leaf.boost * t.idf * (t.k1 + 1), t.scale, _norms(searcher, fieldname, t))
             c, scale, norm = constants[i]
             lengths = segment_lengths(sub, fieldname)
-            if type(m) is W3LeafMatcher and deleted is None and lengths is not None:
-                for ids, weights in leaf_blocks(m):
+            if is_leaf_postings(m) and deleted is None and lengths is not None:
+                for ids, weights in posting_blocks(m):
                     if offset or scale != 1.0:
                         for d, w in zip(ids, weights):
                             tf = w * scale
@@ -208,39 +207,10 @@ def _norms(searcher: Any, fieldname: str, t: TermConstants) -> list[float]:
     return memo_on(searcher, key, lambda: [t.k1 * (1 - t.b + t.b * byte_to_length(i) / t.avgfl) for i in range(256)])
 
 
-def segment_lengths(sub: Any, fieldname: str) -> Any:
-    """A segment's field-length bytes (one per document), loaded once per searcher."""
-    def load() -> Any:
-        column = sub.reader()._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
-        return column.load() if column is not None else False
-    lengths = memo_on(sub, f"lengths:{fieldname}", load)
+def segment_lengths(sub: Any, fieldname: str) -> Sequence[int] | None:
+    """A segment's field-length bytes (one per document), read once per searcher."""
+    lengths = memo_on(sub, f"lengths:{fieldname}", lambda: length_bytes(sub.reader(), fieldname) or False)
     return lengths if lengths is not False else None
-
-
-def leaf_blocks(m: Any) -> Iterator[tuple[Sequence[int], Sequence[float]]]:
-    """A segment's posting list, one block (ids, weights) at a time, read as Whoosh's own
-    matcher reads it (``itertools.accumulate`` for its delta decoding, which is a Python
-    generator there)."""
-    while m.is_active():
-        yield _block_ids(m), _block_weights(m)
-        if m._lastblock:
-            break
-        m._next_block()
-
-
-def _block_ids(m: Any) -> Sequence[int]:
-    if m._ids is None:
-        if m._data is None:
-            m._read_data()
-        ids = m._data[0]
-        m._ids = ids if m._byteids else tuple(accumulate(ids))
-    return m._ids
-
-
-def _block_weights(m: Any) -> Sequence[float]:
-    if m._weights is None:
-        m._read_weights()
-    return m._weights
 
 
 def rerank_pool(limit: int, operator: str, params: RankingParams) -> int:
@@ -303,26 +273,27 @@ def _weights_at(m: Any, wanted: list[int], reader: Any, generic: bool) -> list[t
     posting list ``m`` holds."""
     out: list[tuple[int, float]] = []
     i, n = 0, len(wanted)
-    if type(m) is W3LeafMatcher and not generic and not reader.has_deletions():
+    if is_leaf_postings(m) and not generic and not reader.has_deletions():
         while i < n and m.is_active():
-            if m._maxid < wanted[i]:  # nothing wanted in this block: skip it undecoded
-                if m._lastblock:
+            if block_max_id(m) < wanted[i]:  # nothing wanted in this block: skip it undecoded
+                if last_block(m):
                     break
-                m._next_block()
+                next_block(m)
                 continue
-            ids = _block_ids(m)
+            ids = block_ids(m)
             weights: Sequence[float] | None = None
             j = 0
-            while i < n and wanted[i] <= m._maxid:
+            top = block_max_id(m)
+            while i < n and wanted[i] <= top:
                 j = bisect.bisect_left(ids, wanted[i], j)
                 if j < len(ids) and ids[j] == wanted[i]:
                     if weights is None:
-                        weights = _block_weights(m)
+                        weights = block_weights(m)
                     out.append((wanted[i], weights[j]))
                 i += 1
-            if m._lastblock:
+            if last_block(m):
                 break
-            m._next_block()
+            next_block(m)
         return out
     while i < n and m.is_active():  # leapfrog: whichever is behind skips
         at = m.id()

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..records import FACETS
 from ..store.schema import ARTICLE_FIELD, SEARCH_FIELDS
-from ..store.whoosh_ext import open_segment_files
+from ..store.whoosh_ext import column_reader, open_segment_files
 from .query import as_str
 
 
@@ -66,7 +66,7 @@ class SegmentColumns:
         key = (id(segment_reader), fieldname)
         hit = self._columns.get(key)
         if hit is None or hit[0] is not segment_reader:
-            column = (segment_reader.column_reader(fieldname, translate=False)
+            column = (column_reader(segment_reader, fieldname)
                       if segment_reader.has_column(fieldname) else _NO_VALUES)
             hit = (segment_reader, column)
             self._columns[key] = hit

@@ -91,11 +91,11 @@ def token_spans(text: str) -> tuple[Span, ...]:
 def _spans(text: str) -> tuple[Span, ...]:
     # Cached: ingest analyses each passage twice in a row (text, then exact), a search each
     # hit's text twice (highlights, --explain).
-    return tuple([(m.start(), m.end(), *_forms(m.group())) for m in TOKEN.finditer(text)])
+    return tuple([(m.start(), m.end(), *token_forms(m.group())) for m in TOKEN.finditer(text)])
 
 
 @lru_cache(maxsize=100_000)
-def _forms(raw: str) -> tuple[str, str]:
+def token_forms(raw: str) -> tuple[str, str]:
     """(normalised, exact) of one token as written: a word recurs, its forms are computed once."""
     exact = exact_form(raw)
     return normal_form(exact), exact
