@@ -27,7 +27,7 @@ out = LazyConsole()
 err = LazyConsole(stderr=True)
 
 DEFAULT_INDEX = Path("index")
-FILTER_OPTIONS = "--person, --org, --place, --group, --site, --since or --until"
+FILTER_OPTIONS = "--person, --org, --place, --group, --site, --since, --until or --tag"
 SEARCH_USAGE = "usage: searchkit search [OPTIONS] [QUERY]"
 
 
@@ -110,6 +110,7 @@ class SearchArgs:
     site: list[str] | None = None
     since: str | None = None
     until: str | None = None
+    tag: list[str] | None = None
     in_article: bool = False
     all_passages: bool = False
     any_word: bool = False
@@ -130,7 +131,7 @@ def run_search(a: SearchArgs) -> None:
 
     with errors_handled():
         fmt = one_format(json=a.as_json, jsonl=a.as_jsonl, csv=a.as_csv)
-        if not a.query.strip() and not any((a.person, a.org, a.place, a.group, a.site, a.since, a.until)):
+        if not a.query.strip() and not any((a.person, a.org, a.place, a.group, a.site, a.since, a.until, a.tag)):
             # The usage, in the one line that every bad input gets (not ten arbitrary passages).
             raise fail(f"nothing to search for; {SEARCH_USAGE} with a query, or with filters only "
                        f"({FILTER_OPTIONS})", hint="searchkit search --help")
@@ -138,7 +139,8 @@ def run_search(a: SearchArgs) -> None:
         with open_index(a.index) as idx:
             result = idx.search(
                 a.query, limit=a.limit, operator="or" if a.any_word else "and", person=a.person, org=a.org,
-                place=a.place, group=a.group, site=a.site, since=a.since, until=a.until, in_article=a.in_article,
+                place=a.place, group=a.group, site=a.site, since=a.since, until=a.until, tag=a.tag,
+                in_article=a.in_article,
                 collapse=not a.all_passages, facets=a.facets and not ignore_facets, exact_total=a.exact_count,
                 sort=a.sort, exact=a.exact, explain=a.explain,
             )

@@ -144,6 +144,9 @@ class Passage:
     end: int
     text: str
     entities: dict[str, tuple[str, ...]] = field(default_factory=dict)  # facet -> canonical names
+    line: int | None = None
+    """The line of the source file where the passage starts (a plain-text or HTML file; see
+    :func:`searchkit.passages.source_lines`), None where a line means nothing to a reader."""
 
     @property
     def passage_id(self) -> str:
@@ -163,6 +166,12 @@ class Article:
     removed: tuple[Removal, ...] = ()
     entities: tuple[Entity, ...] = ()
     passages: tuple[Passage, ...] = ()
+    tags: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """A JSONL record's other short fields (``topics``, ``places``, ``category``), filterable
+    with ``search --tag KEY=VALUE``."""
+    input_kind: str = "txt"
+    """What the article was read from: ``html``, ``txt``, ``mhtml``, ``warc``, ``wacz``,
+    ``jsonl`` or ``json`` (``stats`` counts articles per kind)."""
 
 
 @dataclass(frozen=True)
@@ -204,6 +213,10 @@ class Hit:
     explain: dict[str, Any] | None = None
     """With ``explain``: the terms matched per field, the passage and article scores and the
     expansions used (see :mod:`searchkit.search.explain`); in ``to_dict()`` only when set."""
+    line: int | None = None
+    """The passage's line in its source file (see :attr:`Passage.line`)."""
+    tags: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """The article's tags (see :attr:`Article.tags`)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {

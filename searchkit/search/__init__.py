@@ -38,7 +38,7 @@ from whoosh.reading import CorruptIndexError
 from ..errors import InternalError, NotFound, QuerySyntax, SearchkitError, describe
 from ..records import FACETS, Article, Entity, Hit, Passage, SearchResult
 from ..store.documents import (KIND_ARTICLE, article_from_documents, facet_value_counts, keyword_values,
-                               word_passage_counts)
+                               tag_values, word_passage_counts)
 from ..store.folder import ENTITY_EDITS, ENTITY_NAMES, ENTITY_TABLE, check_index_dir
 from ..settings import RankingParams, SearchLimits
 from ..store.whoosh_ext import FilteredQuery
@@ -48,7 +48,7 @@ from .docsets import matching_docs, term_docs
 from .facets import facet_counts
 from .highlight import MatchedTerms, highlight_spans, highlight_terms
 from .explain import explain_hits
-from .hints import any_word_hint, emptying_filters, unknown_value_hint
+from .hints import field_values, unknown_value_hint, why_no_hits
 from .filters import FilterValue, build_filters, parse_date_bound, resolve_fields
 from .query import as_str, expand_fuzzy, may_match_articles, scored_words
 from .order import SORTS, by_date
@@ -233,6 +233,7 @@ class SearchIndex(EntityCorrections):
         site: FilterValue = None,
         since: str | None = None,
         until: str | None = None,
+        tag: FilterValue = None,
         in_article: bool = False,
         collapse: bool = True,
         highlight: bool = True,
@@ -244,7 +245,8 @@ class SearchIndex(EntityCorrections):
     ) -> SearchResult:
         """Ranked passages for ``query`` (Whoosh syntax), filtered and highlighted.
 
-        Filters take one value or a list (all must match). ``collapse`` keeps at most
+        Filters take one value or a list (all must match; ``tag`` values ``KEY=VALUE``, one of
+        each key's). ``collapse`` keeps at most
         ``limits.per_article`` passages per article; ``facets`` adds entity counts over all
         matches. ``total`` counts matching passages (before collapsing); past
         ``limits.count_cap`` it is a lower bound (``total_exact`` is False) unless
@@ -267,11 +269,12 @@ class SearchIndex(EntityCorrections):
         q, unknown = resolve_fields(q, self._table_on_demand, self._site_known)
         parsed, q = q, expand_fuzzy(q, self._searcher.reader())
         built = build_filters(self._table_on_demand, self.article_passages, self._site_known, person=person, org=org,
-                              place=place, group=group, site=site, since=since, until=until,
-                              in_article=in_article)
+                              place=place, group=group, site=site, since=since, until=until, in_article=in_article,
+                              tag=tag, tag_known=lambda t: bool(self._searcher.doc_frequency("tag", t)))
         filters, allowed = built.queries, built.allowed
         if built.empty:
-            hint = unknown_value_hint(built.unknown, self.entity_table, self._sites) if built.unknown else \
+            hint = unknown_value_hint(built.unknown, self.entity_table, lambda: field_values(self._searcher, "site"),
+                                      lambda: field_values(self._searcher, "tag")) if built.unknown else \
                 f"no passage passes {', '.join(built.allowed_by or built.labels)}"
             return SearchResult(query, 0, (), {f: () for f in FACETS} if facets else None, None,
                                 (time.perf_counter() - t0) * 1000, hint=hint)
@@ -332,39 +335,17 @@ class SearchIndex(EntityCorrections):
             raise InternalError.wrap(e) from e
         suggestion = hint = None
         if not hits and unknown:  # person:nobodyxyz in the query
-            hint = unknown_value_hint(unknown, self.entity_table, self._sites)
+            hint = unknown_value_hint(unknown, self.entity_table, lambda: field_values(self._searcher, "site"))
         elif not hits:
-            hint = self._why_no_hits(q, query, operator, exact, filters, built.labels, mask, allowed)
+            hint = why_no_hits(self, q, query, operator, exact, filters, built.labels, mask, allowed)
             if hint is None and query.strip() and not isinstance(q, Q.Every):
                 suggestion = self._suggest(q, query)
         return SearchResult(query, total, hits, counts, suggestion, (time.perf_counter() - t0) * 1000,
                             total_exact=exact_count, hint=hint)
 
-    def _why_no_hits(self, q: Q.Query, text: str, operator: str, exact: bool, filters: list[Q.Query],
-                     labels: list[str], mask: Q.Query | None, allowed: set[int] | None) -> str | None:
-        """A filter that emptied the result, or ``--any`` for an AND of several words
-        (see :mod:`.hints`); None when the words themselves match nothing."""
-        try:
-            if filters and allowed is None:
-                return emptying_filters(self._searcher, q, filters, labels, mask)
-            if operator == "and" and not filters and allowed is None and len(text.split()) > 1:
-                any_q = self.parse_query(text, "or", exact=exact)
-                any_q, _ = resolve_fields(any_q, self.entity_table, self._site_known)
-                if any_q != q:
-                    return any_word_hint(self._searcher, any_q, mask)
-        except SearchkitError:
-            return None
-        return None
-
     def _site_known(self, site: str) -> bool:
         """True when some document has this (lower-case) site."""
         return bool(self._searcher.doc_frequency("site", site))
-
-    def _sites(self) -> list[str]:
-        """Every site in the index (lower case, as the site field holds them), most articles first."""
-        reader = self._searcher.reader()
-        sites = [(as_str(t), reader.doc_frequency("site", t)) for t in reader.lexicon("site")]
-        return [t for t, _ in sorted(sites, key=lambda p: -p[1])]
 
     def _by_date(self, matching: Q.Query, docs: set[int], sort: str, per_article: int | None, article_of: Any,
                  limit: int) -> list[tuple[int, float]]:
@@ -409,7 +390,7 @@ class SearchIndex(EntityCorrections):
             highlights=tuple(highlight_spans(text, terms)) if terms else (),
             title=f.get("title"), site=f.get("site"), date=date.isoformat() if isinstance(date, datetime) else None,
             url=f.get("url"), path=f.get("path", ""), entities=self._stored_entities(f),
-            source_id=f.get("source_id", ""),
+            source_id=f.get("source_id", ""), line=f.get("line"), tags=tag_values(f.get("tag") or ""),
         )
 
     def _stored_entities(self, f: dict[str, Any]) -> dict[str, tuple[str, ...]]:
