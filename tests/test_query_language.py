@@ -327,15 +327,17 @@ def search_n(index: Path, query: str, n: str) -> tuple[int, dict, str]:
     return r.returncode, json.loads(r.stdout), r.stderr
 
 
-def test_an_index_of_the_previous_schema_asks_for_a_rebuild(tmp_path: Path) -> None:
-    """Version 3 indexed no stop words and had no exact fields: its answers would be wrong."""
+@pytest.mark.parametrize("old", [3, 4])
+def test_an_index_of_a_previous_schema_asks_for_a_rebuild(tmp_path: Path, old: int) -> None:
+    """Version 3 indexed no stop words and had no exact fields, version 4 no tags or source
+    lines: its answers would be wrong or short."""
     index = tmp_path / "index"
     assert write_articles(index, ARTICLES[:1]).failed == []
-    (index / "searchkit.json").write_text(json.dumps({"schema_version": 3, "tool": "searchkit"}))
+    (index / "searchkit.json").write_text(json.dumps({"schema_version": old, "tool": "searchkit"}))
     r = run_cli("search", "US", "--index", index)
     assert r.returncode == 2
-    assert "schema version 3; this searchkit uses 4" in r.stderr
-    assert "searchkit ingest --rebuild" in r.stderr
+    assert f"schema version {old}; this searchkit uses 5" in r.stderr
+    assert "searchkit ingest --rebuild" in r.stderr and len(r.stderr.strip().splitlines()) == 1
 
 
 def test_help_and_errors_list_the_same_fields_as_the_parser_takes(index: Path) -> None:

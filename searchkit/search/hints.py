@@ -43,9 +43,13 @@ def unknown_value_hint(unknown: Sequence[tuple[str, str]], table: EntityTable, s
     """``no such person in the index: 'gordon brwn'; did you mean: Gordon Brown?``"""
     parts = []
     for kind, value in unknown:
-        if kind in ("site", "tag"):
-            names = sites() if kind == "site" else tags()
+        if kind == "site":
+            names = sites()
             close = close_names(value, ((n, n) for n in names))
+        elif kind == "tag":  # the values of the same key (topics=crud: topics=crude)
+            key, _, wanted = value.lower().partition("=")
+            names = [n for n in tags() if n.startswith(f"{key}=")] or tags()
+            close = close_names(wanted, ((n.partition("=")[2], n) for n in names))
         else:
             names = [name for name, _, _ in table.groups(kind)]
             close = close_names(value, ((alias, name) for name, members, _ in table.groups(kind)
