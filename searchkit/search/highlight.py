@@ -42,7 +42,7 @@ def highlight_terms(q: Q.Query, reader: Any) -> MatchedTerms:
 def highlight_spans(text: str, terms: MatchedTerms) -> list[Highlight]:
     """Character spans of ``text`` whose token is one of ``terms``.
 
-    A token's forms (its stem above all: two thirds of a cold search's highlighting) are
+    A token's forms (its stem above all: nearly all of a cold search's highlighting) are
     computed only when its first character can begin one of the terms: a token's normalised
     and exact forms begin with its own first character, lower-cased for the first (a lone
     ``&`` reads as ``and``)."""
