@@ -50,7 +50,7 @@ from .highlight import MatchedTerms, highlight_spans, highlight_terms
 from .explain import explain_hits
 from .hints import field_values, unknown_value_hint, why_no_hits
 from .filters import FilterValue, build_filters, parse_date_bound, resolve_fields
-from .query import as_str, expand_fuzzy, may_match_articles, scored_words
+from .query import expand_fuzzy, may_match_articles, scored_words
 from .order import SORTS, by_date
 from .query import parse_query as parse_query_text
 from .ranking import RobertsonBM25F, or_scores, rerank, rerank_pool, skip_stop_words
