@@ -91,6 +91,12 @@ def ingest(
 ) -> None:
     """Add files and folders to the index; unchanged files are skipped.
 
+    JSONL/JSON records: text (or body, content, article, articleBody, maintext; html),
+    title/headline, url/link, date/published/pubDate/publishedAt, site/source/publisher,
+    author/authors/byline, language/lang, id/_id/guid/doc_id (README "Inputs"). Any other
+    short string, number or list field (Reuters places/topics, BBC category) is kept as a
+    tag: search --tag topics=crude.
+
     \b
     Example:  searchkit ingest corpus/ --index index --workers 2
     """
@@ -214,6 +220,7 @@ def search(
     site: Annotated[Optional[list[str]], typer.Option("--site", help="Only articles from this site (repeat for any of several).")] = None,  # noqa: UP007
     since: Annotated[Optional[str], typer.Option("--since", help="Articles dated on or after (YYYY, YYYY-MM, YYYY-MM-DD).")] = None,  # noqa: UP007
     until: Annotated[Optional[str], typer.Option("--until", help="Articles dated on or before.")] = None,  # noqa: UP007
+    tag: Annotated[Optional[list[str]], typer.Option("--tag", metavar="KEY=VALUE", help="Articles with this tag of a JSONL record (topics=crude; any case). Repeat: any value of one key, every key.")] = None,  # noqa: UP007
     in_article: Annotated[bool, typer.Option("--in-article", help="Entity filters match anywhere in the article, not just the passage.")] = False,
     all_passages: Annotated[bool, typer.Option("--all-passages", help="Show every matching passage (default: at most 2 per article).")] = False,
     all_copies: Annotated[bool, typer.Option("--all-copies", help="Show every copy of a story as its own hit, and count each in facets (default: one hit per story, with its copies listed).")] = False,
@@ -242,7 +249,7 @@ def search(
     """
     run_search(SearchArgs(
         query=query, index=index, limit=limit, person=person, org=org, place=place, group=group, site=site,
-        since=since, until=until, in_article=in_article, all_passages=all_passages, all_copies=all_copies,
+        since=since, until=until, tag=tag, in_article=in_article, all_passages=all_passages, all_copies=all_copies,
         any_word=any_word,
         facets=facets, exact_count=exact_count, as_json=as_json, as_jsonl=as_jsonl, as_csv=as_csv,
         no_pager=no_pager, sort=sort, context=context, exact=exact, explain=explain, timeline=timeline,

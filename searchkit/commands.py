@@ -27,7 +27,7 @@ out = LazyConsole()
 err = LazyConsole(stderr=True)
 
 DEFAULT_INDEX = Path("index")
-FILTER_OPTIONS = "--person, --org, --place, --group, --site, --since or --until"
+FILTER_OPTIONS = "--person, --org, --place, --group, --site, --since, --until or --tag"
 SEARCH_USAGE = "usage: searchkit search [OPTIONS] [QUERY]"
 
 
@@ -110,6 +110,7 @@ class SearchArgs:
     site: list[str] | None = None
     since: str | None = None
     until: str | None = None
+    tag: list[str] | None = None
     in_article: bool = False
     all_passages: bool = False
     all_copies: bool = False
@@ -130,12 +131,12 @@ class SearchArgs:
     def filters(self) -> dict[str, Any]:
         """The filters, as ``SearchIndex.search`` and ``stream`` take them."""
         return dict(person=self.person, org=self.org, place=self.place, group=self.group, site=self.site,
-                    since=self.since, until=self.until, in_article=self.in_article)
+                    since=self.since, until=self.until, tag=self.tag, in_article=self.in_article)
 
     def has_something(self) -> bool:
         """A query or a filter: something to search for."""
         return bool(self.query.strip()) or any((self.person, self.org, self.place, self.group, self.site,
-                                                self.since, self.until))
+                                                self.since, self.until, self.tag))
 
 
 def run_search(a: SearchArgs) -> None:

@@ -26,7 +26,7 @@ SEARCH_OPTIONS: dict[str, tuple[str, str]] = {
     "--limit": ("limit", "count"), "-n": ("limit", "count"),
     "--person": ("person", "list"), "--org": ("org", "list"), "--place": ("place", "list"),
     "--group": ("group", "list"), "--site": ("site", "list"),
-    "--since": ("since", "text"), "--until": ("until", "text"),
+    "--since": ("since", "text"), "--until": ("until", "text"), "--tag": ("tag", "list"),
     "--in-article": ("in_article", "flag"), "--all-passages": ("all_passages", "flag"),
     "--all-copies": ("all_copies", "flag"),
     "--any": ("any_word", "flag"), "--facets": ("facets", "flag"), "--exact-count": ("exact_count", "flag"),

@@ -147,6 +147,9 @@ class Passage:
     end: int
     text: str
     entities: dict[str, tuple[str, ...]] = field(default_factory=dict)  # facet -> canonical names
+    line: int | None = None
+    """The line of the source file where the passage starts (a plain-text or HTML file; see
+    :func:`searchkit.passages.source_lines`), None where a line means nothing to a reader."""
 
     @property
     def passage_id(self) -> str:
@@ -189,6 +192,12 @@ class Article:
     beside passages and entities (None: the writer makes it). Never stored as such."""
     copies: tuple[Copy, ...] = ()
     """Other articles of the same story (``show``: "also published as …"), representative first."""
+    tags: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """A JSONL record's other short fields (``topics``, ``places``, ``category``), filterable
+    with ``search --tag KEY=VALUE``."""
+    input_kind: str = "txt"
+    """What the article was read from: ``html``, ``txt``, ``mhtml``, ``warc``, ``wacz``,
+    ``jsonl`` or ``json`` (``stats`` counts articles per kind)."""
 
 
 @dataclass(frozen=True)
@@ -232,6 +241,10 @@ class Hit:
     expansions used (see :mod:`searchkit.search.explain`); in ``to_dict()`` only when set."""
     copies: tuple[Copy, ...] = ()
     """The other articles of this hit's story (its copies), representative first."""
+    line: int | None = None
+    """The passage's line in its source file (see :attr:`Passage.line`)."""
+    tags: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """The article's tags (see :attr:`Article.tags`)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {

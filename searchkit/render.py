@@ -307,7 +307,8 @@ def print_article(console: Console, article: Article, *, removed: bool, every_re
     print_wrapped(console, Text(one_line(md.title, 200) or one_line(os.path.basename(article.path)) or "(untitled)",
                                 style="bold cyan"))
     for k, v in (("id", article.article_id), ("site", md.site), ("date", md.date), ("author", md.author),
-                 ("url", md.url), ("path", article.path), ("passages", f"{len(article.passages):,}")):
+                 ("url", md.url), ("path", article.path), ("passages", f"{len(article.passages):,}"),
+                 ("tags", "; ".join(f"{k}={v}" for k, vs in article.tags.items() for v in vs))):
         if v:
             _field_line(console, k, one_line(v, None))
     if article.copies:
@@ -383,7 +384,8 @@ def print_stats(console: Console, st: StatsLike) -> None:
             ("schema", f"v{st.schema_version}"),
             ("dates", f"{st.first_date} … {st.last_date}" if st.first_date else "none"),
             ("entities", ", ".join(f"{n:,} {f}" for f, n in st.entities.items())),
-            ("languages", ", ".join(f"{lang} ({n:,})" for lang, n in getattr(st, "languages", ())) or "none")]
+            ("languages", ", ".join(f"{lang} ({n:,})" for lang, n in getattr(st, "languages", ())) or "none"),
+            ("inputs", ", ".join(f"{kind} ({n:,})" for kind, n in getattr(st, "inputs", ())) or "none")]
     if st.sites:
         rows.append(("sites", ", ".join(f"{s} ({n:,})" for s, n in st.sites)))
     for k, v in rows:

@@ -71,7 +71,8 @@ def hit_dict(hit: Hit, context: Context | None = None) -> dict[str, Any]:
     d = hit.to_dict()
     d["entities"] = facet_lists(hit.entities)
     d["source_id"] = hit.source_id
-    d["line"] = source_line(hit.source_id)
+    d["line"] = hit.line if hit.line is not None else source_line(hit.source_id)
+    d["tags"] = {k: list(v) for k, v in hit.tags.items()}
     if context is not None:
         d["context"] = {side: [{"passage_id": p.passage_id, "ordinal": p.ordinal, "text": p.text} for p in ps]
                         for side, ps in zip(("before", "after"), context)}
@@ -105,9 +106,10 @@ def article_dict(article: Article) -> dict[str, Any]:
     return versioned({
         "article_id": article.article_id, "source_id": article.source_id, "path": article.path,
         "metadata": article.metadata.to_dict(), "text": article.text,
+        "tags": {k: list(v) for k, v in article.tags.items()}, "input_kind": article.input_kind,
         "entities": [e.to_dict() for e in article.entities],
         "passages": [{"passage_id": p.passage_id, "ordinal": p.ordinal, "start": p.start, "end": p.end,
-                      "entities": facet_lists(p.entities)} for p in article.passages],
+                      "line": p.line, "entities": facet_lists(p.entities)} for p in article.passages],
         "removed": [r.to_dict() for r in article.removed],
         "copies": [c.to_dict() for c in article.copies],
     })
@@ -116,7 +118,7 @@ def article_dict(article: Article) -> dict[str, Any]:
 # --- CSV ----------------------------------------------------------------------------------------
 
 SEARCH_CSV_FIELDS: tuple[str, ...] = ("rank", "score", "passage_id", "article_id", "ordinal", "title", "site",
-                                      "date", "url", "path", "source_id", "line", "text", *FACETS, "copies")
+                                      "date", "url", "path", "source_id", "line", "tags", "text", *FACETS, "copies")
 ENTITY_CSV_FIELDS: tuple[str, ...] = ("entity", "type", "passages", "aliases")
 
 
@@ -143,7 +145,8 @@ def result_csv(result: SearchResult) -> Iterable[str]:
 def hits_csv(hits: Iterable[Hit]) -> Iterable[str]:
     """The header, then a row per hit as it comes (an export streams them)."""
     for_rows = (
-        [d["entities"][k] if k in FACETS else [c["article_id"] for c in d[k]] if k == "copies" else d[k]
+        [d["entities"][k] if k in FACETS else [c["article_id"] for c in d[k]] if k == "copies"
+         else [f"{t}={v}" for t, vs in d[k].items() for v in vs] if k == "tags" else d[k]
          for k in SEARCH_CSV_FIELDS]
         for d in (hit_dict(h) for h in hits)
     )

@@ -90,13 +90,16 @@ def test_the_fast_path_prints_what_typer_prints(corpus_index: Path, args: list[s
     assert re.sub(r"\d+\.\d ms", "", fast.stderr) == re.sub(r"\d+\.\d ms", "", slow.stderr)
 
 
-def test_a_json_search_imports_neither_typer_nor_rich(corpus_index: Path) -> None:
+def test_a_json_search_imports_neither_typer_nor_rich_nor_the_entity_table(corpus_index: Path) -> None:
     code = (
         "import sys\n"
         "from searchkit.entry import main\n"
         f"sys.argv = ['searchkit', 'search', 'border closure', '--json', '--index', {str(corpus_index)!r}]\n"
         "try:\n    main()\nexcept SystemExit as e:\n    code = e.code\n"
         "loaded = sorted({m.split('.')[0] for m in sys.modules} & {'typer', 'rich', 'spacy', 'bs4', 'lxml'})\n"
+        # Nor the entity table and corrections: hits need only entity_names.json.
+        "loaded += sorted(set(sys.modules) & {'searchkit.entity_table', 'searchkit.entity_edits',\n"
+        "                                     'searchkit.entity_suggest', 'searchkit.names', 'difflib'})\n"
         "print('LOADED=' + ','.join(loaded), code)\n"
     )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)

@@ -95,14 +95,15 @@ def test_the_schema_rejects_what_the_docs_rule_out() -> None:
     """The schema is a real check: a hit missing an entity type, or with an unknown field, fails."""
     hit = {"rank": 1, "score": 1.0, "passage_id": "0123456789ab:0", "article_id": "0123456789ab", "ordinal": 0,
            "title": None, "site": None, "date": "2020-09-21", "url": None, "path": "/x.txt",
-           "source_id": "/x.txt", "line": None, "text": "t",
+           "source_id": "/x.txt", "line": None, "tags": {"topics": ["crude"]}, "text": "t",
            "highlights": [[0, 1]], "entities": {"person": [], "org": [], "place": [], "group": []},
            "copies": [{"article_id": "ba9876543210", "site": "Wire", "date": "2020-09-20", "url": None,
                        "title": None, "path": "/y.txt", "source_id": "/y.txt"}]}
     _check(hit, "hit")
     for broken in ({**hit, "entities": {"person": []}}, {**hit, "extra": 1}, {**hit, "date": "21/09/2020"},
                    {**hit, "highlights": [[0]]}, {k: v for k, v in hit.items() if k != "copies"},
-                   {**hit, "copies": [{"article_id": "ba9876543210"}]}):
+                   {**hit, "copies": [{"article_id": "ba9876543210"}]},
+                   {**hit, "tags": {"topics": "crude"}}):
         with pytest.raises(jsonschema.ValidationError):
             _check(broken, "hit")
 

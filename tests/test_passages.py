@@ -1,5 +1,5 @@
 from searchkit.passages import MAX_CHARS, MIN_CHARS, attach_entities, split_passages
-from searchkit.records import Mention
+from searchkit.records import Mention, Passage
 
 
 def test_paragraphs_become_passages_with_exact_offsets() -> None:
@@ -56,3 +56,19 @@ def test_entities_attach_to_the_passage_they_occur_in() -> None:
 def test_empty_text_gives_no_passages() -> None:
     assert split_passages("a", "") == []
     assert split_passages("a", "\n\n  \n") == []
+
+
+def test_source_lines_find_each_passage_in_the_page_outside_markup() -> None:
+    from searchkit.passages import source_lines
+
+    page = ('<html><head><meta name="description" content="Rail Baltica reaches Kaunas today">\n'
+            '<script>var s = "Rail Baltica reaches Kaunas today";</script></head>\n'
+            "<body>\n<p>Rail Baltica reaches Kaunas today, the ministry\nsaid.</p>\n"
+            "<p>Lithuania&rsquo;s minister spoke.</p>\n<p>Caf&eacute; owners cheered.</p>\n</body></html>\n")
+    text = "Rail Baltica reaches Kaunas today, the ministry said.\n\nLithuania’s minister spoke.\n\nCafé owners cheered."
+    passages = [Passage("a", i, 0, 0, t) for i, t in enumerate(text.split("\n\n"))]
+    # The body's line, not the meta description's or the script's; a word split by a
+    # character reference is not found (None), never a wrong line.
+    assert source_lines(page, passages, html=True) == [4, 6, None]
+    plain = "Title\n\nRail Baltica reaches Kaunas today, the\nministry said.\n"
+    assert source_lines(plain, passages[:1], html=False) == [3]

@@ -327,15 +327,17 @@ def search_n(index: Path, query: str, n: str) -> tuple[int, dict, str]:
     return r.returncode, json.loads(r.stdout), r.stderr
 
 
-def test_an_index_of_the_previous_schema_asks_for_a_rebuild(tmp_path: Path) -> None:
-    """Version 3 indexed no stop words and had no exact fields: its answers would be wrong."""
+@pytest.mark.parametrize("old", [3, 4])
+def test_an_index_of_a_previous_schema_asks_for_a_rebuild(tmp_path: Path, old: int) -> None:
+    """Version 3 indexed no stop words and had no exact fields, version 4 no tags or source
+    lines: its answers would be wrong or short."""
     index = tmp_path / "index"
     assert write_articles(index, ARTICLES[:1]).failed == []
-    (index / "searchkit.json").write_text(json.dumps({"schema_version": 3, "tool": "searchkit"}))
+    (index / "searchkit.json").write_text(json.dumps({"schema_version": old, "tool": "searchkit"}))
     r = run_cli("search", "US", "--index", index)
     assert r.returncode == 2
-    assert "schema version 3; this searchkit uses 4" in r.stderr
-    assert "searchkit ingest --rebuild" in r.stderr
+    assert f"schema version {old}; this searchkit uses 5" in r.stderr
+    assert "searchkit ingest --rebuild" in r.stderr and len(r.stderr.strip().splitlines()) == 1
 
 
 def test_help_and_errors_list_the_same_fields_as_the_parser_takes(index: Path) -> None:
@@ -349,3 +351,34 @@ def test_help_and_errors_list_the_same_fields_as_the_parser_takes(index: Path) -
     r = run_cli("search", "nosuchfield:x", "--index", index)
     listed = r.stderr.split("(fields: ")[1].split(")")[0].split(", ")
     assert r.returncode == 2 and listed == list(QUERY_FIELDS)
+
+
+_WORDS = ["border", "Border", "2005", "1987", "b52", "12th", "closure", "the", "US", "us", "said", "Running", "runs", "a", "and", "or", "to",
+          "AND", "OR", "NOT", "TO", "x", "Lukashenko", "glaciers", "Glacier"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(words=st.lists(st.sampled_from(_WORDS), min_size=1, max_size=12), operator=st.sampled_from(["and", "or"]),
+       gaps=st.lists(st.sampled_from([" ", "  "]), min_size=12, max_size=12))
+def test_plain_words_are_built_as_the_parser_builds_them(words: list[str], operator: str, gaps: list[str]) -> None:
+    # The direct build of a query of plain words must be the parser's query, leaf for leaf
+    # (terms, boosts for repeated words, character spans for the query-time stop words).
+    from whoosh.qparser import AndGroup, FuzzyTermPlugin, OrGroup
+
+    from searchkit.search import query as sq
+    from searchkit.settings import RankingParams, SearchLimits
+    from searchkit.store.schema import SEARCH_FIELDS, build_schema
+
+    text = "".join(w + g for w, g in zip(words, gaps)).strip()
+    schema = build_schema()
+    if set(words) & {"AND", "OR", "NOT", "TO"}:  # operators: the parser's business
+        assert sq.plain_words_query(text, operator) is None
+        return
+    fast = sq.parse_query(text, operator, schema, SearchLimits(), RankingParams())
+    parser = sq._Parser(list(SEARCH_FIELDS), schema, group=AndGroup if operator == "and" else OrGroup,
+                        split_words=operator == "or")
+    parser.add_plugin(FuzzyTermPlugin())
+    slow = sq.weight_repeated_words(parser.parse(text), text, schema, RankingParams().query_k3)
+    assert repr(fast) == repr(slow) and fast == slow
+    assert [(leaf.startchar, leaf.endchar, leaf.boost) for leaf in fast.leaves()] == \
+        [(leaf.startchar, leaf.endchar, leaf.boost) for leaf in slow.leaves()]

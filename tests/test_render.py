@@ -139,7 +139,7 @@ def test_json_round_trips_for_any_text(text: str, title: str, path: str, entity:
     assert "\n" not in doc
     expected = result.to_dict()
     every_type = {"person": [], "org": [], "place": [], "group": []}
-    expected["hits"] = [{**h, "entities": {**every_type, **h["entities"]}, "source_id": "", "line": None}
+    expected["hits"] = [{**h, "entities": {**every_type, **h["entities"]}, "source_id": "", "line": None, "tags": {}}
                         for h in expected["hits"]]
     expected["facets"] = {**every_type, **expected["facets"]}
     expected["version"] = 1

@@ -437,3 +437,51 @@ def test_queries_other_than_an_or_of_words_are_left_to_whoosh(ranked) -> None:  
 
     for query in ('"alpine glaciers" shrinking', "glaci* shrinking", "alpine NOT ski", "title:alpine OR ski~1"):
         assert or_scores(ranked._searcher, ranked.parse_query(query, "or")) is None, query
+
+
+def test_length_bytes_read_in_one_go_are_whooshs_own(idx) -> None:  # type: ignore[no-untyped-def]
+    # The query path reads a segment's field lengths straight from the column file; they must
+    # be the bytes Whoosh's own (document-at-a-time) reader gives.
+    from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+
+    from searchkit.store.whoosh_ext import length_bytes
+
+    checked = 0
+    for sub, _ in idx._searcher.leaf_searchers():
+        reader = sub.reader()
+        for fieldname in ("text", "title", "body", "exact"):
+            column = reader._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+            assert list(length_bytes(reader, fieldname) or []) == list(column.load() if column is not None else [])
+            checked += column is not None
+    assert checked >= 4
+
+
+def test_quickly_opened_columns_hold_whooshs_values(idx) -> None:  # type: ignore[no-untyped-def]
+    from searchkit.store.whoosh_ext import column_reader
+
+    for sub, _ in idx._searcher.leaf_searchers():
+        reader = sub.reader()
+        for fieldname in ("article_id", "person", "place", "date"):
+            if reader.has_column(fieldname):
+                whoosh = reader.column_reader(fieldname, translate=False)
+                assert list(column_reader(reader, fieldname)) == list(whoosh) and len(list(whoosh)) > 0
+
+
+_HIGHLIGHT_WORDS = ["Running", "runs", "US", "us", "U.S.", "AT&T", "&", "and", "Blair's", "£1.5bn", "C++", ".NET",
+                    "İstanbul", "Yield", "yields", "dying", "skies", "COVID-19", "9/11", "Ärger", "the", "x"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(words=st.lists(st.sampled_from(_HIGHLIGHT_WORDS), min_size=1, max_size=15),
+       query=st.lists(st.sampled_from(_HIGHLIGHT_WORDS), min_size=1, max_size=3))
+def test_highlights_mark_every_token_whose_form_the_query_matched(words: list[str], query: list[str]) -> None:
+    # The shortcut (forms computed only for tokens that can begin a term) marks what
+    # comparing every token's forms marks.
+    from searchkit.search.highlight import highlight_spans
+    from searchkit.store.analysis import token_spans
+
+    text = " ".join(words)
+    spans = token_spans(" ".join(query))
+    terms = (frozenset(s[2] for s in spans), frozenset(s[3] for s in spans))
+    every = [(s, e) for s, e, norm, exact in token_spans(text) if norm in terms[0] or exact in terms[1]]
+    assert [(h.start, h.end) for h in highlight_spans(text, terms)] == every

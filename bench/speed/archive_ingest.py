@@ -85,13 +85,17 @@ def ingest(args: argparse.Namespace) -> None:
     for label, target in (("WARC", out / "bbc.warc.gz"), ("HTML files", out / "pages")):
         index = out / f"index-{label.split()[0].lower()}"
         shutil.rmtree(index, ignore_errors=True)
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
         run = subprocess.run([searchkit, "ingest", str(target), "--index", str(index), "--json",
                               "--workers", str(args.workers)], capture_output=True, text=True)
         seconds = time.perf_counter() - t0
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime  # the ingest and its workers
         report = json.loads(run.stdout)
         print(f"{label:10s}: {report['new']:,} articles in {seconds:.1f} s = {report['new'] / seconds:.1f} articles/s "
-              f"(workers {args.workers}; failed {len(report['failed'])}, exit {run.returncode})")
+              f"wall, {1000 * cpu / max(1, report['new']):.1f} ms of CPU per article "
+              f"(workers {args.workers}; failed {len(report['failed'])}, exit {run.returncode})", flush=True)
 
 
 def load(args: argparse.Namespace) -> None:

@@ -20,13 +20,26 @@ def article_id_for(source_id: str) -> str:
     return hashlib.sha1(source_id.encode("utf-8", "surrogateescape")).hexdigest()[:12]
 
 
+LINE_KINDS = frozenset({"html", "txt"})
+"""Inputs whose passages get a source line: a file a reader opens as it is. (A JSONL
+record's line is its source id's; an archive record or an MHTML part is encoded inside its
+file, where a line number would point at nothing the reader sees.)"""
+
+
+def input_kind(source: Source) -> str:
+    """``html`` or ``txt`` for a file read whole, else the container (``jsonl``, ``warc``…)."""
+    if source.input_kind == "file":
+        return "html" if source.kind == "html" else "txt"
+    return source.input_kind
+
+
 def build_articles(sources: list[Source], extractor: Any, *, sign_copies: bool = True) -> list[Article | Failure]:
     """Clean, split, tag and (``sign_copies``) sign for copy detection a batch of sources, one
     result per source, in order; a source that cannot be built gives a :class:`Failure`
     (never an exception)."""
     from ..cleaner import clean_source
     from ..load import normalise_text
-    from ..passages import attach_entities, split_passages
+    from ..passages import attach_entities, source_lines, split_passages
 
     cleaned: list[tuple[Source, Any, str]] = []
     out: list[Article | Failure | None] = []
@@ -61,11 +74,15 @@ def build_articles(sources: list[Source], extractor: Any, *, sign_copies: bool =
             continue
         aid = article_id_for(source.source_id)
         passages = attach_entities(split_passages(aid, text), ents.mentions)
+        kind = input_kind(source)
+        if kind in LINE_KINDS:
+            passages = [replace(p, line=n) for p, n in zip(passages, source_lines(source.content, passages, html=kind == "html"))]
         final.append(Article(
             article_id=aid, source_id=source.source_id, path=source.path,
             content_hash=source.content_hash, text=text, metadata=replace(c.metadata, language=language),
             removed=tuple(c.removed), entities=tuple(ents.entities), passages=tuple(passages),
             copy_signature=_signature(text) if sign_copies else None,
+            tags=dict(source.tags), input_kind=kind,
         ))
     return final
 

@@ -34,13 +34,11 @@ from typing import TYPE_CHECKING, Any, cast
 from whoosh import query as Q
 from whoosh.reading import CorruptIndexError
 
-from ..entity_edits import read_edits
-from ..entity_table import EntityTable
 from ..errors import InternalError, NotFound, QuerySyntax, SearchkitError, describe
 from ..records import FACETS, Article, Entity, Hit, Passage, SearchResult
 from ..store.documents import (KIND_ARTICLE, article_from_documents, facet_value_counts, keyword_values,
-                               word_passage_counts)
-from ..store.folder import ENTITY_NAMES, ENTITY_TABLE
+                               tag_values, word_passage_counts)
+from ..store.folder import ENTITY_EDITS, ENTITY_NAMES, ENTITY_TABLE
 from ..store.shards import IndexPath, open_for_search, split_index_arg
 from ..settings import RankingParams, SearchLimits
 from ..store.whoosh_ext import FilteredQuery
@@ -53,9 +51,9 @@ from .docsets import matching_docs, term_docs
 from .facets import facet_counts
 from .highlight import MatchedTerms, highlight_spans, highlight_terms
 from .explain import explain_hits
-from .hints import any_word_hint, emptying_filters, unknown_value_hint
+from .hints import field_values, unknown_value_hint, why_no_hits
 from .filters import FilterValue, build_filters, parse_date_bound, resolve_fields
-from .query import as_str, expand_fuzzy, may_match_articles, scored_words
+from .query import expand_fuzzy, may_match_articles, scored_words
 from .order import SORTS, by_date
 from .query import parse_query as parse_query_text
 from .ranking import RobertsonBM25F, or_scores, rerank, rerank_pool, skip_stop_words
@@ -185,10 +183,10 @@ class SearchIndex(EntityCorrections, Streaming):
     def _table_on_demand(self) -> EntityTable:
         """The entity table, loaded only if a filter or an in-query field asks it something
         (a plain search needs only ``entity_names.json``)."""
-        return cast(EntityTable, _TableOnDemand(self))
+        return cast("EntityTable", _TableOnDemand(self))
 
     def _load_names(self) -> dict[str, dict[str, Any]] | None:
-        if read_edits(self.path):
+        if (self.path / ENTITY_EDITS).exists() and self.entity_edits():
             return None  # the user's corrections apply on top of the table: the table decides
         try:
             payload = json.loads((self.path / ENTITY_NAMES).read_text(encoding="utf-8"))
@@ -204,10 +202,12 @@ class SearchIndex(EntityCorrections, Streaming):
         with no NER re-run."""
         from ..entity_edits import apply_edits
 
-        edits = read_edits(self.path)
+        edits = self.entity_edits()
         return apply_edits(self._saved_table(), edits) if edits else self._saved_table()
 
     def _saved_table(self) -> EntityTable:
+        from ..entity_table import EntityTable
+
         path = self.path / ENTITY_TABLE
         try:
             payload = json.loads(path.read_text(encoding="utf-8"))
@@ -251,6 +251,7 @@ class SearchIndex(EntityCorrections, Streaming):
         site: FilterValue = None,
         since: str | None = None,
         until: str | None = None,
+        tag: FilterValue = None,
         in_article: bool = False,
         collapse: bool = True,
         collapse_copies: bool = True,
@@ -265,7 +266,8 @@ class SearchIndex(EntityCorrections, Streaming):
     ) -> SearchResult:
         """Ranked passages for ``query`` (Whoosh syntax), filtered and highlighted.
 
-        Filters take one value or a list (all must match). ``collapse`` keeps at most
+        Filters take one value or a list (all must match; ``tag`` values ``KEY=VALUE``, one of
+        each key's). ``collapse`` keeps at most
         ``limits.per_article`` passages per article; ``collapse_copies`` one article per story
         (copies listed in each hit's ``copies``; facets count a story once); ``facets`` adds
         entity counts over all matches. ``total`` counts matching passages (before collapsing); past
@@ -290,10 +292,11 @@ class SearchIndex(EntityCorrections, Streaming):
             check_unit(timeline)
         q, parsed, unknown, built, allowed = self._prepare(query, operator, exact, newer_than, dict(
             person=person, org=org, place=place, group=group, site=site, since=since, until=until,
-            in_article=in_article))
+            in_article=in_article, tag=tag))
         filters = built.queries
         if built.empty or allowed == set():  # (an empty set is no filter to Whoosh)
-            hint = unknown_value_hint(built.unknown, self.entity_table, self._sites) if built.unknown else \
+            hint = unknown_value_hint(built.unknown, self.entity_table, lambda: field_values(self._searcher, "site"),
+                                      lambda: field_values(self._searcher, "tag")) if built.unknown else \
                 f"no passage passes {', '.join(built.allowed_by or built.labels)}" if built.empty else \
                 f"no article was added or changed since generation {newer_than}"
             return SearchResult(query, 0, (), {f: () for f in FACETS} if facets else None, None,
@@ -309,7 +312,10 @@ class SearchIndex(EntityCorrections, Streaming):
             # A query expected to match few passages is scored in full, which counts them for
             # free; a broad one skips what cannot reach the top, and is counted separately,
             # up to count_cap (cheap: its matches are dense).
-            count_in_search = docs is None and (exact_total or
+            # An OR of plain words (a question) is scored term at a time, which also counts it.
+            scores = or_scores(searcher, q) if operator == "or" and not filters and allowed is None \
+                and mask is None and docs is None else None
+            count_in_search = docs is None and (scores is not None or exact_total or
                                                 expected_count(searcher, matching, allowed) <= limits.count_cap)
             article_of = self._columns.article_ids()
             story_of = StoryIds(article_of, self.copy_table) if collapse_copies and self.copy_table else article_of
@@ -318,9 +324,6 @@ class SearchIndex(EntityCorrections, Streaming):
                 ranked, seen = self._by_date(matching, docs, sort, per_article, story_of, limit), len(docs)
                 passage_scores = dict(ranked)
             else:
-                # An OR of plain words (a question) is scored term at a time, which also counts it.
-                scores = or_scores(searcher, q) if operator == "or" and not filters and allowed is None \
-                    and mask is None and docs is None else None
                 if scores is not None:
                     ranked, seen, count_in_search = top_of_scores(scores, depth, per_article, story_of), len(scores), True
                 else:
@@ -358,9 +361,9 @@ class SearchIndex(EntityCorrections, Streaming):
             raise InternalError.wrap(e) from e
         suggestion = hint = None
         if not hits and unknown:  # person:nobodyxyz in the query
-            hint = unknown_value_hint(unknown, self.entity_table, self._sites)
+            hint = unknown_value_hint(unknown, self.entity_table, lambda: field_values(self._searcher, "site"))
         elif not hits:
-            hint = self._why_no_hits(q, query, operator, exact, filters, built.labels, mask, allowed)
+            hint = why_no_hits(self, q, query, operator, exact, filters, built.labels, mask, allowed)
             if hint is None and query.strip() and not isinstance(q, Q.Every):
                 suggestion = self._suggest(q, query)
         return SearchResult(query, total, hits, counts, suggestion, (time.perf_counter() - t0) * 1000,
@@ -375,7 +378,8 @@ class SearchIndex(EntityCorrections, Streaming):
             q = skip_stop_words(q, query.strip(), self.ranking)
         q, unknown = resolve_fields(q, self._table_on_demand, self._site_known)
         parsed, q = q, expand_fuzzy(q, self._searcher.reader())
-        built = build_filters(self._table_on_demand, self.article_passages, self._site_known, **filter_args)
+        built = build_filters(self._table_on_demand, self.article_passages, self._site_known, **filter_args,
+                              tag_known=lambda t: bool(self._searcher.doc_frequency("tag", t)))
         allowed = built.allowed
         if newer_than is not None:
             fresh = self.fresh_passages(newer_than)
@@ -389,31 +393,9 @@ class SearchIndex(EntityCorrections, Streaming):
         matching = FilteredQuery(q, filters[0] if len(filters) == 1 else Q.And(filters)) if filters else q
         return matching, Q.Term("kind", KIND_ARTICLE) if may_match_articles(q) else None
 
-    def _why_no_hits(self, q: Q.Query, text: str, operator: str, exact: bool, filters: list[Q.Query],
-                     labels: list[str], mask: Q.Query | None, allowed: set[int] | None) -> str | None:
-        """A filter that emptied the result, or ``--any`` for an AND of several words
-        (see :mod:`.hints`); None when the words themselves match nothing."""
-        try:
-            if filters and allowed is None:
-                return emptying_filters(self._searcher, q, filters, labels, mask)
-            if operator == "and" and not filters and allowed is None and len(text.split()) > 1:
-                any_q = self.parse_query(text, "or", exact=exact)
-                any_q, _ = resolve_fields(any_q, self.entity_table, self._site_known)
-                if any_q != q:
-                    return any_word_hint(self._searcher, any_q, mask)
-        except SearchkitError:
-            return None
-        return None
-
     def _site_known(self, site: str) -> bool:
         """True when some document has this (lower-case) site."""
         return bool(self._searcher.doc_frequency("site", site))
-
-    def _sites(self) -> list[str]:
-        """Every site in the index (lower case, as the site field holds them), most articles first."""
-        reader = self._searcher.reader()
-        sites = [(as_str(t), reader.doc_frequency("site", t)) for t in reader.lexicon("site")]
-        return [t for t, _ in sorted(sites, key=lambda p: -p[1])]
 
     def _by_date(self, matching: Q.Query, docs: set[int], sort: str, per_article: int | None, article_of: Any,
                  limit: int) -> list[tuple[int, float]]:
@@ -458,7 +440,7 @@ class SearchIndex(EntityCorrections, Streaming):
             highlights=tuple(highlight_spans(text, terms)) if terms else (),
             title=f.get("title"), site=f.get("site"), date=date.isoformat() if isinstance(date, datetime) else None,
             url=f.get("url"), path=f.get("path", ""), entities=self._stored_entities(f),
-            source_id=f.get("source_id", ""),
+            source_id=f.get("source_id", ""), line=f.get("line"), tags=tag_values(f.get("tag") or ""),
         )
 
     def _stored_entities(self, f: dict[str, Any]) -> dict[str, tuple[str, ...]]:

@@ -54,14 +54,25 @@ def top_of_scores(scores: dict[int, float], limit: int, per_article: int | None,
     per article (None: no collapsing)."""
     want = limit * 2 if per_article is not None else limit
     while True:
-        ranked = heapq.nsmallest(want, ((-sc, d) for d, sc in scores.items()))
-        ranked = [(d, -sc) for sc, d in ranked]
+        ranked = _best(scores, want)
         if per_article is None:
             return ranked
         kept = collapse_per_article(ranked, limit, per_article, article_of)
         if len(kept) >= limit or len(ranked) < want:
             return kept
         want *= 4
+
+
+def _best(scores: dict[int, float], n: int) -> Ranked:
+    """The ``n`` best (docnum, score), ties in document order: the same as a heap of
+    ``(-score, docnum)``, but the threshold is found by sorting the bare scores (in C), and
+    only the few at or above it are sorted as pairs."""
+    if n >= len(scores):
+        return sorted(scores.items(), key=lambda p: (-p[1], p[0]))
+    threshold = heapq.nlargest(n, scores.values())[-1]
+    above = [(d, sc) for d, sc in scores.items() if sc >= threshold]
+    above.sort(key=lambda p: (-p[1], p[0]))
+    return above[:n]
 
 
 def collapse_per_article(ranked: Ranked, limit: int, per_article: int, article_of: ArticleIds) -> Ranked:

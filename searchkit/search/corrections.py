@@ -9,13 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..entity_edits import Edit, make_edit, read_edits, write_edits
-from ..entity_suggest import Suggestion, suggest_merges
 from ..errors import NotFound
 from ..store.schema import article_facet
 from .docsets import term_docs
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # loaded by the methods that use them: a plain search needs none (start-up time)
+    from ..entity_edits import Edit
+    from ..entity_suggest import Suggestion
     from ..entity_table import EntityTable
 
 
@@ -33,6 +33,8 @@ class EntityCorrections:
 
     def entity_edits(self) -> list[Edit]:
         """The corrections in the index folder's ``entity_edits.tsv``, in the order applied."""
+        from ..entity_edits import read_edits
+
         return read_edits(self.path)
 
     def add_entity_edit(self, action: str, facet: str, entity: str, argument: str | None = None) -> Edit:
@@ -43,6 +45,8 @@ class EntityCorrections:
 
             idx.add_entity_edit("merge", "person", "Adrian Mutu", "Mutu")
         """
+        from ..entity_edits import make_edit, write_edits
+
         edit = make_edit(action, facet, entity, argument)
         for name in [edit.entity, *([edit.argument] if action in ("merge", "split") else [])]:
             if not self.entity_table.expand(facet, name or ""):
@@ -53,11 +57,15 @@ class EntityCorrections:
 
     def replace_entity_edits(self, edits: list[Edit]) -> None:
         """Set the whole list of corrections (import from another index, or clear with [])."""
+        from ..entity_edits import write_edits
+
         write_edits(self.path, edits)
         self._table = self._names = None
 
     def suggest_merges(self, limit: int = 50) -> list[Suggestion]:
         """Likely duplicates with their evidence (:mod:`searchkit.entity_suggest`)."""
+        from ..entity_suggest import suggest_merges
+
         return suggest_merges(self.entity_table, self._shared_articles, limit)
 
     def _shared_articles(self, facet: str, a: str, b: str) -> int:

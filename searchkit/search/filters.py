@@ -11,15 +11,18 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from datetime import datetime, timedelta
 
 from whoosh import query as Q
 
-from ..entity_table import EntityTable
 from ..errors import QuerySyntax
 from ..records import FACETS
 from ..store.schema import article_facet
 from .query import as_str, rewrite_leaves
+
+if TYPE_CHECKING:  # the table is passed in: the module need not load it (start-up time)
+    from ..entity_table import EntityTable
 
 FilterValue = str | Sequence[str] | None
 """A filter takes one value or several (all must match)."""
@@ -52,11 +55,24 @@ class Filters:
 
 def build_filters(table: EntityTable, passages_of_articles: Callable[[Q.Query], set[int]], site_known: Callable[[str], bool],
                   *, person: FilterValue, org: FilterValue, place: FilterValue, group: FilterValue,
-                  site: FilterValue, since: str | None, until: str | None, in_article: bool) -> Filters:
+                  site: FilterValue, since: str | None, until: str | None, in_article: bool,
+                  tag: FilterValue = None, tag_known: Callable[[str], bool] = lambda term: True) -> Filters:
     """The filters of a search. A filter value is expanded through the index-wide entity
     table, so any alias, any case and a bare surname all work; a value the table does not
-    know (or a site no article has) is listed in ``unknown`` (nothing can match)."""
+    know (or a site or tag no article has) is listed in ``unknown`` (nothing can match).
+    Tags (``topics=crude``) of one key are alternatives, of several keys all required."""
     out = Filters()
+    by_key: dict[str, list[str]] = {}
+    for value in filter_values(tag):
+        key, eq, wanted = (part.strip() for part in value.partition("="))
+        if not (eq and key and wanted):
+            raise QuerySyntax(f"--tag takes KEY=VALUE, not {value!r}", hint="--tag topics=crude")
+        term = f"{key}={wanted}".lower()
+        if not tag_known(term):
+            out.unknown.append(("tag", f"{key}={wanted}"))
+        by_key.setdefault(key.lower(), []).append(term)
+    for terms in by_key.values():
+        out.add(" ".join(f"--tag {t}" for t in terms), Q.Or([Q.Term("tag", t) for t in terms]))
     for facet, values in zip(FACETS, (person, org, place, group)):
         for value in filter_values(values):
             label = f"--{facet} {value}"

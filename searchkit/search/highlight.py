@@ -1,6 +1,6 @@
 """Highlights: the character ranges of a hit's text that the query matched.
 
-A hit's text is tokenised again by the index's own tokeniser (:func:`token_spans`, the one the
+A hit's text is tokenised again by the index's own tokeniser (:data:`~searchkit.store.analysis.TOKEN`, the one the
 analyzer runs) and every token whose term the query matched is marked — its normalised form
 for a default search, its exact form for an exact one — so highlights agree with what was
 searched (stemming, case, symbols).
@@ -13,7 +13,7 @@ from typing import Any
 from whoosh import query as Q
 
 from ..records import Highlight
-from ..store.analysis import token_spans
+from ..store.analysis import TOKEN, token_forms
 from ..store.schema import EXACT_FIELDS, SEARCH_FIELDS
 from .query import as_str, query_terms
 
@@ -40,7 +40,22 @@ def highlight_terms(q: Q.Query, reader: Any) -> MatchedTerms:
 
 
 def highlight_spans(text: str, terms: MatchedTerms) -> list[Highlight]:
-    """Character spans of ``text`` whose token is one of ``terms``."""
+    """Character spans of ``text`` whose token is one of ``terms``.
+
+    A token's forms (its stem above all: nearly all of a cold search's highlighting) are
+    computed only when its first character can begin one of the terms: a token's normalised
+    and exact forms begin with its own first character, lower-cased for the first (a lone
+    ``&`` reads as ``and``)."""
     normal, exact = terms
-    return [Highlight(start, end) for start, end, norm, as_written in token_spans(text)
-            if norm in normal or as_written in exact]
+    heads = {t[:1] for t in normal} | {t[:1] for t in exact}
+    if "and" in normal:
+        heads.add("&")
+    out = []
+    for m in TOKEN.finditer(text):
+        raw = m.group()
+        if raw[:1] not in heads and raw[:1].lower()[:1] not in heads:
+            continue
+        norm, as_written = token_forms(raw)
+        if norm in normal or as_written in exact:
+            out.append(Highlight(m.start(), m.end()))
+    return out

@@ -8,21 +8,25 @@ it costs an ordinary search anything.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from whoosh import query as Q
 
-from ..entity_table import EntityTable
-from ..names import name_key
+if TYPE_CHECKING:  # the entity modules load only when a hint needs them (start-up time)
+    from ..entity_table import EntityTable
 
-KIND_NAMES = {"person": "person", "org": "organisation", "place": "place", "group": "group", "site": "site"}
+KIND_NAMES = {"person": "person", "org": "organisation", "place": "place", "group": "group", "site": "site",
+              "tag": "tag"}
 
 
 def close_names(value: str, names: Iterable[tuple[str, str]], n: int = 3) -> list[str]:
     """Up to ``n`` names closest to ``value``: ``names`` are (any alias, the name to show),
     compared case- and accent-insensitively."""
+    import difflib
+
+    from ..names import name_key
+
     by_key: dict[str, str] = {}
     for alias, name in names:
         by_key.setdefault(name_key(alias) or alias.lower(), name)
@@ -34,13 +38,18 @@ def close_names(value: str, names: Iterable[tuple[str, str]], n: int = 3) -> lis
     return list(dict.fromkeys(by_key[k] for k in close))
 
 
-def unknown_value_hint(unknown: Sequence[tuple[str, str]], table: EntityTable, sites: Callable[[], list[str]]) -> str:
+def unknown_value_hint(unknown: Sequence[tuple[str, str]], table: EntityTable, sites: Callable[[], list[str]],
+                       tags: Callable[[], list[str]] = list) -> str:
     """``no such person in the index: 'gordon brwn'; did you mean: Gordon Brown?``"""
     parts = []
     for kind, value in unknown:
         if kind == "site":
             names = sites()
             close = close_names(value, ((n, n) for n in names))
+        elif kind == "tag":  # the values of the same key (topics=crud: topics=crude)
+            key, _, wanted = value.lower().partition("=")
+            names = [n for n in tags() if n.startswith(f"{key}=")] or tags()
+            close = close_names(wanted, ((n.partition("=")[2], n) for n in names))
         else:
             names = [name for name, _, _ in table.groups(kind)]
             close = close_names(value, ((alias, name) for name, members, _ in table.groups(kind)
@@ -48,8 +57,8 @@ def unknown_value_hint(unknown: Sequence[tuple[str, str]], table: EntityTable, s
         msg = f"no such {KIND_NAMES.get(kind, kind)} in the index: {value!r}"
         if close:
             msg += f"; did you mean: {', '.join(close)}?"
-        elif kind == "site" and names:
-            msg += f" (sites: {', '.join(names[:5])}{', …' if len(names) > 5 else ''})"
+        elif kind in ("site", "tag") and names:
+            msg += f" ({kind}s: {', '.join(names[:5])}{', …' if len(names) > 5 else ''})"
         parts.append(msg)
     return "; ".join(parts)
 
@@ -77,3 +86,35 @@ def any_word_hint(searcher: Any, or_query: Q.Query, mask: Q.Query | None) -> str
     if _matches(searcher, or_query, mask):
         return "no passage has all the words; --any matches passages with any of them"
     return None
+
+
+def why_no_hits(index: Any, q: Q.Query, text: str, operator: str, exact: bool, filters: Sequence[Q.Query],
+                labels: Sequence[str], mask: Q.Query | None, allowed: set[int] | None) -> str | None:
+    """A filter that emptied the result, or ``--any`` for an AND of several words; None when
+    the words themselves match nothing (``index`` is the :class:`~searchkit.search.SearchIndex`)."""
+    from ..errors import SearchkitError
+    from .filters import resolve_fields
+
+    try:
+        if filters and allowed is None:
+            return emptying_filters(index._searcher, q, filters, labels, mask)
+        if operator == "and" and not filters and allowed is None and len(text.split()) > 1:
+            any_q = index.parse_query(text, "or", exact=exact)
+            any_q, _ = resolve_fields(any_q, index.entity_table, index._site_known)
+            if any_q != q:
+                return any_word_hint(index._searcher, any_q, mask)
+    except SearchkitError:
+        return None
+    return None
+
+
+def field_values(searcher: Any, fieldname: str) -> list[str]:
+    """Every value of a keyword field (``site``, ``tag``) in the index as the field holds
+    them (lower case), most documents first: what a hint suggests from."""
+    from .query import as_str
+
+    reader = searcher.reader()
+    if fieldname not in reader.schema:
+        return []
+    values = [(as_str(t), reader.doc_frequency(fieldname, t)) for t in reader.lexicon(fieldname)]
+    return [t for t, _ in sorted(values, key=lambda p: -p[1])]

@@ -13,16 +13,18 @@ from __future__ import annotations
 import bisect
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from whoosh import query as Q
 from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F, BM25FScorer, bm25
+from whoosh.util.numeric import byte_to_length
 
 from ..store.documents import KIND_ARTICLE
 from ..store.schema import ARTICLE_FIELD, SEARCH_FIELDS
 from ..settings import RankingParams
-from ..store.whoosh_ext import memo_on
+from ..store.whoosh_ext import (block_ids, block_max_id, block_weights, is_leaf_postings, last_block, length_bytes,
+                                memo_on, next_block, posting_blocks)
 from .query import as_str
 from .segments import ArticleIds
 
@@ -127,54 +129,88 @@ def or_scores(searcher: Any, q: Q.Query) -> dict[int, float] | None:
     term at a time: each word's postings are read a block at a time and added into one table.
 
     The same BM25F as Whoosh's matchers compute (the searcher's weighting gives each word's
-    scorer: idf, average length, k1, b, the title's scale), without Whoosh's union of 2 x words
-    matchers, whose block-quality bookkeeping was ~80% of a long question at BBC 1x. Returns
-    None for any other query (Whoosh then runs it)."""
+    idf, average length, k1, b and the title's scale), without Whoosh's union of 2 x words
+    matchers, whose block-quality bookkeeping was ~80% of a long question at BBC 1x, and
+    without a Whoosh scorer per word and segment (its set-up reads the term's statistics
+    across every segment: a quarter of what was left). Returns None for any other query
+    (Whoosh then runs it)."""
     leaves = list(q.subqueries) if type(q) is Q.Or else [q]
     if not all(type(t) is Q.Term and t.fieldname in SEARCH_FIELDS for t in leaves):
         return None
-    from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
-    from whoosh.util.numeric import byte_to_length
-
     acc: dict[int, float] = {}
     get = acc.get
-    weighting = searcher.weighting
+    constants: dict[int, tuple[float, float, list[float]]] = {}  # leaf -> (c, scale, norm by length byte)
     for sub, offset in searcher.leaf_searchers():
         reader = sub.reader()
         deleted = set(reader.deleted_docs()) if reader.has_deletions() else None
-        for leaf in leaves:
+        for i, leaf in enumerate(leaves):
             fieldname, text = leaf.fieldname, leaf.text
             try:
                 m = reader.postings(fieldname, text)
             except TermNotFound:
                 continue
-            scorer = weighting.scorer(searcher, fieldname, text)
-            k1, b, avg = scorer.K1, scorer.B, scorer.avgfl
-            scale = getattr(scorer, "scale", 1.0)
-            c = leaf.boost * scorer.idf * (k1 + 1)
-            column = reader._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
-            lengths = memo_on(sub, f"lengths:{fieldname}", lambda c=column: c.load() if c is not None else None)
-            norm = [k1 * (1 - b + b * byte_to_length(i) / avg) for i in range(256)]
-            if type(m) is W3LeafMatcher and deleted is None and lengths is not None:
-                while m.is_active():
-                    m._read_ids()
-                    m._read_weights()
-                    for d, w in zip(m._ids, m._weights):
-                        tf = w * scale
-                        d += offset
-                        acc[d] = get(d, 0.0) + c * tf / (tf + norm[lengths[d - offset]])
-                    if m._lastblock:
-                        break
-                    m._next_block()
+            if i not in constants:
+                t = term_constants(searcher, fieldname, text)
+                constants[i] = (leaf.boost * t.idf * (t.k1 + 1), t.scale, _norms(searcher, fieldname, t))
+            c, scale, norm = constants[i]
+            lengths = segment_lengths(sub, fieldname)
+            if is_leaf_postings(m) and deleted is None and lengths is not None:
+                for ids, weights in posting_blocks(m):
+                    if offset or scale != 1.0:
+                        for d, w in zip(ids, weights):
+                            tf = w * scale
+                            g = d + offset
+                            acc[g] = get(g, 0.0) + c * tf / (tf + norm[lengths[d]])
+                    else:
+                        for d, w in zip(ids, weights):
+                            acc[d] = get(d, 0.0) + c * w / (w + norm[lengths[d]])
                 continue
             while m.is_active():  # inlined or filtered postings: one at a time
                 d = m.id()
                 if deleted is None or d not in deleted:
                     tf = m.weight() * scale
-                    length = byte_to_length(lengths[d]) if lengths is not None else 0
-                    acc[d + offset] = get(d + offset, 0.0) + c * tf / (tf + k1 * (1 - b + b * length / avg))
+                    n = norm[lengths[d]] if lengths is not None else norm[0]
+                    acc[d + offset] = get(d + offset, 0.0) + c * tf / (tf + n)
                 m.next()
     return acc
+
+
+class TermConstants(NamedTuple):
+    """What BM25 needs of a term besides a document's weight and length."""
+
+    idf: float
+    k1: float
+    b: float
+    avgfl: float
+    scale: float  # the title's query-time boost over the one indexed (1 elsewhere)
+
+
+def term_constants(searcher: Any, fieldname: str, text: Any) -> TermConstants:
+    """The constants of the searcher's :class:`RobertsonBM25F` scorer for this term, as its
+    scorers compute them (``idf`` is cached on the searcher), without building a scorer."""
+    weighting = searcher.weighting
+    parent = searcher.get_parent()
+    if fieldname == ARTICLE_FIELD:
+        avgfl = parent.field_length(fieldname) / population(parent, fieldname) or 1
+    else:
+        avgfl = parent.avg_field_length(fieldname) or 1
+    scale = 1.0
+    if fieldname == "title":
+        indexed = getattr(searcher.schema[fieldname].format, "field_boost", 1.0) or 1.0
+        scale = weighting.title_boost / indexed
+    return TermConstants(parent.idf(fieldname, text), weighting.K1, weighting.B, avgfl, scale)
+
+
+def _norms(searcher: Any, fieldname: str, t: TermConstants) -> list[float]:
+    """``k1 (1 - b + b length / avgfl)`` for each of the 256 length bytes, once per field."""
+    key = f"norms:{fieldname}:{t.k1}:{t.b}:{t.avgfl}"
+    return memo_on(searcher, key, lambda: [t.k1 * (1 - t.b + t.b * byte_to_length(i) / t.avgfl) for i in range(256)])
+
+
+def segment_lengths(sub: Any, fieldname: str) -> Sequence[int] | None:
+    """A segment's field-length bytes (one per document), read once per searcher."""
+    lengths = memo_on(sub, f"lengths:{fieldname}", lambda: length_bytes(sub.reader(), fieldname) or False)
+    return lengths if lengths is not False else None
 
 
 def rerank_pool(limit: int, operator: str, params: RankingParams) -> int:
@@ -199,47 +235,104 @@ def rerank(searcher: Any, article_of: ArticleIds, ranked: Ranked, words: dict[st
 def _scores_at(searcher: Any, docnums: list[int], fieldnames: Sequence[str], words: dict[str, float]
                ) -> dict[int, float]:
     """Sum over ``words`` and ``fieldnames`` of weight x BM25 for these documents only
-    (``docnums`` sorted). Each word's postings skip straight to them, so this costs a
-    few blocks per word, where a filtered search would score every matching document."""
+    (``docnums`` sorted). Each word's postings are walked a block at a time, and a block whose
+    last id is before the next document wanted is skipped undecoded, so this costs a few
+    blocks per word, where a filtered search would score every matching document."""
     scores: dict[int, float] = {}
+    if not docnums:
+        return scores
+    leaves = searcher.leaf_searchers()
+    offsets = [offset for _, offset in leaves]
     for fieldname in fieldnames:
         for word, weight in words.items():
-            try:
-                m = searcher.postings(fieldname, word)
-            except TermNotFound:
-                continue
-            i = 0
-            while i < len(docnums) and m.is_active():  # leapfrog: whichever is behind skips
-                docnum, at = docnums[i], m.id()
-                if at < docnum:
-                    m.skip_to(docnum)
-                elif at > docnum:
-                    i = bisect.bisect_left(docnums, at, i)
-                else:
-                    scores[docnum] = scores.get(docnum, 0.0) + weight * m.score()
-                    i += 1
+            t: TermConstants | None = None
+            for k, (sub, offset) in enumerate(leaves):
+                lo = bisect.bisect_left(docnums, offset)
+                hi = bisect.bisect_left(docnums, offsets[k + 1]) if k + 1 < len(leaves) else len(docnums)
+                if lo == hi:
+                    continue
+                reader = sub.reader()
+                try:
+                    m = reader.postings(fieldname, word)
+                except TermNotFound:
+                    continue
+                if t is None:
+                    t = term_constants(searcher, fieldname, word)
+                lengths = segment_lengths(sub, fieldname)
+                wanted = [d - offset for d in docnums[lo:hi]]
+                found = _weights_at(m, wanted, reader, lengths is None)
+                for d, w in found:
+                    fl = byte_to_length(lengths[d]) if lengths is not None and lengths[d] else None
+                    s = weight * bm25(t.idf, w, fl, t.avgfl, t.b, t.k1)  # type: ignore[arg-type]
+                    scores[d + offset] = scores.get(d + offset, 0.0) + s
     return scores
+
+
+def _weights_at(m: Any, wanted: list[int], reader: Any, generic: bool) -> list[tuple[int, float]]:
+    """(local docnum, weight) of the ``wanted`` documents (sorted, segment-local) that the
+    posting list ``m`` holds."""
+    out: list[tuple[int, float]] = []
+    i, n = 0, len(wanted)
+    if is_leaf_postings(m) and not generic and not reader.has_deletions():
+        while i < n and m.is_active():
+            if block_max_id(m) < wanted[i]:  # nothing wanted in this block: skip it undecoded
+                if last_block(m):
+                    break
+                next_block(m)
+                continue
+            ids = block_ids(m)
+            weights: Sequence[float] | None = None
+            j = 0
+            top = block_max_id(m)
+            while i < n and wanted[i] <= top:
+                j = bisect.bisect_left(ids, wanted[i], j)
+                if j < len(ids) and ids[j] == wanted[i]:
+                    if weights is None:
+                        weights = block_weights(m)
+                    out.append((wanted[i], weights[j]))
+                i += 1
+            if last_block(m):
+                break
+            next_block(m)
+        return out
+    while i < n and m.is_active():  # leapfrog: whichever is behind skips
+        at = m.id()
+        if at < wanted[i]:
+            m.skip_to(wanted[i])
+        elif at > wanted[i]:
+            i = bisect.bisect_left(wanted, at, i)
+        else:
+            out.append((at, m.weight()))
+            i += 1
+    return out
 
 
 def _article_docnums(searcher: Any, hits: list[tuple[float, int, str]], article_of: ArticleIds) -> dict[str, int]:
     """article id -> the docnum of its ``kind=article`` document (the one with a body)."""
     reader = searcher.reader()
+    leaves = searcher.leaf_searchers()
+    offsets = [offset for _, offset in leaves]
     first: dict[str, int] = {}  # each article's first hit
     for _, docnum, a in hits:
         first[a] = min(docnum, first.get(a, docnum))
     out: dict[str, int] = {}
     for a, docnum in first.items():
         # The indexer adds an article's document just before its passages: walk back from
-        # the hit while the documents are the same article's. Only a lookup of the
-        # article's documents finds it if the index is laid out otherwise.
-        while docnum >= 0 and article_of[docnum] == a:
-            if reader.doc_field_length(docnum, ARTICLE_FIELD):
-                out[a] = docnum
+        # the hit to the nearest document with a body (through the segment's length
+        # bytes). Only a lookup of the article's documents finds it if the index is laid
+        # out otherwise.
+        k = bisect.bisect_right(offsets, docnum) - 1
+        sub, offset = leaves[k]
+        lengths = segment_lengths(sub, ARTICLE_FIELD)
+        local = docnum - offset
+        if lengths is not None:
+            while local >= 0 and not lengths[local]:
+                local -= 1
+        if lengths is not None and local >= 0 and article_of[local + offset] == a:
+            out[a] = local + offset
+            continue
+        for d in reader.postings("article_id", a).all_ids():  # the article and its passages
+            if reader.doc_field_length(d, ARTICLE_FIELD):
+                out[a] = d
                 break
-            docnum -= 1
-        else:
-            for docnum in reader.postings("article_id", a).all_ids():  # the article and its passages
-                if reader.doc_field_length(docnum, ARTICLE_FIELD):
-                    out[a] = docnum
-                    break
     return out

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..records import FACETS
 from ..store.schema import ARTICLE_FIELD, SEARCH_FIELDS
-from ..store.whoosh_ext import open_segment_files
+from ..store.whoosh_ext import column_reader, open_segment_files
 from .query import as_str
 
 
@@ -32,10 +32,14 @@ class ArticleIds:
 
     def __init__(self, columns: list[Any], starts: list[int]) -> None:
         self._columns, self._starts = columns, starts
+        self._seen: dict[int, str] = {}  # a search asks for the same hits' ids 3-4 times
 
     def __getitem__(self, docnum: int) -> str:
-        i = bisect.bisect_right(self._starts, docnum) - 1
-        return as_str(self._columns[i][docnum - self._starts[i]])
+        got = self._seen.get(docnum)
+        if got is None:
+            i = bisect.bisect_right(self._starts, docnum) - 1
+            got = self._seen[docnum] = as_str(self._columns[i][docnum - self._starts[i]])
+        return got
 
 
 class SegmentColumns:
@@ -62,7 +66,7 @@ class SegmentColumns:
         key = (id(segment_reader), fieldname)
         hit = self._columns.get(key)
         if hit is None or hit[0] is not segment_reader:
-            column = (segment_reader.column_reader(fieldname, translate=False)
+            column = (column_reader(segment_reader, fieldname)
                       if segment_reader.has_column(fieldname) else _NO_VALUES)
             hit = (segment_reader, column)
             self._columns[key] = hit

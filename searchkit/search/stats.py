@@ -33,6 +33,7 @@ class IndexStats:
     last_date: str | None
     entities: dict[str, int] = field(default_factory=dict)  # facet -> distinct canonical entities
     languages: tuple[tuple[str, int], ...] = ()  # (ISO 639-1 code, articles), most first
+    inputs: tuple[tuple[str, int], ...] = ()  # (input kind: html, txt, jsonl, warc..., articles), most first
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -42,6 +43,7 @@ class IndexStats:
             "sites": [{"site": s, "articles": n} for s, n in self.sites],
             "first_date": self.first_date, "last_date": self.last_date, "entities": self.entities,
             "languages": [{"language": lang, "articles": n} for lang, n in self.languages],
+            "inputs": [{"kind": kind, "articles": n} for kind, n in self.inputs],
         }
 
 
@@ -51,12 +53,15 @@ def index_stats(searcher: Any, path: Path, generation: int, table: EntityTable) 
     articles = len(article_docs)
     sites: Counter[str] = Counter()
     languages: Counter[str] = Counter()
+    inputs: Counter[str] = Counter()
     dates: list[datetime] = []
     for docnum in article_docs.docs():
         f = searcher.stored_fields(docnum)
         if f.get("site"):
             sites[f["site"]] += 1
-        languages[_language(f.get("record"))] += 1
+        record = _record(f.get("record"))
+        languages[record.get("metadata", {}).get("language") or "und"] += 1
+        inputs[record.get("input_kind") or "txt"] += 1
         if isinstance(f.get("date"), datetime):
             dates.append(f["date"])
     reader = searcher.reader()
@@ -70,18 +75,17 @@ def index_stats(searcher: Any, path: Path, generation: int, table: EntityTable) 
         last_date=max(dates).date().isoformat() if dates else None,
         entities={f: len(table.entities(f)) for f in FACETS},
         languages=tuple(sorted(languages.items(), key=lambda kv: (-kv[1], kv[0]))),
+        inputs=tuple(sorted(inputs.items(), key=lambda kv: (-kv[1], kv[0]))),
     )
 
 
-def _language(record: str | None) -> str:
-    """The article's language from its stored record (ingest detects it; "und" if unknown)."""
-    if not record:
-        return "und"
+def _record(record: str | None) -> dict[str, Any]:
+    """An article document's stored record (its language, input kind...), {} if unreadable."""
     try:
-        lang = json.loads(record).get("metadata", {}).get("language")
-    except (ValueError, AttributeError):
-        return "und"
-    return lang or "und"
+        got = json.loads(record) if record else {}
+    except ValueError:
+        return {}
+    return got if isinstance(got, dict) else {}
 
 
 def folder_size(path: Path) -> int:

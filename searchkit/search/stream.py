@@ -78,7 +78,7 @@ class Streaming:
     def stream(self: SearchIndex, query: str = "", *, operator: str = "and", person: FilterValue = None,
                org: FilterValue = None, place: FilterValue = None, group: FilterValue = None,
                site: FilterValue = None, since: str | None = None, until: str | None = None,
-               in_article: bool = False, exact: bool = False, sort: str = "relevance",
+               in_article: bool = False, tag: FilterValue = None, exact: bool = False, sort: str = "relevance",
                newer_than: int | None = None, highlight: bool = True) -> Iterator[Hit]:
         """Every passage ``query`` matches, best first (or by date), as hits with ranks from 1.
 
@@ -88,7 +88,7 @@ class Streaming:
             raise QuerySyntax(f"unknown sort {sort!r}; use one of {', '.join(SORTS)}")
         q, _, _, built, allowed = self._prepare(query, operator, exact, newer_than, dict(
             person=person, org=org, place=place, group=group, site=site, since=since, until=until,
-            in_article=in_article))
+            in_article=in_article, tag=tag))
         if built.empty or allowed == set():  # (an empty set is no filter to Whoosh)
             return iter(())
         matching, mask = self._matching(q, built.queries)

@@ -91,11 +91,14 @@ def token_spans(text: str) -> tuple[Span, ...]:
 def _spans(text: str) -> tuple[Span, ...]:
     # Cached: ingest analyses each passage twice in a row (text, then exact), a search each
     # hit's text twice (highlights, --explain).
-    out = []
-    for m in TOKEN.finditer(text):
-        exact = exact_form(m.group())
-        out.append((m.start(), m.end(), normal_form(exact), exact))
-    return tuple(out)
+    return tuple([(m.start(), m.end(), *token_forms(m.group())) for m in TOKEN.finditer(text)])
+
+
+@lru_cache(maxsize=100_000)
+def token_forms(raw: str) -> tuple[str, str]:
+    """(normalised, exact) of one token as written: a word recurs, its forms are computed once."""
+    exact = exact_form(raw)
+    return normal_form(exact), exact
 
 
 

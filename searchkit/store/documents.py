@@ -48,6 +48,21 @@ def keyword_values(value: str) -> tuple[str, ...]:
     return tuple(v for v in value.split(",") if v)
 
 
+def tag_value(tags: dict[str, tuple[str, ...]]) -> str:
+    """Tags as the ``tag`` field holds them: ``key=value`` pairs, comma-separated (a comma
+    inside a value becomes a space)."""
+    return keyword_value(f"{k}={v}" for k, values in tags.items() for v in values if v.strip())
+
+
+def tag_values(value: str) -> dict[str, tuple[str, ...]]:
+    """The tags a :func:`tag_value` string holds, key -> values, as written."""
+    out: dict[str, list[str]] = {}
+    for pair in keyword_values(value):
+        key, _, v = pair.partition("=")
+        out.setdefault(key, []).append(v)
+    return {k: tuple(v) for k, v in out.items()}
+
+
 def article_body(title: str | None, passage_texts: Iterable[str]) -> str:
     """What ``body`` holds: the title, then every passage (together, the clean text's words)."""
     return "\n\n".join([title or "", *passage_texts])
@@ -60,7 +75,7 @@ def article_record(a: Article, file_hash: str, file_sources: int | None = None) 
         "content_hash": a.content_hash, "file_hash": file_hash, "file_sources": file_sources,
         "metadata": a.metadata.to_dict(), "removed": [r.to_dict() for r in a.removed],
         "entities": [e.to_dict() for e in a.entities], "passages": len(a.passages),
-        "chars": len(a.text),
+        "chars": len(a.text), "tags": {k: list(v) for k, v in a.tags.items()}, "input_kind": a.input_kind,
     }
 
 
@@ -90,12 +105,17 @@ def article_documents(a: Article, stamp: FileStamp, generation: int | None = Non
     article_sets = {article_facet(f): keyword_value([e.name for e in a.entities if e.type == f]) for f in FACETS}
     body = {ARTICLE_FIELD: article_body(md.title, (p.text for p in a.passages))}
     docs = [dict(kind=KIND_ARTICLE, record=record_json(article_record(a, stamp.file_hash, stamp.sources)),
-                 **common, **body, **{k: v for k, v in article_sets.items() if v},
+                 input_kind=a.input_kind, **common, **body, **{k: v for k, v in article_sets.items() if v},
                  **({GENERATION_FIELD: generation} if generation is not None else {}))]
+    tags = tag_value(a.tags)
+    if tags:
+        common["tag"] = tags
     for p in a.passages:
         doc = dict(common)
         doc.update(kind=KIND_PASSAGE, passage_id=p.passage_id, ordinal=p.ordinal, start=p.start, end=p.end,
                    text=p.text, exact=p.text)
+        if p.line is not None:
+            doc["line"] = p.line
         if md.title:
             doc["title"] = doc["title_exact"] = md.title
         for f in FACETS:
@@ -123,14 +143,15 @@ def article_from_documents(aid: str, docs: Iterable[dict[str, Any]]) -> Article 
             record = json.loads(d["record"])
         elif "passage_id" in d:
             passages.append(Passage(aid, int(d["ordinal"]), int(d["start"]), int(d["end"]), d.get("text", ""),
-                                    {f: keyword_values(d[f]) for f in FACETS if d.get(f)}))
+                                    {f: keyword_values(d[f]) for f in FACETS if d.get(f)}, d.get("line")))
     if record is None:
         return None
     md, removed, ents = load_record(record)
     passages.sort(key=lambda p: p.ordinal)
     text = "\n\n".join(p.text for p in passages)
     return Article(aid, record["source_id"], record["path"], record["content_hash"], text, md, removed, ents,
-                   tuple(passages))
+                   tuple(passages), {k: tuple(v) for k, v in record.get("tags", {}).items()},
+                   record.get("input_kind", "txt"))
 
 
 def load_record(rec: dict[str, Any]) -> tuple[Metadata, tuple[Removal, ...], tuple[Entity, ...]]:

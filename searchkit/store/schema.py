@@ -17,9 +17,10 @@ from whoosh import fields
 from ..records import FACETS
 from .analysis import NewsAnalyzer
 
-SCHEMA_VERSION = 4
-"""4: every word indexed (no stop list), symbols in names kept (:mod:`.analysis`), and the
-case-kept, unstemmed ``exact`` and ``title_exact`` fields."""
+SCHEMA_VERSION = 5
+"""5: a JSONL record's tags (``tag``, filterable), each passage's source ``line``, each
+article's ``input_kind``. 4: every word indexed (no stop list), symbols in names kept
+(:mod:`.analysis`), and the case-kept, unstemmed ``exact`` and ``title_exact`` fields."""
 TITLE_BOOST = 2.0
 GENERATION_FIELD = "generation"
 """On an article's document: the index generation of the commit that wrote it (saved searches'
@@ -72,6 +73,11 @@ def build_schema() -> fields.Schema:
         date=fields.DATETIME(stored=True, sortable=True),
         record=fields.STORED(),
         **{GENERATION_FIELD: generation_field()},
+        # A JSONL record's other short fields as "key=value" terms (lower case), on each
+        # passage, for --tag KEY=VALUE; stored as written for hits.
+        tag=fields.KEYWORD(stored=True, commas=True, lowercase=True, scorable=False),
+        line=fields.STORED(),  # the passage's line in its source file (text and HTML files)
+        input_kind=fields.ID(),  # on the article document: html, txt, jsonl, warc... (stats)
         **facet_fields,
     )
 

@@ -10,12 +10,16 @@ helper says what it relies on; a Whoosh upgrade must re-check each of them.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
+import struct
+from array import array
 from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
 from whoosh import query as Q
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.columns import NumericColumn, VarBytesColumn
 from whoosh.matching.wrappers import FilterMatcher, RequireMatcher
 
 from ..errors import IndexLocked, describe
@@ -171,6 +175,74 @@ def posting_ids(matcher: Any) -> list[int]:
     return [d for d in ids if d not in deleted] if deleted else ids
 
 
+def posting_blocks(m: Any) -> Iterator[tuple[Sequence[int], Sequence[float]]]:
+    """A segment's on-disk posting list, one block (ids, weights) at a time, read as Whoosh's
+    own matcher reads it, with ``itertools.accumulate`` for its delta decoding (a Python
+    generator in Whoosh). For ``W3LeafMatcher`` only (``is_leaf_postings``).
+
+    Relies on: ``_data`` (ids, weights, values) read by ``_read_data``; ``_ids``/``_weights``,
+    ``_read_weights``, ``_byteids``, ``_lastblock``, ``_next_block``, ``_maxid``."""
+    while m.is_active():
+        yield block_ids(m), block_weights(m)
+        if m._lastblock:
+            break
+        m._next_block()
+
+
+def is_leaf_postings(m: Any) -> bool:
+    """True for a segment's plain on-disk postings (no deletions wrapper, not inlined)."""
+    return type(m) is W3LeafMatcher
+
+
+def block_ids(m: Any) -> Sequence[int]:
+    """The ids of the current block of a ``W3LeafMatcher`` (decoded once)."""
+    if m._ids is None:
+        if m._data is None:
+            m._read_data()
+        ids = m._data[0]
+        m._ids = ids if m._byteids else tuple(accumulate(ids))
+    return m._ids
+
+
+def block_weights(m: Any) -> Sequence[float]:
+    """The weights of the current block of a ``W3LeafMatcher``."""
+    if m._weights is None:
+        m._read_weights()
+    return m._weights
+
+
+def block_max_id(m: Any) -> int:
+    """The last id of the current block, known without decoding it."""
+    return m._maxid
+
+
+def last_block(m: Any) -> bool:
+    return bool(m._lastblock)
+
+
+def next_block(m: Any) -> None:
+    """Move to the next block without decoding the current one."""
+    m._next_block()
+
+
+def length_bytes(segment_reader: Any, fieldname: str) -> Sequence[int] | None:
+    """One length byte per document of a segment's field (None: no lengths column), read in
+    one go. Whoosh's ``load()`` builds the array one document at a time: 34 ms of CPU for
+    three fields of BBC 1x (12.7k documents), 0.3 ms read in one go, and it grows with the
+    index (an OR question or the article score reads them on its first query).
+
+    Relies on: the per-document reader's ``_cached_reader`` for the ``_<field>_len`` column,
+    a ``NumericColumn("B")`` reader's ``_dbfile``/``_basepos``/``_count``/``_doccount``
+    (one byte per document, documents past ``_count`` have length 0)."""
+    column = segment_reader._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+    if column is None:
+        return None
+    if isinstance(column, NumericColumn.Reader) and column._typecode == "B" and not column._reverse:
+        data = bytes(column._dbfile.get(column._basepos, column._count)) if column._count else b""
+        return data + bytes(column._doccount - len(data)) if len(data) < column._doccount else data
+    return column.load()  # type: ignore[no-any-return]
+
+
 def _block_ids(matcher: Any) -> list[int]:
     if not (hasattr(matcher, "_read_data") and hasattr(matcher, "_next_block")
             and getattr(matcher, "_i", None) == 0 and not getattr(matcher, "_byteids", True)):
@@ -243,3 +315,42 @@ def open_segment_files(readers: Iterable[Any], fieldnames: Iterable[str], column
         for fieldname in columns:
             open_column(reader, fieldname)
 
+
+
+class _QuickVarBytesColumn(VarBytesColumn):
+    """Whoosh's variable-length column, whose reader derives each value's offset from the
+    stored lengths with ``itertools.accumulate``: Whoosh appends them one at a time in Python
+    (for a segment of fewer than 32,768 documents, which stores no offsets): the five
+    article-id and entity columns of BBC 1x open in 2.4 ms of CPU instead of 3.0.
+
+    Relies on: ``VarBytesColumn.Reader`` reading ``_offsets``/``_lengths`` in
+    ``_read_offsets_and_lengths`` from the layout its writer leaves (lengths array, optional
+    offsets array, their type codes, ``X`` when offsets were written)."""
+
+    class Reader(VarBytesColumn.Reader):
+        def _read_offsets_and_lengths(self) -> None:
+            dbfile, doccount = self._dbfile, self._doccount
+            lastbyte = self._basepos + self._length - 1
+            lens_code = chr(dbfile.get_byte(lastbyte))
+            offsets = None
+            if lens_code == "X":
+                self.had_stored_offsets = True
+                lens_code = chr(dbfile.get_byte(lastbyte - 2))
+                offsets_code = chr(dbfile.get_byte(lastbyte - 1))
+                offsetstart = (lastbyte - 2) - doccount * struct.calcsize(offsets_code)
+                offsets = dbfile.get_array(offsetstart, offsets_code, doccount)
+                lastbyte = offsetstart
+            lenstart = lastbyte - struct.calcsize(lens_code) * doccount
+            lengths = dbfile.get_array(lenstart, lens_code, doccount)
+            self._offsets = offsets if offsets is not None else array("L", accumulate(lengths, initial=0))
+            self._lengths = lengths
+
+
+def column_reader(segment_reader: Any, fieldname: str) -> Any:
+    """A segment's column reader for ``fieldname`` (untranslated), opened quickly when it is
+    a plain variable-length column (see :class:`_QuickVarBytesColumn`)."""
+    column = segment_reader.schema[fieldname].column_type
+    if type(column) is VarBytesColumn:
+        quick = _QuickVarBytesColumn(column.allow_offsets, column.write_offsets_cutoff)
+        return segment_reader.column_reader(fieldname, column=quick, translate=False)
+    return segment_reader.column_reader(fieldname, translate=False)
