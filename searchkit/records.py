@@ -187,17 +187,17 @@ class Article:
     removed: tuple[Removal, ...] = ()
     entities: tuple[Entity, ...] = ()
     passages: tuple[Passage, ...] = ()
-    copy_signature: object | None = field(default=None, compare=False, repr=False)
-    """Ingest only: the text's :class:`searchkit.duplicates.Signature`, made in the worker
-    beside passages and entities (None: the writer makes it). Never stored as such."""
-    copies: tuple[Copy, ...] = ()
-    """Other articles of the same story (``show``: "also published as …"), representative first."""
     tags: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """A JSONL record's other short fields (``topics``, ``places``, ``category``), filterable
     with ``search --tag KEY=VALUE``."""
     input_kind: str = "txt"
     """What the article was read from: ``html``, ``txt``, ``mhtml``, ``warc``, ``wacz``,
     ``jsonl`` or ``json`` (``stats`` counts articles per kind)."""
+    copy_signature: object | None = field(default=None, compare=False, repr=False)
+    """Ingest only: the text's :class:`searchkit.duplicates.Signature`, made in the worker
+    beside passages and entities (None: the writer makes it). Never stored as such."""
+    copies: tuple[Copy, ...] = ()
+    """Other articles of the same story (``show``: "also published as …"), representative first."""
 
 
 @dataclass(frozen=True)
@@ -239,12 +239,12 @@ class Hit:
     explain: dict[str, Any] | None = None
     """With ``explain``: the terms matched per field, the passage and article scores and the
     expansions used (see :mod:`searchkit.search.explain`); in ``to_dict()`` only when set."""
-    copies: tuple[Copy, ...] = ()
-    """The other articles of this hit's story (its copies), representative first."""
     line: int | None = None
     """The passage's line in its source file (see :attr:`Passage.line`)."""
     tags: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """The article's tags (see :attr:`Article.tags`)."""
+    copies: tuple[Copy, ...] = ()
+    """The other articles of this hit's story (its copies), representative first."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
