@@ -39,6 +39,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .entity_consistency import consistent_types
 from .entity_context import context_rules, short_lowercase
 from .names import gazetteer, name_key, name_rules, strip_title
 from .records import FACETS, Entity
@@ -261,7 +262,7 @@ def decide_types(counts: Mapping[str, Mapping[str, int]], word_passages: WordPas
             if f == "person" and " " not in key and known is not None and known != "person":
                 facet = known  # "Welsh" is a demonym and "Kremlin" an organisation, never a person
             out.setdefault(facet, {})[(f, v)] = c
-    return out, dropped
+    return consistent_types(out), dropped
 
 
 _TRAILING_WORDS = frozenset({"the", "a", "an", "of", "and", "for", "to", "in", "on"})
