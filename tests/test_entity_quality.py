@@ -186,3 +186,67 @@ def test_gazetteer_types_and_stray_values_at_the_table() -> None:
     assert set(names(t, "person")) == {"Adrian Mutu"}
     assert t.canonical("person", "Welsh") == ("group", "Welsh")
     assert t.canonical("person", "I. The") is None and t.canonical("place", "Man") is None
+
+
+# --- what the article itself and the whole index tell (the second round of issue 12) ---------
+
+
+def resolved(extractor: EntityExtractor, text: str, labels: dict[str, str]) -> list[Entity]:
+    """The entities of ``text`` when the model tags exactly ``labels`` (span text -> label):
+    the small model tags a sentence-initial "Freight" ORG only in some contexts, so the
+    rule is tested on the model's tokens with the tags it gives there."""
+    from spacy.tokens import Span
+
+    from searchkit.entity_resolution import resolve_article
+
+    doc = extractor.nlp.make_doc(text)
+    spans = []
+    for surface, label in labels.items():
+        start = text.index(surface)
+        spans.append(doc.char_span(start, start + len(surface), label=label))
+    doc.ents = [s for s in spans if isinstance(s, Span)]
+    return list(resolve_article(doc).entities)
+
+
+def test_a_capitalised_word_at_a_sentence_start_is_no_name(extractor: EntityExtractor) -> None:
+    """corpus/: org "Freight" from "Freight operators have shifted cargo", in an article that
+    also writes "moves freight"."""
+    text = ("The first freight train reached Kaunas on Tuesday.\n\n"
+            "Freight operators have shifted cargo to the ports of Gdansk and Riga since Minsk "
+            "tightened checks, and Lithuanian Railways said traffic rose.")
+    ents = resolved(extractor, text, {"Freight": "ORG", "Kaunas": "GPE", "Gdansk": "GPE", "Riga": "LOC",
+                                      "Minsk": "GPE", "Lithuanian Railways": "ORG"})
+    assert "Freight" not in every_value(ents)
+    assert {"Lithuanian Railways"} <= typed(ents, "org") and {"Kaunas", "Riga", "Minsk"} <= typed(ents, "place")
+
+
+def test_a_capitalised_word_the_article_never_writes_in_lowercase_stays(extractor: EntityExtractor) -> None:
+    """The rule needs the lowercase word in the same article: "Shell said" at a sentence start
+    stays an organisation."""
+    text = "Shell said profits rose.\n\nThe oil company will pay more to its shareholders."
+    assert "Shell" in typed(resolved(extractor, text, {"Shell": "ORG"}), "org")
+
+
+def test_a_person_does_not_start_with_an_ordinary_word(extractor: EntityExtractor) -> None:
+    """corpus/: person "Rail Baltica", in an article about "the rail link"; the people of the
+    same article keep their names, and "Lukashenko's" joins Alexander Lukashenko."""
+    ents = entities_of(extractor, "port-traffic.txt")
+    assert "Rail Baltica" not in typed(ents, "person")
+    people = {e.name: e for e in ents if e.type == "person"}
+    assert {"Alexander Lukashenko", "Marta Zielinska"} <= set(people)
+    assert "Lukashenko" in people["Alexander Lukashenko"].aliases
+    assert "Lukashenko" not in people and "Lukashenko's" not in every_value(ents)
+
+
+def test_an_acronym_is_no_given_name(extractor: EntityExtractor) -> None:
+    """Reuters: person "US Figures" from telegraphic "While U.S. Figures are based on...";
+    "US" is in the given-name list as "Us", but two capitals are an acronym."""
+    ents = entities_of(extractor, "wire-copy.txt")
+    assert not {"US Figures", "US Banks"} & typed(ents, "person")
+    assert {"Karl Otto Poehl", "Ali al-Khalifa al-Sabah"} <= typed(ents, "person")
+
+
+def test_a_newspaper_after_daily_is_an_organisation(extractor: EntityExtractor) -> None:
+    """Reuters: person "Al-Qabas" from "published in the emirate's daily Al-Qabas"; "daily" is a kind of organisation."""
+    ents = entities_of(extractor, "wire-copy.txt")
+    assert "Al-Rai" in typed(ents, "org") and "Al-Rai" not in typed(ents, "person")

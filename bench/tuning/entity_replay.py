@@ -3,6 +3,7 @@
     python bench/tuning/entity_replay.py cache  [--data DIR] [--cache DIR] [--corpus bbc,reuters]
     python bench/tuning/entity_replay.py sweep  [--cache DIR] [--set NAME=VALUE,...] ...
     python bench/tuning/entity_replay.py table  --index bbc=PATH --index reuters=PATH [--set ...]
+    python bench/tuning/entity_replay.py ner    --conll FILE [--conll FILE] [--set ...]
 
 Why: the facet benchmark (``bench/quality/facet_precision.py``) ingests both archives for
 every setting, ~10 minutes a run on a loaded machine, most of it the spaCy model. The model's
@@ -14,7 +15,9 @@ re-runs only the resolution, the passages' values and the index-wide table
 each setting, and scores the top 100 of each facet against ``bench/quality/facet_judgments.tsv``.
 The figures are those of the real benchmark up to what ingest adds on top (duplicate skips);
 the real benchmark gives the reported numbers. ``table`` replays the index-wide table only,
-from the value and word counts of existing indexes (seconds a setting).
+from the value and word counts of existing indexes (seconds a setting). ``ner`` scores the
+entity stage on CoNLL files as ``bench/quality/ner_eval.py`` does (same documents, same
+exact-span scoring), with the model run once and the resolution once per setting.
 
 A setting is ``MODULE.NAME=VALUE`` with MODULE one of ``resolution``, ``table``, ``candidates``,
 ``context``: the constant is set on the module for that replay (a bench-only shortcut: the
@@ -92,7 +95,11 @@ def sources_of(name: str, data: Path, work: Path) -> list[Any]:
     from searchkit.load import read_file
 
     out = []
-    for inp in corpus_inputs(name, data, work):
+    if name == "corpus":  # the repository's own sample articles (its README is no article)
+        inputs = [p for p in (HERE.parents[1] / "corpus").iterdir() if p.name != "README.md"]
+    else:
+        inputs = corpus_inputs(name, data, work)
+    for inp in sorted(inputs):
         paths = sorted(p for p in inp.rglob("*") if p.is_file()) if inp.is_dir() else [inp]
         for p in paths:
             out.extend(read_file(str(p))[0])
@@ -133,10 +140,8 @@ def cache(args: argparse.Namespace) -> None:
         ex = CachingExtractor()
         sources = sources_of(name, args.data, args.cache)
         articles = passages_of(sources, ex)
-        df = word_counter(articles)
-        words = {w for a in articles for e in a.entities for w in e.name.replace("-", " ").split()}
         with open(args.cache / f"{name}.pickle", "wb") as f:
-            pickle.dump({"docs": ex.docs, "words": {w: df(w) for w in words}, "sources": len(sources)}, f)
+            pickle.dump({"docs": ex.docs, "sources": len(sources)}, f)
         print(f"{name}: {len(articles)} articles cached in {time.perf_counter() - t0:.0f} s", flush=True)
 
 
@@ -205,8 +210,9 @@ def sweep(args: argparse.Namespace) -> None:
                 row[name] = score(name, table, judgments, args.top)
             for name, c in loaded.items():
                 articles = passages_of(c["sources"], ReplayExtractor(c["docs"], vocab))
-                words = c["words"]
-                table = EntityTable.build(facet_counts(articles), lambda w: words.get(w))
+                if "df" not in c:  # the passages' text is the same in every variant
+                    c["df"] = word_counter(articles)
+                table = EntityTable.build(facet_counts(articles), c["df"])
                 row[name] = score(name, table, judgments, args.top)
             results[spec or "baseline"] = row
         finally:
@@ -223,9 +229,51 @@ def sweep(args: argparse.Namespace) -> None:
     print(json.dumps({k: {n: {f: r[f]["p"] for f in FACETS} for n, r in row.items()} for k, row in results.items()}))
 
 
+def ner(args: argparse.Namespace) -> None:
+    from ner_eval import FACET_TYPES, TYPES, make_doc, read_conll, token_span
+    from ner_eval import score as ner_score
+
+    from searchkit.entity_resolution import resolve_article
+
+    extractor = EntityExtractor()
+    sets = {}
+    for path in args.conll:
+        docs = read_conll(path)
+        gold = {(n, s, e, t) for n, d in enumerate(docs) for s, e, t in d.gold if t in TYPES}
+        built = [make_doc(extractor.nlp.vocab, d) for d in docs]
+        processed = list(extractor.nlp.pipe((b[0] for b in built), batch_size=16))
+        sets[path.name] = (built, processed, gold)
+    table = {}
+    for spec in ["", *args.set]:
+        setting = parse_setting(spec)
+        saved = {k: getattr(MODULES[k[0]], k[1]) for k in setting}
+        for (module, const), value in setting.items():
+            setattr(MODULES[module], const, value)
+        try:
+            row = {}
+            for name, (built, processed, gold) in sets.items():
+                pred = set()
+                for n, doc in enumerate(processed):
+                    _, index = built[n]
+                    for m in resolve_article(doc).mentions:
+                        kind = FACET_TYPES.get(m.type)
+                        span = token_span(doc, index, m.start, m.end) if kind else None
+                        if span:
+                            pred.add((n, span[0], span[1], kind))
+                scores = ner_score(pred, gold)
+                row[name] = {t: scores[t]["f1"] for t in (*TYPES, "micro")}
+        finally:
+            for (module, const), value in saved.items():
+                setattr(MODULES[module], const, value)
+        table[spec or "baseline"] = row
+        print(f"{spec or 'baseline'}: " + " ".join(f"{n}:{t}={f:.4f}" for n, r in row.items() for t, f in r.items()), flush=True)
+    print(json.dumps(table))
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("mode", choices=("cache", "sweep", "table"))
+    ap.add_argument("mode", choices=("cache", "sweep", "table", "ner"))
+    ap.add_argument("--conll", action="append", type=Path, default=[])
     ap.add_argument("--index", action="append", default=[], metavar="NAME=PATH")
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--cache", type=Path, default=Path("/tmp/searchkit-entity-replay"))
@@ -235,7 +283,7 @@ def main() -> int:
     ap.add_argument("--set", action="append", default=[], metavar="MODULE.NAME=JSON,...")
     ap.add_argument("--unjudged", action="store_true")
     args = ap.parse_args()
-    cache(args) if args.mode == "cache" else sweep(args)
+    {"cache": cache, "ner": ner}.get(args.mode, sweep)(args)
     return 0
 
 
