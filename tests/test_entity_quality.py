@@ -192,19 +192,22 @@ def test_gazetteer_types_and_stray_values_at_the_table() -> None:
 
 
 def resolved(extractor: EntityExtractor, text: str, labels: dict[str, str]) -> list[Entity]:
-    """The entities of ``text`` when the model tags exactly ``labels`` (span text -> label):
-    the small model tags a sentence-initial "Freight" ORG only in some contexts, so the
-    rule is tested on the model's tokens with the tags it gives there."""
+    """The entities of ``text`` when the model tags exactly ``labels`` (span text -> label,
+    at every occurrence): the small model tags a sentence-initial "Freight" ORG only in some
+    contexts, so such rules are tested on the model's tokens with the tags it gives there."""
+    import re
+
     from spacy.tokens import Span
+    from spacy.util import filter_spans
 
     from searchkit.entity_resolution import resolve_article
 
     doc = extractor.nlp.make_doc(text)
     spans = []
     for surface, label in labels.items():
-        start = text.index(surface)
-        spans.append(doc.char_span(start, start + len(surface), label=label))
-    doc.ents = [s for s in spans if isinstance(s, Span)]
+        for found in re.finditer(rf"\b{re.escape(surface)}\b", text):
+            spans.append(doc.char_span(found.start(), found.end(), label=label))
+    doc.ents = filter_spans([s for s in spans if isinstance(s, Span)])
     return list(resolve_article(doc).entities)
 
 
@@ -250,3 +253,37 @@ def test_a_newspaper_after_daily_is_an_organisation(extractor: EntityExtractor) 
     """Reuters: person "Al-Qabas" from "published in the emirate's daily Al-Qabas"; "daily" is a kind of organisation."""
     ents = entities_of(extractor, "wire-copy.txt")
     assert "Al-Rai" in typed(ents, "org") and "Al-Rai" not in typed(ents, "person")
+
+
+def test_one_model_label_repeated_does_not_outvote_the_context(extractor: EntityExtractor) -> None:
+    """BBC: "Yukos" a person in all 97 of its passages. The model gives every mention of one
+    name the same label for the same reasons, so its labels count as one; the article's cues
+    ("oil giant Yukos", "Yukos shares", "Yukos said it") decide."""
+    text = ("Shares in Russian oil giant Yukos fell again on Monday.\n\n"
+            "Yukos said it would appeal against the tax bill. Yukos faces a claim of $27bn, and "
+            "the court will hear Yukos in May. Until then Yukos may not sell its assets.")
+    ents = resolved(extractor, text, {"Yukos": "PERSON", "Russian": "NORP", "Monday": "DATE"})
+    assert "Yukos" in typed(ents, "org") and "Yukos" not in typed(ents, "person")
+
+
+def test_a_repeated_person_keeps_the_type_its_own_evidence_gives(extractor: EntityExtractor) -> None:
+    """The same shape for a person: the given name and "he" outweigh a stray organisation cue."""
+    text = ("Rival Adrian Mutu was sacked on Friday.\n\n"
+            "Mutu said he would appeal. Mutu had tested positive, and Mutu will miss the season.")
+    ents = resolved(extractor, text, {"Adrian Mutu": "PERSON", "Mutu": "PERSON", "Friday": "DATE"})
+    assert "Adrian Mutu" in typed(ents, "person")
+
+
+def test_a_name_read_as_place_and_organisation_alike_is_a_place(extractor: EntityExtractor) -> None:
+    """corpus/: org "Klaipeda", tagged GPE once and ORG once in an article about its port."""
+    text = ("Operators have shifted cargo to the ports of Klaipeda and Riga since August.\n\n"
+            "Lithuanian Railways said container traffic through Klaipeda rose by a fifth.")
+    from searchkit.entity_resolution import resolve_article
+
+    doc = extractor.nlp.make_doc(text)
+    first, second = (doc.char_span(i, i + len("Klaipeda")) for i in (text.index("Klaipeda"), text.rindex("Klaipeda")))
+    assert first is not None and second is not None
+    doc.ents = [doc.char_span(first.start_char, first.end_char, label="GPE"),
+                doc.char_span(second.start_char, second.end_char, label="ORG")]
+    ents = list(resolve_article(doc).entities)
+    assert "Klaipeda" in typed(ents, "place") and "Klaipeda" not in typed(ents, "org")

@@ -32,6 +32,7 @@ import argparse
 import hashlib
 import json
 import pickle
+import re
 import sys
 import time
 from collections import Counter, defaultdict
@@ -158,7 +159,7 @@ def score(name: str, table: EntityTable, judgments: Any, top: int) -> dict[str, 
     out = {}
     for facet in FACETS:
         right = wrong = 0
-        unjudged = []
+        unjudged, wrong_values = [], []
         for e in table.entities(facet)[:top]:
             j = judgments.get((name, facet, e.name)) or judgments.get(("", facet, e.name))
             if j is None:
@@ -167,14 +168,15 @@ def score(name: str, table: EntityTable, judgments: Any, top: int) -> dict[str, 
                 right += 1
             else:
                 wrong += 1
+                wrong_values.append((e.name, e.count))
         out[facet] = {"p": round(right / (right + wrong), 3) if right + wrong else None,
-                      "right": right, "wrong": wrong, "unjudged": unjudged}
+                      "right": right, "wrong": wrong, "unjudged": unjudged, "wrong_values": wrong_values}
     return out
 
 
 def parse_setting(spec: str) -> dict[tuple[str, str], Any]:
     out = {}
-    for part in filter(None, spec.split(",")):
+    for part in filter(None, re.split(r",(?=\w+\.\w+=)", spec)):
         lhs, value = part.split("=", 1)
         module, name = lhs.split(".", 1)
         out[(module, name)] = json.loads(value)
@@ -226,6 +228,8 @@ def sweep(args: argparse.Namespace) -> None:
                 for f in FACETS:
                     for v, cnt in r[f]["unjudged"]:
                         print(f"  unjudged {n} {f}\t{v}\t{cnt}")
+                    for v, cnt in r[f]["wrong_values"] if args.wrong else ():
+                        print(f"  wrong {n} {f}\t{v}\t{cnt}")
     print(json.dumps({k: {n: {f: r[f]["p"] for f in FACETS} for n, r in row.items()} for k, row in results.items()}))
 
 
@@ -282,6 +286,7 @@ def main() -> int:
     ap.add_argument("--top", type=int, default=100)
     ap.add_argument("--set", action="append", default=[], metavar="MODULE.NAME=JSON,...")
     ap.add_argument("--unjudged", action="store_true")
+    ap.add_argument("--wrong", action="store_true", help="list the wrong values too")
     args = ap.parse_args()
     {"cache": cache, "ner": ner}.get(args.mode, sweep)(args)
     return 0
