@@ -70,7 +70,8 @@ class _Cluster:
     @property
     def type(self) -> str:
         """The type with most votes: a facet, or one of NO_FACET (an event, a work, an
-        amount); a tie goes to the type listed first, facets before the others."""
+        amount); the model's labels count as :data:`MODEL_LABEL_CAP` labels at most, and a
+        tie goes to the type listed first in :data:`_TYPES`."""
         votes: Counter[str] = self.votes
         labels = Counter(m.label for m in self.members if m.label)
         n = sum(labels.values())

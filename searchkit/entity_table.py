@@ -13,6 +13,9 @@ The table is also where the index as a whole corrects one article's view:
 * **type evidence** — a name stored as ``org`` in most of its passages index-wide is an
   organisation where one article typed it a person ("Chelsea", "Labour", "Yukos"): the
   minority values join the majority type's entity (:data:`TYPE_SHARE`);
+* **surnames** — a value that is the surname of full names the index holds as people is a
+  person where one article typed it otherwise ("Icahn", "O'Gara"):
+  :mod:`searchkit.entity_consistency`;
 * **ordinary words** — a one-word value found in only a small share of the passages that
   contain the word is a capitalised ordinary word, not a name ("Home", "Digital", "Bank"):
   it is left out (:data:`NAME_SHARE`);
