@@ -6,6 +6,9 @@ that never repeats Carl Icahn's first name, "O'Gara" a place, "Campese" a people
 index as a whole knows more: which words are the surnames of the people it holds. :func:`consistent_types` uses that, after the share vote
 of :func:`searchkit.entity_table.decide_types`:
 
+* **a misspelt demonym is the demonym** — a group value one letter away from a known
+  demonym of at least :data:`MISSPELLING_MIN_LETTERS` letters is that demonym
+  ("Ameican", "Jaspanese", "Canadaian" in wire copy): :func:`nearest_demonym`;
 * **a surname is a person** — a value that is no known place, organisation or people
   and is the last word(s) of full names stored as people ("Redstone" of "Sumner
   Redstone", "Kilroy-Silk" of "Robert Kilroy-Silk") is a person, unless the index holds
@@ -18,8 +21,10 @@ Pure Python, like the table it serves (the query path may rebuild the table).
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Mapping
+from functools import cache
 
 from .names import gazetteer, name_key, name_rules
 
@@ -30,6 +35,47 @@ SURNAME_SHARE = 0.33
 least this share of its own passages: a firm named after its founder ("Disney",
 20, beside one "Roy Disney") stays a firm, "Icahn" (17, beside 8 "Carl Icahn") is the man.
 Chosen by leave-one-set-out over the dev archives: see the README."""
+
+
+MISSPELLING_MIN_LETTERS = 6
+"""Shorter demonyms are too close to each other and to other words ("Thai"/"Tha", "Malian"
+is six letters, "Malay" five): one letter away is a misspelling only from six letters on."""
+
+_DOUBLE = re.compile(r"(.)\1")
+
+
+def _deletions(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+@cache
+def _demonyms_by_deletion() -> tuple[frozenset[str], dict[str, str]]:
+    """The known demonym keys (doubled letters folded, as group keys are) and, for each string
+    one deletion away from one of them, that demonym (the first in order, for a stable answer)."""
+    known = sorted({_DOUBLE.sub(r"\1", d) for d in gazetteer().demonyms if " " not in d})
+    by_deletion: dict[str, str] = {}
+    for d in known:
+        if len(d) >= MISSPELLING_MIN_LETTERS:
+            for v in _deletions(d):
+                by_deletion.setdefault(v, d)
+    return frozenset(known), by_deletion
+
+
+def nearest_demonym(key: str) -> str:
+    """``key`` itself when it is a known demonym or none is one edit away (an insertion, a
+    deletion, a substitution); else that demonym: "ameican" → "american", "jaspanese" →
+    "japanese". Used by the group key of the entity table, so the misspelling joins the group."""
+    known, by_deletion = _demonyms_by_deletion()
+    if key in known or " " in key or len(key) < MISSPELLING_MIN_LETTERS - 1:
+        return key
+    if key in by_deletion:  # a letter missing: "ameican"
+        return by_deletion[key]
+    for v in _deletions(key):
+        if v in known and len(v) >= MISSPELLING_MIN_LETTERS:  # a letter too many: "jaspanese"
+            return v
+        if v in by_deletion:  # a letter changed: "canadiun"
+            return by_deletion[v]
+    return key
 
 
 def _surnames(value: str, key: str, given: frozenset[str]) -> list[str]:

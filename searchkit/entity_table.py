@@ -42,7 +42,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .entity_consistency import consistent_types
+from .entity_consistency import consistent_types, nearest_demonym
 from .entity_context import context_rules, short_lowercase
 from .names import gazetteer, name_key, name_rules, strip_title
 from .records import FACETS, Entity
@@ -120,7 +120,8 @@ def table_key(facet: str, value: str) -> str:
 
 def group_key(key: str) -> str:
     """One key for the forms of a group: "tories" → "conservative" (``group_forms`` data),
-    "belarusians" and "belarussian" → "belarusian", "irishman" → "irish"."""
+    "belarusians" and "belarussian" → "belarusian", "irishman" → "irish", the misspelt
+    "jaspanese" → "japanese"."""
     forms = context_rules().group_forms
     if key in forms:
         return name_key(forms[key])
@@ -137,7 +138,7 @@ def group_key(key: str) -> str:
     folded = " ".join([*words[:-1], last])
     if folded in forms:
         return name_key(forms[folded])
-    return _DOUBLE.sub(r"\1", folded)
+    return nearest_demonym(_DOUBLE.sub(r"\1", folded))
 
 
 def _choose_name(facet: str, values: Mapping[Member, int], preferred: str | None, own_key: str | None) -> str:

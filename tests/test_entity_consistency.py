@@ -44,3 +44,15 @@ def test_evidence_from_misread_full_names_does_not_count() -> None:
     })
     assert facet_of(table, "place", "Westminster") == "place"
     assert facet_of(table, "org", "Navy") == "org"
+
+
+def test_a_misspelt_demonym_joins_its_group() -> None:
+    """Wire copy: "Ameican", "Jaspanese" and "Canadaian" were groups of their own; two real
+    demonyms one letter apart ("Nigerien", "Nigerian") stay two groups."""
+    table = EntityTable.build({"group": {"American": 166, "Ameican": 1, "Japanese": 79, "Jaspanese": 1,
+                                         "Canadian": 11, "Canadaian": 1, "Nigerien": 2, "Nigerian": 8}})
+    assert table.canonical("group", "Ameican") == ("group", "American")
+    assert table.canonical("group", "Jaspanese") == ("group", "Japanese")
+    assert table.canonical("group", "Canadaian") == ("group", "Canadian")
+    assert table.canonical("group", "Nigerien") == ("group", "Nigerien")
+    assert {e.name for e in table.entities("group")} == {"American", "Japanese", "Canadian", "Nigerien", "Nigerian"}
