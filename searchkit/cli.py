@@ -415,8 +415,8 @@ def entities(
     \b
     Example:  searchkit entities --type person --top 10
     Example:  searchkit entities merge org "State Duma" "Russian Parliament"
-    Example:  searchkit entities retype person "Rail Baltica" org
-    Example:  searchkit entities drop org Freight
+    Example:  searchkit entities retype group Siberian place
+    Example:  searchkit entities drop org Apple
     Example:  searchkit entities suggest
     Example:  searchkit entities export edits.tsv
     """

@@ -28,8 +28,11 @@ once. The article is therefore resolved as a whole, in small steps:
    full name it refers to (the nearest one before it when two people share the surname);
    an acronym joins the name it abbreviates.
 4. **types** — one type per entity by weighted vote over all its mentions: the model's
-   labels, honorifics and titles, a given-name list (``data/names_given.txt``) and the
-   gazetteers.
+   labels (all of one name's labels in the article count as one), honorifics and titles,
+   the words around each mention, a given-name list (``data/names_given.txt``) and the
+   gazetteers. A word the article also writes in lowercase is no name where it is only
+   capitalised at a sentence start ("Freight operators"), nor the first word of a person
+   ("Rail Baltica" beside "the rail link").
 5. **propagation** — later occurrences of a resolved name the model did not tag are added.
 
 Steps 1–2 are :mod:`searchkit.entity_candidates`, steps 3–5 :mod:`searchkit.entity_resolution`;

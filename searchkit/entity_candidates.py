@@ -63,6 +63,12 @@ def given_names() -> frozenset[str]:
     names: frozenset[str] = frozenset(name_key(n) for n in lines if n and not n.startswith("#"))
     return names - not_names
 
+
+def is_given_name(word: str) -> bool:
+    """A word written as a given name: in the list, and not an acronym of two or three
+    capitals ("US" of "US Figures" or "US Navy" is no "Us")."""
+    return name_key(word) in given_names() and not (word.isupper() and len(word.replace(".", "")) <= 3)
+
 # --- step 1: candidates from the model --------------------------------------------------------
 
 
@@ -78,6 +84,7 @@ class Candidate:
     form: str  # display form: "the E.U.’s" → "EU"
     key: str
     votes: Counter[str] = field(default_factory=Counter)
+    label: str | None = None  # the facet of the model's label, for a span the model tagged
 
     @property
     def words(self) -> list[str]:
@@ -134,7 +141,7 @@ def _trim_span(doc: Doc, start: int, end: int, facet: str, votes: Counter[str]) 
         stripped = {w.rstrip(".").casefold() for w in words[:n]}
         honorific = bool(stripped & rules.honorifics)
         rest = words[n]
-        names_person = name_key(rest) in given_names()
+        names_person = is_given_name(rest)
         if rest[:1].isupper() and (facet == "person" or honorific or names_person):
             votes["person"] += WEIGHTS["honorific" if honorific else "title"]
             start += n
@@ -153,7 +160,7 @@ def model_candidates(doc: Doc) -> list[Candidate]:
             votes: Counter[str] = Counter({facet: WEIGHTS["model"]})
             start, end = _trim_span(doc, start, end, facet, votes)
             c = make_candidate(doc, start, end)
-            c.votes = votes
+            c.votes, c.label = votes, facet
             if _is_junk(c) or (facet == "person" and any(ch.isdigit() for ch in c.form)) or _shouted(doc, c):
                 continue
             if facet != "person" and short_lowercase(c.form):
@@ -175,7 +182,7 @@ def _grown_group_form(doc: Doc, c: Candidate) -> Candidate:
     grown = make_candidate(doc, c.start - 1, c.end)
     if grown.key not in context_rules().group_forms:
         return c
-    grown.votes = c.votes
+    grown.votes, grown.label = c.votes, c.label
     return grown
 
 
@@ -224,15 +231,15 @@ def _complete_person(doc: Doc, c: Candidate, taken: Sequence[Candidate]) -> Cand
     start, end = c.start, c.end
     before = start - 1
     if _can_join_name(doc, before, taken) and doc[before].whitespace_ == " " and (
-        name_key(doc[before].text) in given_names() or not is_sentence_start(doc, before)
+        is_given_name(doc[before].text) or not is_sentence_start(doc, before)
     ):
         start = before
-    if end - start == 1 and name_key(doc[start].text) in given_names() and _can_join_name(doc, end, taken):
+    if end - start == 1 and is_given_name(doc[start].text) and _can_join_name(doc, end, taken):
         end += 1
     if (start, end) == (c.start, c.end):
         return c
     grown = make_candidate(doc, start, end)
-    grown.votes = c.votes
+    grown.votes, grown.label = c.votes, c.label
     return grown
 
 
@@ -299,10 +306,10 @@ def _merge_split_people(doc: Doc, cands: list[Candidate]) -> list[Candidate]:
             and doc[prev.end - 1].whitespace_ == " "
             and len(prev.words) == 1
             and "person" in prev.votes | c.votes
-            and prev.key in given_names()
+            and is_given_name(prev.form)
         ):
             merged = make_candidate(doc, prev.start, c.end)
-            merged.votes = prev.votes + c.votes
+            merged.votes, merged.label = prev.votes + c.votes, c.label or prev.label
             out[-1] = merged
             continue
         out.append(c)
@@ -430,6 +437,7 @@ def gazetteer_candidates(doc: Doc, cands: Sequence[Candidate]) -> list[Candidate
             for k in range(i, j):  # the model spans it replaces lend it their votes
                 if k in owner and owner[k].start == k:
                     c.votes += owner[k].votes
+                    c.label = c.label or owner[k].label
             out.append(c)
         i = j
     return out

@@ -13,6 +13,9 @@ The table is also where the index as a whole corrects one article's view:
 * **type evidence** — a name stored as ``org`` in most of its passages index-wide is an
   organisation where one article typed it a person ("Chelsea", "Labour", "Yukos"): the
   minority values join the majority type's entity (:data:`TYPE_SHARE`);
+* **surnames** — a value that is the surname of full names the index holds as people is a
+  person where one article typed it otherwise ("Icahn", "O'Gara"):
+  :mod:`searchkit.entity_consistency`;
 * **ordinary words** — a one-word value found in only a small share of the passages that
   contain the word is a capitalised ordinary word, not a name ("Home", "Digital", "Bank"):
   it is left out (:data:`NAME_SHARE`);
@@ -39,6 +42,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .entity_consistency import consistent_types, nearest_demonym
 from .entity_context import context_rules, short_lowercase
 from .names import gazetteer, name_key, name_rules, strip_title
 from .records import FACETS, Entity
@@ -116,7 +120,8 @@ def table_key(facet: str, value: str) -> str:
 
 def group_key(key: str) -> str:
     """One key for the forms of a group: "tories" → "conservative" (``group_forms`` data),
-    "belarusians" and "belarussian" → "belarusian", "irishman" → "irish"."""
+    "belarusians" and "belarussian" → "belarusian", "irishman" → "irish", the misspelt
+    "jaspanese" → "japanese"."""
     forms = context_rules().group_forms
     if key in forms:
         return name_key(forms[key])
@@ -133,7 +138,7 @@ def group_key(key: str) -> str:
     folded = " ".join([*words[:-1], last])
     if folded in forms:
         return name_key(forms[folded])
-    return _DOUBLE.sub(r"\1", folded)
+    return nearest_demonym(_DOUBLE.sub(r"\1", folded))
 
 
 def _choose_name(facet: str, values: Mapping[Member, int], preferred: str | None, own_key: str | None) -> str:
@@ -261,7 +266,7 @@ def decide_types(counts: Mapping[str, Mapping[str, int]], word_passages: WordPas
             if f == "person" and " " not in key and known is not None and known != "person":
                 facet = known  # "Welsh" is a demonym and "Kremlin" an organisation, never a person
             out.setdefault(facet, {})[(f, v)] = c
-    return out, dropped
+    return consistent_types(out), dropped
 
 
 _TRAILING_WORDS = frozenset({"the", "a", "an", "of", "and", "for", "to", "in", "on"})
