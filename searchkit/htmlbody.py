@@ -61,6 +61,9 @@ class HtmlRules:
     layout_words: frozenset[str] = frozenset()
     layout_tags: frozenset[str] = frozenset()
     fallback_share: float = 0.0
+    anchor_share: float = 1.0
+    leaf_climb: float = 0.0
+    link_cost_cap: float = 0.0
 
 
 @dataclass
@@ -115,6 +118,9 @@ entry-type-post"). Such a label names a value, not a container role, so "author-
 not read as an author box. A class counts as a label when the element carries two of them
 or a post class; a lone "author-bio" is still a role."""
 _MODIFIERS = frozenset("has with w no without and enable enabled show is".split())
+_PART_NAMES = frozenset("label title heading legend icon".split())
+"""A state word after one of these names the state of that part of the element, not of the
+element: Drupal's "field--label-hidden" is a field whose label is hidden."""
 
 
 def class_words(element: etree._Element) -> set[str]:
@@ -138,7 +144,7 @@ def class_words(element: etree._Element) -> set[str]:
         for word in _CLASS_SPLIT.split(name):
             if word:
                 word = word.lower()
-                if previous not in _MODIFIERS:
+                if previous not in _MODIFIERS and not (word == "hidden" and previous in _PART_NAMES):
                     words.add(word)
                     words.add(previous + word)  # "key-points" also reads as "keypoints"
                 previous = word
@@ -346,9 +352,13 @@ _TEASER_END = re.compile(r"(\[(\.\.\.|…)\]|\((\.\.\.|…)\)|(\.\.\.|…)\s*(re
 """A cut-off excerpt: "... the energy [...]", "... more ... Read more" (a teaser of another post)."""
 
 
+PROSE_LINK_DENSITY = 0.35
+"""A block with this share of its characters in links is not prose (a list of links, a teaser)."""
+
+
 def is_prose(block: Block) -> bool:
     """Long enough, punctuated like sentences, not mostly links, and not a cut-off excerpt."""
-    if block.link_density >= 0.35 or _TEASER_END.search(block.text):
+    if block.link_density >= PROSE_LINK_DENSITY or _TEASER_END.search(block.text):
         return False
     words = word_count(block.text)
     return words >= 25 or words >= 8 and bool(_SENTENCE_END.search(block.text))
