@@ -118,16 +118,22 @@ entry-type-post"). Such a label names a value, not a container role, so "author-
 not read as an author box. A class counts as a label when the element carries two of them
 or a post class; a lone "author-bio" is still a role."""
 _MODIFIERS = frozenset("has with w no without and enable enabled show is".split())
-_PART_NAMES = frozenset("label title heading legend icon".split())
+_PART_NAMES = frozenset("label title heading legend icon overflow".split())
 """A state word after one of these names the state of that part of the element, not of the
-element: Drupal's "field--label-hidden" is a field whose label is hidden."""
+element: Drupal's "field--label-hidden" is a field whose label is hidden, "overflow-hidden"
+one whose overflow is clipped."""
+_BREAKPOINT = re.compile(r"^(xs|sm|md|lg|xl|\dxl):", re.I)
+"""A utility class for one screen size ("md:block"): next to "hidden", the element is hidden on
+small screens only and shown on the desktop page the reader of a saved page sees."""
 
 
 def class_words(element: etree._Element) -> set[str]:
     """Lower-cased words of an element's class and id ('share-bar' -> {'share', 'bar'}).
 
     A word right after a layout modifier is left out: "has-sidebar", "with-comments" or
-    "no-ads" describe the page layout around the story, not a boilerplate container.
+    "no-ads" describe the page layout around the story, not a boilerplate container. So is
+    "hidden" where it hides the element on some screens only: "hidden-xs", "hidden-mobile",
+    a generated "hidden-1rq27kw" per breakpoint, or "hidden" beside "md:block".
     """
     raw = f"{element.get('class') or ''} {element.get('id') or ''}"
     if not raw.strip():
@@ -135,16 +141,21 @@ def class_words(element: etree._Element) -> set[str]:
     words: set[str] = set()
     names = raw.split()
     filed = sum(1 for name in names if _TAXONOMY.match(name)) >= 2 or any(n in _POST_CLASSES for n in names)
+    responsive = any(_BREAKPOINT.match(name) for name in names)
     for name in names:
         if "(" in name or "$" in name:
             continue  # atomic CSS ("Mend(395px)--modalMinWidth") names styles, not roles
         if filed and _TAXONOMY.match(name):
             continue  # "author-jane-doe category-news": how the post is filed, not a role
         previous = ""
+        partial = name.lower().startswith("hidden-") or responsive and name.lower() == "hidden"
         for word in _CLASS_SPLIT.split(name):
             if word:
                 word = word.lower()
-                if previous not in _MODIFIERS and not (word == "hidden" and previous in _PART_NAMES):
+                if word == "hidden" and (partial or previous in _PART_NAMES):
+                    previous = word
+                    continue
+                if previous not in _MODIFIERS:
                     words.add(word)
                     words.add(previous + word)  # "key-points" also reads as "keypoints"
                 previous = word
@@ -204,6 +215,8 @@ def boilerplate_mark(element: etree._Element, rules: HtmlRules) -> tuple[str, st
     if is_hidden(element):
         return "hidden-element", "hidden by the page (hidden, aria-hidden or display:none)"
     if tag in rules.container_tags:
+        if tag == "figure" and element.find(".//table") is not None:
+            return None  # a table set as a figure (block editors wrap every table so) is content
         return "page-furniture", f"inside <{tag}>, which holds navigation, captions or page furniture"
     words = class_words(element)
     bad = words & rules.negative_words

@@ -94,3 +94,32 @@ def test_clean_cli_prints_the_short_post_and_says_how_it_was_found() -> None:
 def test_story_found_by_its_scores_records_no_headline_note() -> None:
     cleaned = clean_html(shape("headline-header-beside-story.html"))
     assert not any(r.rule == "body-headline" for r in cleaned.removed)
+
+
+def test_table_set_as_a_figure_is_kept_and_the_photo_caption_is_not() -> None:
+    cleaned = clean_html(shape("table-in-figure.html"))
+    assert "2 Breakwater Quay 3,870,500 +4.8% 31%" in cleaned.paragraphs
+    assert "4 Outer Islands Terminal 1,644,100 +12.7% 8%" in cleaned.paragraphs
+    assert not any("north pier at dawn" in p for p in cleaned.paragraphs)
+    assert cleaned.paragraphs[-1].startswith("The board expects the growth to slow")
+
+
+def test_text_hidden_on_small_screens_only_is_kept() -> None:
+    # utility-class pages: "hidden md:block" shows on the desktop page; "hidden-xs" hides on
+    # phones only; a plain "hidden" (or "visually-hidden") container still hides
+    story = "<p>The ferry timetable changes on Monday, when the winter crossings start, the operator said.</p>"
+    page = (
+        "<html><body><article>" + story
+        + '<div class="hidden md:block"><p>Night crossings to the outer islands will stop until the spring, and the '
+        "last boat will leave at nine.</p></div>"
+        + '<div class="hidden-xs"><p>Fares rise by a tenth in April, the first rise in three years, the operator '
+        "added.</p></div>"
+        + '<div class="hidden"><p>Thank you for reading the harbour desk, a reader-funded newsroom.</p></div>'
+        + '<div class="visually-hidden">Skip to the next story in the harbour section.</div>'
+        "</article></body></html>"
+    )
+    text = clean_html(page).text
+    assert "Night crossings to the outer islands" in text
+    assert "Fares rise by a tenth" in text
+    assert "reader-funded newsroom" not in text
+    assert "Skip to the next story" not in text
