@@ -251,13 +251,15 @@ def _paragraph_to_container(blocks: list[Block], best: etree._Element, climb: fl
     ``climb`` times its text outside links, in unmarked blocks, the run's parent is the
     body (link lines in it are then removed one by one as link lists).
     """
-    if any(b.owner is not best and _within(b.owner, best) for b in blocks):
+    owners = {b.owner for b in blocks}
+    if any(element in owners for element in best.iterdescendants()):
         return best  # not a single paragraph: a container already
     parent = run_key(best)  # past single-child wrappers (<div class="paragraph"><p>)
     if parent is None:
         return best
     wrapping = set(_ancestors(parent, None))
-    inside = [b for b in blocks if _within(b.owner, parent) and all(m in wrapping for m in b.marks)]
+    subtree = set(parent.iter())
+    inside = [b for b in blocks if b.owner in subtree and all(m in wrapping for m in b.marks)]
     mine = sum(len(b.text) - b.link_chars for b in inside if b.owner is best)
     text = sum(len(b.text) - b.link_chars for b in inside)
     return parent if mine and text >= climb * mine else best
@@ -283,10 +285,14 @@ def _story_beside(blocks: list[Block], best: etree._Element, honoured: bool, anc
     """
     if _within(best, anchored) or _within(anchored, best):
         return False
-    own_prose = prose_chars(b for b in blocks if _within(b.owner, anchored))
+    headline_part = set(anchored.iter())
+    own_prose = prose_chars(b for b in blocks if b.owner in headline_part)
     if own_prose == 0:
         return False
-    return not honoured or own_prose >= share * prose_chars(b for b in blocks if _within(b.owner, best))
+    if not honoured:
+        return True
+    chosen = set(best.iter())
+    return own_prose >= share * prose_chars(b for b in blocks if b.owner in chosen)
 
 
 def headline_container(blocks: list[Block], root: etree._Element, title: str | None) -> etree._Element | None:
@@ -361,19 +367,15 @@ def continuations(
     with text that is not one (comments, a related list, a footer). Empty siblings (an
     image, a rule) are passed over.
     """
-    parent = body.getparent()
-    if parent is None:
-        return []
-    owned: dict[etree._Element, list[Block]] = {}
-    for block in blocks:
-        for node in _ancestors(block.owner, parent):
-            if node.getparent() is parent:
-                owned.setdefault(node, []).append(block)
-                break
-    found: list[etree._Element] = []
     sibling = body.getnext()
+    if sibling is None:
+        return []
+    by_owner: dict[etree._Element, list[Block]] = {}
+    for block in blocks:
+        by_owner.setdefault(block.owner, []).append(block)
+    found: list[etree._Element] = []
     while sibling is not None:
-        own = owned.get(sibling, [])
+        own = [b for element in sibling.iter() for b in by_owner.get(element, ())]
         if own:
             inner_marks = {m for b in own for m in b.marks if m is not sibling and _within(m, sibling)}
             shown_only = sibling not in marks or sibling in layout

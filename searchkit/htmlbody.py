@@ -141,14 +141,14 @@ def class_words(element: etree._Element) -> set[str]:
     words: set[str] = set()
     names = raw.split()
     filed = sum(1 for name in names if _TAXONOMY.match(name)) >= 2 or any(n in _POST_CLASSES for n in names)
-    responsive = any(_BREAKPOINT.match(name) for name in names)
+    responsive = ":" in raw and any(_BREAKPOINT.match(name) for name in names)
     for name in names:
         if "(" in name or "$" in name:
             continue  # atomic CSS ("Mend(395px)--modalMinWidth") names styles, not roles
         if filed and _TAXONOMY.match(name):
             continue  # "author-jane-doe category-news": how the post is filed, not a role
         previous = ""
-        partial = name.lower().startswith("hidden-") or responsive and name.lower() == "hidden"
+        partial = name[:7].lower() == "hidden-" or responsive and name.lower() == "hidden"
         for word in _CLASS_SPLIT.split(name):
             if word:
                 word = word.lower()
