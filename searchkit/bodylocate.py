@@ -5,10 +5,12 @@ marks; this module scores them and picks the element that holds the story:
 
 * :func:`choose_body` — the element whose subtree holds the most article-like prose (long,
   punctuated, few links) net of link lists and boilerplate; JSON-LD ``articleBody`` steers
-  the choice when present. Pages with too little prose fall back to the container of the
-  heading that repeats the title (:func:`headline_container`), then to a container named
+  the choice when present. The container of the heading that repeats the title
+  (:func:`headline_container`) wins over a body chosen away from it in a sidebar or the
+  comments, and is the fallback for pages with too little prose, before a container named
   like an article body (:func:`named_container`). Found by structure and statistics, never
   by site name.
+* :func:`continuations` — siblings after the body that hold the rest of the post.
 * :func:`split_blocks` — blocks outside the body, or inside a boilerplate container within
   it, become :class:`Removal` records with their reason.
 * :func:`prose_chars` — the score that the cleaner's two body strategies compare.
@@ -19,6 +21,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from lxml import etree
 
@@ -109,14 +112,23 @@ def wrapper_marks(
 
 
 def _best_node(
-    blocks: list[Block], root: etree._Element, ignored: set[etree._Element] | None, reference: Counter[str] | None
+    blocks: list[Block],
+    root: etree._Element,
+    ignored: set[etree._Element] | None,
+    reference: Counter[str] | None,
+    link_cap: float = 0.0,
 ) -> tuple[etree._Element, float]:
     """Best-scoring element: by JSON-LD text match when ``reference`` is given, else by score.
 
     Blocks inside a marked container count against it, except for marks in ``ignored``;
-    ``ignored=None`` ignores every mark.
+    ``ignored=None`` ignores every mark. With ``link_cap`` > 0, the link lines under an
+    element cost it at most ``link_cap`` times the prose it holds: a report whose paragraphs
+    alternate with long lists of links (a changelog) stays one article instead of losing to
+    its longest paragraph, while a menu with no prose still costs its wrapper in full.
     """
     scores: dict[etree._Element, float] = {}
+    gains: dict[etree._Element, float] = {}
+    link_costs: dict[etree._Element, float] = {}
     matched: dict[etree._Element, int] = {}
     totals: dict[etree._Element, int] = {}
     # Story paragraphs come in runs of siblings; a lone short paragraph under its own
@@ -129,11 +141,19 @@ def _best_node(
             score *= LONE_WEIGHT
         tokens = _tokens(block.text) if reference is not None and not boiler else []
         hits = sum(1 for t in tokens if t in reference) if reference is not None else 0
+        link_line = link_cap > 0 and not boiler and block.link_density > 0.5
         for node in _ancestors(block.owner, root):
-            scores[node] = scores.get(node, 0.0) + score
+            if link_line:
+                link_costs[node] = link_costs.get(node, 0.0) + score
+            else:
+                scores[node] = scores.get(node, 0.0) + score
+                if score > 0:
+                    gains[node] = gains.get(node, 0.0) + score
             if reference is not None:
                 matched[node] = matched.get(node, 0) + hits
                 totals[node] = totals.get(node, 0) + len(tokens)
+    for node, cost in link_costs.items():
+        scores[node] = scores.get(node, 0.0) + max(cost, -link_cap * gains.get(node, 0.0))
     if not scores:
         return root, 0.0
     best = max(scores, key=lambda node: scores[node])
@@ -156,6 +176,22 @@ def _best_node(
     return best, scores[best]
 
 
+@dataclass(frozen=True)
+class BodyChoice:
+    """The element chosen as the article body, and how.
+
+    ``honoured``: the boilerplate marks were respected (``False`` when the scores overruled
+    them, or for the weak-page fallbacks; the cleaner then checks the result). ``how``:
+    ``"scores"``, ``"headline"`` (the scores chose a body away from the headline, whose
+    container was taken instead), ``"weak-headline"`` or ``"named"`` (too little prose to
+    score: the headline's container, or a container named like an article body).
+    """
+
+    element: etree._Element
+    honoured: bool
+    how: str = "scores"
+
+
 def choose_body(
     blocks: list[Block],
     root: etree._Element,
@@ -163,37 +199,100 @@ def choose_body(
     article_body: str = "",
     rules: HtmlRules | None = None,
     title: str | None = None,
-) -> tuple[etree._Element, bool]:
+) -> BodyChoice:
     """The element whose subtree is most article-like, and whether the marks were honoured.
 
     Each block adds its score to every ancestor, so an outer wrapper only beats the article
     container if it adds more prose than link lists and short fragments. Prose inside a
     boilerplate-marked container counts against its ancestors; but when honouring the marks
     leaves far less prose than ignoring them, the marks were wrong (the page wraps its
-    story in ``<nav>`` or a "share" div) and the unmarked choice wins; the second value is
-    then ``False`` (also for the weak-page fallbacks), so that the cleaner does not take
-    prose inside a "sidebar" for the article without checking. JSON-LD ``articleBody``
-    guides the choice when given.
+    story in ``<nav>`` or a "share" div) and the unmarked choice wins, not honoured, so
+    that the cleaner does not take prose inside a "sidebar" for the article without
+    checking. Then: a lone paragraph climbs to its container
+    (:func:`_paragraph_to_container`), and a body away from the headline gives way to the
+    headline's container (:func:`_story_beside`). JSON-LD ``articleBody`` guides the choice
+    when given.
     """
     reference = Counter(_tokens(article_body)) if len(article_body) > 200 else None
+    cap = rules.link_cost_cap if rules is not None else 0.0
     # Page-wide, only a mark around nearly all the prose is a wrapper: a footer with one
     # long paragraph can out-weigh a two-paragraph story.
-    marked, marked_score = _best_node(blocks, root, wrapper_marks(blocks, marks, WRAPPER_SHARE), reference)
-    unmarked, unmarked_score = _best_node(blocks, root, None, reference)
+    marked, marked_score = _best_node(blocks, root, wrapper_marks(blocks, marks, WRAPPER_SHARE), reference, cap)
+    unmarked, unmarked_score = _best_node(blocks, root, None, reference, cap)
     honoured = marked_score >= 0.3 * unmarked_score
     best, score = (marked, marked_score) if honoured else (unmarked, unmarked_score)
-    if score < WEAK_BODY and rules is not None:
-        anchored = headline_container(blocks, root, title)
-        if anchored is not None:
-            return anchored, False
-        named = named_container(root, rules)
-        if named is not None:
-            return named, False
-    return best, honoured
+    if rules is None:
+        return BodyChoice(best, honoured)
+    if honoured and rules.leaf_climb > 0:
+        best = _paragraph_to_container(blocks, best, rules.leaf_climb)
+    anchored = headline_container(blocks, root, title)
+    if score >= WEAK_BODY:
+        if anchored is not None and _story_beside(blocks, best, honoured, anchored, rules.anchor_share):
+            return BodyChoice(anchored, True, "headline")
+        return BodyChoice(best, honoured)
+    if anchored is not None:
+        return BodyChoice(anchored, False, "weak-headline")
+    named = named_container(root, rules)
+    if named is not None:
+        return BodyChoice(named, False, "named")
+    return BodyChoice(best, honoured)
 
 
 ANCHOR_SHARE = 0.5
 """The headline's container may hold at most this share of the page's text (else it is the page)."""
+
+
+def _paragraph_to_container(blocks: list[Block], best: etree._Element, climb: float) -> etree._Element:
+    """The paragraph's container when the scores chose one paragraph of a longer story.
+
+    A story whose paragraphs alternate with short lines (a list of devices, table rows,
+    a one-line lead) or link lines scores lower as a whole than its longest paragraph. A
+    lone paragraph is rarely the whole article: when the run it belongs to holds at least
+    ``climb`` times its text outside links, in unmarked blocks, the run's parent is the
+    body (link lines in it are then removed one by one as link lists).
+    """
+    owners = {b.owner for b in blocks}
+    if any(element in owners for element in best.iterdescendants()):
+        return best  # not a single paragraph: a container already
+    parent = run_key(best)  # past single-child wrappers (<div class="paragraph"><p>)
+    if parent is None:
+        return best
+    wrapping = set(_ancestors(parent, None))
+    subtree = set(parent.iter())
+    inside = [b for b in blocks if b.owner in subtree and all(m in wrapping for m in b.marks)]
+    mine = sum(len(b.text) - b.link_chars for b in inside if b.owner is best)
+    text = sum(len(b.text) - b.link_chars for b in inside)
+    return parent if mine and text >= climb * mine else best
+
+
+def _within(element: etree._Element, node: etree._Element) -> bool:
+    """Whether ``element`` is ``node`` or sits inside it."""
+    return any(ancestor is node for ancestor in _ancestors(element, node))
+
+
+def _story_beside(blocks: list[Block], best: etree._Element, honoured: bool, anchored: etree._Element, share: float) -> bool:
+    """Whether the story is under the page's headline although the scores chose a body away from it.
+
+    A short post (a video with two sentences, a link with a comment) loses on score to a
+    longer "about this blog" box, a profile or the comment thread. The heading that
+    repeats the title says where the post is: when the chosen body neither holds the
+    headline's container nor sits in it, that container wins if the chosen body was
+    suspect (the marks were overruled to reach it: it sits in a "sidebar" or "comments"
+    box), or if the container's own prose is at least ``share`` of the chosen body's.
+    The scored choice stays when the container holds no prose of its own;
+    a news headline in a ``<header>`` with a one-sentence standfirst, above a story in
+    another column, keeps its story by the share test.
+    """
+    if _within(best, anchored) or _within(anchored, best):
+        return False
+    headline_part = set(anchored.iter())
+    own_prose = prose_chars(b for b in blocks if b.owner in headline_part)
+    if own_prose == 0:
+        return False
+    if not honoured:
+        return True
+    chosen = set(best.iter())
+    return own_prose >= share * prose_chars(b for b in blocks if b.owner in chosen)
 
 
 def headline_container(blocks: list[Block], root: etree._Element, title: str | None) -> etree._Element | None:
@@ -251,21 +350,63 @@ def named_container(root: etree._Element, rules: HtmlRules) -> etree._Element | 
     return best
 
 
+CONTINUATION_PROSE = 2
+"""A sibling after the body continues the story when it holds this many prose paragraphs."""
+
+
+def continuations(
+    blocks: list[Block], body: etree._Element, marks: dict[etree._Element, tuple[str, str]], layout: set[etree._Element]
+) -> list[etree._Element]:
+    """Siblings right after the body that hold the rest of the story.
+
+    Blog engines print the part after the "continue reading" cut in a sibling of the post
+    body ("entry-body" then "entry-more"); page builders put each section of a story in its
+    own sibling block. Such a sibling is unmarked, or marked only for how it is shown (a
+    layout mark: "more", "widget"), holds nothing marked inside, and has at least
+    ``CONTINUATION_PROSE`` prose paragraphs; the run of them stops at the first sibling
+    with text that is not one (comments, a related list, a footer). Empty siblings (an
+    image, a rule) are passed over.
+    """
+    sibling = body.getnext()
+    if sibling is None:
+        return []
+    by_owner: dict[etree._Element, list[Block]] = {}
+    for block in blocks:
+        by_owner.setdefault(block.owner, []).append(block)
+    found: list[etree._Element] = []
+    while sibling is not None:
+        own = [b for element in sibling.iter() for b in by_owner.get(element, ())]
+        if own:
+            inner_marks = {m for b in own for m in b.marks if m is not sibling and _within(m, sibling)}
+            shown_only = sibling not in marks or sibling in layout
+            prose = sum(1 for b in own if is_prose(b))
+            if inner_marks or not shown_only or prose < CONTINUATION_PROSE:
+                break
+            found.append(sibling)
+        sibling = sibling.getnext()
+    return found
+
+
 def split_blocks(
-    blocks: list[Block], body: etree._Element, marks: dict[etree._Element, tuple[str, str]]
+    blocks: list[Block],
+    body: etree._Element,
+    marks: dict[etree._Element, tuple[str, str]],
+    extra: Iterable[etree._Element] = (),
 ) -> tuple[list[Block], list[Removal]]:
     """Blocks of the article body, and a removal for every block outside it or in boilerplate.
 
     Marks on the body itself or on its ancestors are ignored: they wrap the article. So are
     marks on a container inside the body that holds most of its prose (a layout class such
-    as "has-sidebar" or "sticky-sidebar" around the story column).
+    as "has-sidebar" or "sticky-sidebar" around the story column). ``extra`` elements (the
+    body's :func:`continuations`) count as part of the body, their own marks ignored.
     """
-    wrapping = set(_ancestors(body, None))
+    parts = (body, *extra)
+    wrapping = set(_ancestors(body, None)) | set(parts)
     inside: list[Block] = []
     removed: list[Removal] = []
     for block in blocks:
         node: etree._Element | None = block.owner
-        while node is not None and node is not body:
+        while node is not None and node not in parts:
             node = node.getparent()
         if node is None:
             removed.append(Removal(block.text, "outside-article", "outside the element that holds the article prose"))

@@ -40,7 +40,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
-from .bodylocate import WRAPPER_SHARE, choose_body, prose_chars, split_blocks, wrapper_marks
+from .bodylocate import WRAPPER_SHARE, choose_body, continuations, prose_chars, split_blocks, wrapper_marks
 from .htmlbody import (
     HEADINGS,
     Block,
@@ -144,6 +144,9 @@ def load_rules(path: str | None = None) -> CleanRules:
             layout_words=frozenset(html.get("layout_words", [])),
             layout_tags=frozenset(html.get("layout_tags", [])),
             fallback_share=float(html.get("fallback_share", 0.0)),
+            anchor_share=float(html.get("anchor_share", 1.0)),
+            leaf_climb=float(html.get("leaf_climb", 0.0)),
+            link_cost_cap=float(html.get("link_cost_cap", 0.0)),
         ),
         edge_blocks=int(data.get("edge_blocks", 2)),
         trims=trims,
@@ -292,12 +295,21 @@ def _article_blocks(
     only its prose outside such boxes counts. The second wins only when the first scores
     less than ``fallback_share`` of it, and a ``body-fallback`` record says so.
     """
-    body, honoured = choose_body(blocks, root, marks, facts.article_body, rules, facts.metadata.title)
-    inside, removed = split_blocks(blocks, body, marks)
+    choice = choose_body(blocks, root, marks, facts.article_body, rules, facts.metadata.title)
+    body, honoured = choice.element, choice.honoured
+    relaxed = layout_marks(marks, rules, blocks)
+    # the rest of a post after its "continue reading" cut, in a sibling of the body
+    extra = continuations(blocks, body, marks, relaxed) if honoured else []
+    inside, removed = split_blocks(blocks, body, marks, extra)
+    if choice.how == "headline":
+        removed.insert(0, Removal(
+            "the scores chose a body away from the page's headline (a sidebar, a profile or the "
+            "comments); the headline's container was taken instead",
+            "body-headline", "the body was found by the headline (see text)",
+        ))
     share = rules.fallback_share
     if share <= 0:
         return inside, removed
-    relaxed = layout_marks(marks, rules, blocks)
     if honoured:
         first = prose_chars(inside)
     else:
@@ -309,7 +321,7 @@ def _article_blocks(
         return inside, removed
     kept_marks = {element: mark for element, mark in marks.items() if element not in relaxed}
     loose = [replace(b, marks=tuple(m for m in b.marks if m not in relaxed)) for b in blocks]
-    body2, _ = choose_body(loose, root, kept_marks, facts.article_body, rules, facts.metadata.title)
+    body2 = choose_body(loose, root, kept_marks, facts.article_body, rules, facts.metadata.title).element
     inside2, removed2 = split_blocks(loose, body2, kept_marks)
     second = prose_chars(inside2)  # every mark left on these blocks still applies
     if first >= share * second:

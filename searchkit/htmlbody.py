@@ -61,6 +61,9 @@ class HtmlRules:
     layout_words: frozenset[str] = frozenset()
     layout_tags: frozenset[str] = frozenset()
     fallback_share: float = 0.0
+    anchor_share: float = 1.0
+    leaf_climb: float = 0.0
+    link_cost_cap: float = 0.0
 
 
 @dataclass
@@ -115,13 +118,22 @@ entry-type-post"). Such a label names a value, not a container role, so "author-
 not read as an author box. A class counts as a label when the element carries two of them
 or a post class; a lone "author-bio" is still a role."""
 _MODIFIERS = frozenset("has with w no without and enable enabled show is".split())
+_PART_NAMES = frozenset("label title heading legend icon overflow".split())
+"""A state word after one of these names the state of that part of the element, not of the
+element: Drupal's "field--label-hidden" is a field whose label is hidden, "overflow-hidden"
+one whose overflow is clipped."""
+_BREAKPOINT = re.compile(r"^(xs|sm|md|lg|xl|\dxl):", re.I)
+"""A utility class for one screen size ("md:block"): next to "hidden", the element is hidden on
+small screens only and shown on the desktop page the reader of a saved page sees."""
 
 
 def class_words(element: etree._Element) -> set[str]:
     """Lower-cased words of an element's class and id ('share-bar' -> {'share', 'bar'}).
 
     A word right after a layout modifier is left out: "has-sidebar", "with-comments" or
-    "no-ads" describe the page layout around the story, not a boilerplate container.
+    "no-ads" describe the page layout around the story, not a boilerplate container. So is
+    "hidden" where it hides the element on some screens only: "hidden-xs", "hidden-mobile",
+    a generated "hidden-1rq27kw" per breakpoint, or "hidden" beside "md:block".
     """
     raw = f"{element.get('class') or ''} {element.get('id') or ''}"
     if not raw.strip():
@@ -129,15 +141,20 @@ def class_words(element: etree._Element) -> set[str]:
     words: set[str] = set()
     names = raw.split()
     filed = sum(1 for name in names if _TAXONOMY.match(name)) >= 2 or any(n in _POST_CLASSES for n in names)
+    responsive = ":" in raw and any(_BREAKPOINT.match(name) for name in names)
     for name in names:
         if "(" in name or "$" in name:
             continue  # atomic CSS ("Mend(395px)--modalMinWidth") names styles, not roles
         if filed and _TAXONOMY.match(name):
             continue  # "author-jane-doe category-news": how the post is filed, not a role
         previous = ""
+        partial = name[:7].lower() == "hidden-" or responsive and name.lower() == "hidden"
         for word in _CLASS_SPLIT.split(name):
             if word:
                 word = word.lower()
+                if word == "hidden" and (partial or previous in _PART_NAMES):
+                    previous = word
+                    continue
                 if previous not in _MODIFIERS:
                     words.add(word)
                     words.add(previous + word)  # "key-points" also reads as "keypoints"
@@ -198,6 +215,8 @@ def boilerplate_mark(element: etree._Element, rules: HtmlRules) -> tuple[str, st
     if is_hidden(element):
         return "hidden-element", "hidden by the page (hidden, aria-hidden or display:none)"
     if tag in rules.container_tags:
+        if tag == "figure" and element.find(".//table") is not None:
+            return None  # a table set as a figure (block editors wrap every table so) is content
         return "page-furniture", f"inside <{tag}>, which holds navigation, captions or page furniture"
     words = class_words(element)
     bad = words & rules.negative_words
@@ -346,9 +365,13 @@ _TEASER_END = re.compile(r"(\[(\.\.\.|…)\]|\((\.\.\.|…)\)|(\.\.\.|…)\s*(re
 """A cut-off excerpt: "... the energy [...]", "... more ... Read more" (a teaser of another post)."""
 
 
+PROSE_LINK_DENSITY = 0.35
+"""A block with this share of its characters in links is not prose (a list of links, a teaser)."""
+
+
 def is_prose(block: Block) -> bool:
     """Long enough, punctuated like sentences, not mostly links, and not a cut-off excerpt."""
-    if block.link_density >= 0.35 or _TEASER_END.search(block.text):
+    if block.link_density >= PROSE_LINK_DENSITY or _TEASER_END.search(block.text):
         return False
     words = word_count(block.text)
     return words >= 25 or words >= 8 and bool(_SENTENCE_END.search(block.text))

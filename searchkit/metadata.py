@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import re
 import tomllib
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -56,6 +57,7 @@ class MetaRules:
     role_words: frozenset[str]
     agencies: dict[str, str]
     rejects: tuple[re.Pattern[str], ...]
+    site_separators: tuple[str, ...] = ()
 
 
 @lru_cache(maxsize=1)
@@ -70,6 +72,7 @@ def metadata_rules() -> MetaRules:
         role_words=frozenset(w.casefold() for w in data.get("role_words", [])),
         agencies={name.casefold(): canonical for name, canonical in data.get("agencies", [])},
         rejects=tuple(re.compile(p, re.I) for p in data.get("author_rejects", [])),
+        site_separators=tuple(data.get("site_separators", [])),
     )
 
 
@@ -77,24 +80,83 @@ _ALNUM = re.compile(r"[\W_]+")
 
 
 def _squash(text: str) -> str:
-    return _ALNUM.sub("", text.casefold())
+    """Letters and digits only, case and accents folded ("Aktuálně.cz" -> "aktualnecz")."""
+    folded = unicodedata.normalize("NFKD", text.casefold())
+    return _ALNUM.sub("", "".join(c for c in folded if not unicodedata.combining(c)))
 
 
-def strip_site_suffix(title: str | None, site: str | None, url: str | None) -> str | None:
+def _host_names(url: str | None) -> set[str]:
+    """Squashed labels of the page's host that can name the site ("harborpost", "bbc")."""
+    host = urlsplit(url).hostname or "" if url else ""
+    labels = [label for label in host.lower().split(".") if label not in ("www", "m", "amp")]
+    names = {_squash(label) for label in labels[:-1] if len(label) >= 3}
+    if len(labels) >= 2:
+        names.add(_squash("".join(labels[:-1])))
+    names.discard("")
+    return names
+
+
+def is_address(value: str) -> bool:
+    """A URL, path or host name where a name was expected ("https://www.cbsnews.com/")."""
+    return "://" in value or value.startswith(("/", "#", "www.")) or bool(re.fullmatch(r"[\w-]+(\.[\w-]+)*\.[a-z]{2,6}/\S*", value))
+
+
+def site_name(candidates: list[str | None], url: str | None) -> str | None:
+    """The site's name from the first candidate that is a name, without its tagline.
+
+    ``og:site_name`` and the publisher's name are sometimes an address (a JSON-LD
+    ``@id``) or a home-page title ("LinkNaija | Nigeria's popular news platform"). An
+    address is skipped; of a tagged name, the segment that names the page's host is kept
+    ("The Jerusalem Post | JPost.com" on jpost.com), else the first one, unless the first
+    is a long phrase and the last a short name ("Thoughts about onboarding and good UX |
+    Userpilot Blog": names are short, taglines and titles long).
+    """
+    for value in candidates:
+        if not value or is_address(value):
+            continue
+        segments = [value]
+        for sep in metadata_rules().site_separators:
+            segments = [part for segment in segments for part in segment.split(sep)]
+        segments = [s.strip(" |-–—·•»:") for s in segments]
+        segments = [s for s in segments if s and not is_address(s)]
+        if not segments:
+            continue
+        if len(segments) == 1:
+            return segments[0]
+        hosts = _host_names(url)
+        for segment in segments:
+            squashed = _squash(segment)
+            if any(squashed == name or len(name) >= 4 and squashed.startswith(name) for name in hosts):
+                return segment
+        first, last = len(segments[0].split()), len(segments[-1].split())
+        return segments[-1] if first >= TAGLINE_WORDS and first >= 2 * last else segments[0]
+    return None
+
+
+TAGLINE_WORDS = 5
+"""A first site-name segment of this many words, twice the last's, is a tagline or a title."""
+
+
+def strip_site_suffix(title: str | None, site: str | None, url: str | None, raw_site: str | None = None) -> str | None:
     """``"Clymer manual review | MoreBikes"`` -> ``"Clymer manual review"``.
 
     A last (or first) title segment is dropped only when it names the site: equal to
     ``og:site_name`` or to a label of the page's host name, letters and digits compared.
     A headline segment that merely looks short ("Review | Film") is never guessed at.
+    ``raw_site`` is the site name as the page gave it, tagline included: a title that ends
+    with all of it loses all of it.
     """
     if not title:
         return title
+    if raw_site and raw_site.casefold() == title.casefold():
+        return title  # the page's title is the site's own (a home-page title): nothing to strip
+    if raw_site:
+        for sep in metadata_rules().separators:
+            if title.endswith(sep + raw_site) and len(title) > len(sep + raw_site):
+                title = title[: -len(sep + raw_site)].strip()
+                break
     names = {_squash(site)} if site else set()
-    host = urlsplit(url).hostname or "" if url else ""
-    labels = [label for label in host.lower().split(".") if label not in ("www", "m", "amp")]
-    names.update(_squash(label) for label in labels[:-1] if len(label) >= 3)
-    if len(labels) >= 2:
-        names.add(_squash("".join(labels[:-1])))
+    names.update(_host_names(url))
     names.discard("")
     if not names:
         return title
@@ -286,12 +348,13 @@ _BYLINE_CLASS = re.compile(r"(^|[\s_-])(byline|author|authors|author-name|contri
 def _byline_in_page(tree: lxml_html.HtmlElement) -> str | None:
     """The author named in the page body: ``rel=author``, ``itemprop=author`` or a short
     element whose class is "byline"/"author" ("By Jane Doe" gives "Jane Doe")."""
+    # rel/itemprop first (deliberate markup); a class named "byline" when those name no one
+    # (a <meta rel="author" content="humans.txt"> is such a case).
     candidates = list(tree.iterfind(".//*[@rel='author']")) + list(tree.iterfind(".//*[@itemprop='author']"))
-    if not candidates:
-        candidates = [
-            el for el in tree.iter("a", "span", "div", "p", "address")
-            if _BYLINE_CLASS.search(el.get("class") or "")
-        ][:20]
+    candidates += [
+        el for el in tree.iter("a", "span", "div", "p", "address")
+        if _BYLINE_CLASS.search(el.get("class") or "")
+    ][:20]
     for element in candidates:
         named = element.find(".//*[@itemprop='name']")
         source = named if named is not None else element
@@ -359,11 +422,13 @@ def extract_page_facts(tree: lxml_html.HtmlElement, url: str | None = None) -> P
             break
     lang = lang or _first(ld.get("inLanguage"), metas.get("og:locale"), metas.get("content-language"))
 
-    site = _first(metas.get("og:site_name"), ld.get("publisher"), metas.get("application-name"))
     page_url = _first(canonical, metas.get("og:url"), ld.get("url"), url)
+    raw_sites = [metas.get("og:site_name"), *_names(ld.get("publisher")), metas.get("application-name")]
+    site = site_name(raw_sites, page_url or url)
     title = _first(ld.get("headline"), metas.get("og:title"), metas.get("twitter:title"), _title_tag(tree))
+    raw_site = next((s for s in raw_sites if s and not is_address(s)), None)
     metadata = Metadata(
-        title=strip_site_suffix(title, site, page_url or url),
+        title=strip_site_suffix(title, site, page_url or url, raw_site),
         date=date,
         author=author,
         site=site or agency,

@@ -1,0 +1,125 @@
+"""Body location on page shapes the cleaner lost (second round of issue 13): a short post
+beside a longer "about" box, a post continued after the "read more" cut in a sibling, a
+report whose paragraphs alternate with link lists, fields marked "label-hidden", and the
+guard that keeps a news story when its headline sits in a header of its own. Each fixture
+is hand-written from the shape of the failing pages and says its shape in a comment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lxml import html as lxml_html
+
+from searchkit.cleaner import clean_html
+
+from .conftest import run_cli
+
+SHAPES = Path(__file__).resolve().parent / "fixtures" / "clean" / "shapes"
+
+
+def shape(name: str) -> str:
+    return (SHAPES / name).read_text(encoding="utf-8")
+
+
+def paragraphs_of(html: str, xpath: str) -> list[str]:
+    """The fixture's own paragraphs under ``xpath``, whitespace normalised as the cleaner does."""
+    tree = lxml_html.fromstring(html)
+    return [" ".join(p.text_content().split()) for p in tree.xpath(xpath)]
+
+
+def test_short_post_wins_over_a_longer_about_box_and_the_comments() -> None:
+    html = shape("short-post-beside-about-box.html")
+    cleaned = clean_html(html)
+    post = paragraphs_of(html, "//div[@class='text']/p")[1]
+    assert post in cleaned.paragraphs
+    assert not any("former ferry mate" in p or "Write to me" in p for p in cleaned.paragraphs)
+    assert not any("Can't wait" in p or "Blocked in my country" in p for p in cleaned.paragraphs)
+    assert cleaned.metadata.title == "Harbour Lights Documentary Follows Night Ferry Crews"
+
+
+def test_post_continued_after_the_cut_is_kept_whole_and_in_order() -> None:
+    html = shape("continued-after-the-cut.html")
+    story = paragraphs_of(html, "//div[@class='entry-body']/p | //div[@class='entry-more']/p")
+    cleaned = clean_html(html)
+    assert [p for p in cleaned.paragraphs if p in story] == story
+    assert not any("About time" in p or "harbour authority is still a defendant" in p for p in cleaned.paragraphs)
+
+
+def test_report_with_long_link_lists_keeps_every_paragraph() -> None:
+    html = shape("changelog-report.html")
+    prose = [p for p in paragraphs_of(html, "//div[@class='paragraph']/p") if len(p) > 60]
+    cleaned = clean_html(html)
+    for paragraph in prose:
+        assert paragraph in cleaned.paragraphs, paragraph[:50]
+    assert "Sponsor me" not in cleaned.text
+
+
+def test_fields_whose_label_is_hidden_are_not_hidden() -> None:
+    html = shape("label-hidden-fields.html")
+    entries = paragraphs_of(html, "//div[contains(@class, 'field--name-item-copy')]/p")
+    cleaned = clean_html(html)
+    assert len(entries) == 5
+    for entry in entries:
+        assert entry in cleaned.paragraphs
+    assert not any("inbox every Friday" in p for p in cleaned.paragraphs)
+
+
+def test_hidden_text_is_still_dropped_when_a_label_is_not() -> None:
+    page = (
+        "<html><body><article>"
+        + "<p>The pier reopened on Monday after a month of repairs, the harbour master said.</p>" * 3
+        + '<div class="field field--label-above visually-hidden"><p>Skip to the comments of this story, '
+        "which are moderated by the harbour desk.</p></div></article></body></html>"
+    )
+    assert "Skip to the comments" not in clean_html(page).text
+
+
+def test_story_stays_the_body_when_the_headline_has_a_header_of_its_own() -> None:
+    html = shape("headline-header-beside-story.html")
+    story = paragraphs_of(html, "//div[@class='story-text']/p")
+    cleaned = clean_html(html)
+    assert [p for p in cleaned.paragraphs if p in story] == story
+    assert not any("Most read" in p or "Dock fees" in p for p in cleaned.paragraphs)
+
+
+def test_clean_cli_prints_the_short_post_and_says_how_it_was_found() -> None:
+    r = run_cli("clean", SHAPES / "short-post-beside-about-box.html", "--removed")
+    assert r.returncode == 0, r.stderr
+    story, _, removed = r.stdout.partition("Removed ")
+    assert "This three-part documentary follows the night crews" in story
+    assert "former ferry mate" not in story
+    assert "[body-headline]" in removed
+
+
+def test_story_found_by_its_scores_records_no_headline_note() -> None:
+    cleaned = clean_html(shape("headline-header-beside-story.html"))
+    assert not any(r.rule == "body-headline" for r in cleaned.removed)
+
+
+def test_table_set_as_a_figure_is_kept_and_the_photo_caption_is_not() -> None:
+    cleaned = clean_html(shape("table-in-figure.html"))
+    assert "2 Breakwater Quay 3,870,500 +4.8% 31%" in cleaned.paragraphs
+    assert "4 Outer Islands Terminal 1,644,100 +12.7% 8%" in cleaned.paragraphs
+    assert not any("north pier at dawn" in p for p in cleaned.paragraphs)
+    assert cleaned.paragraphs[-1].startswith("The board expects the growth to slow")
+
+
+def test_text_hidden_on_small_screens_only_is_kept() -> None:
+    # utility-class pages: "hidden md:block" shows on the desktop page; "hidden-xs" hides on
+    # phones only; a plain "hidden" (or "visually-hidden") container still hides
+    story = "<p>The ferry timetable changes on Monday, when the winter crossings start, the operator said.</p>"
+    page = (
+        "<html><body><article>" + story
+        + '<div class="hidden md:block"><p>Night crossings to the outer islands will stop until the spring, and the '
+        "last boat will leave at nine.</p></div>"
+        + '<div class="hidden-xs"><p>Fares rise by a tenth in April, the first rise in three years, the operator '
+        "added.</p></div>"
+        + '<div class="hidden"><p>Thank you for reading the harbour desk, a reader-funded newsroom.</p></div>'
+        + '<div class="visually-hidden">Skip to the next story in the harbour section.</div>'
+        "</article></body></html>"
+    )
+    text = clean_html(page).text
+    assert "Night crossings to the outer islands" in text
+    assert "Fares rise by a tenth" in text
+    assert "reader-funded newsroom" not in text
+    assert "Skip to the next story" not in text
