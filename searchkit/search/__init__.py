@@ -303,7 +303,11 @@ class SearchIndex(EntityCorrections):
             count_in_search = docs is None and (exact_total or
                                                 expected_count(searcher, matching, allowed) <= limits.count_cap)
             article_of = self._columns.article_ids()
-            story_of = StoryIds(article_of, self.copy_table) if collapse_copies and self.copy_table else article_of
+            copies = collapse_copies and bool(self.copy_table)
+            # The collectors collapse by story only for a pool of one page (date order, filters
+            # only): a re-ranked pool (3+ pages) keeps enough stories collapsed per article,
+            # and keying it by story made broad queries take a second, 4x deeper pass.
+            story_of = StoryIds(article_of, self.copy_table) if copies and depth <= limit else article_of
             per_article = limits.per_article if collapse else None
             if docs is not None and sort != "relevance":
                 ranked, seen = self._by_date(matching, docs, sort, per_article, story_of, limit), len(docs)
@@ -320,7 +324,7 @@ class SearchIndex(EntityCorrections):
                 passage_scores = dict(ranked)
                 if words and ranked:
                     ranked = rerank(searcher, article_of, ranked, words, self.ranking)
-            ranked = (one_article_per_story(ranked, article_of, self.copy_table) if story_of is not article_of else ranked)[:limit]
+            ranked = (one_article_per_story(ranked, article_of, self.copy_table) if copies else ranked)[:limit]
             if docs is not None:
                 total, exact_count = len(docs), True
             elif count_in_search:
@@ -336,8 +340,9 @@ class SearchIndex(EntityCorrections):
             if explain and hits:
                 hits = explain_hits(searcher, parsed, query, hits, [d for d, _ in ranked], passage_scores,
                                     article_of, words, self.ranking)
-            counts = facet_counts(searcher, self._columns, self.entity_table, story_docs(docs, article_of, self.copy_table)
-                                  if collapse_copies else docs, limits) if facets else None
+            if facets and collapse_copies:  # a story counts once
+                docs = story_docs(docs, searcher, article_of, self.copy_table, limits.facet_scan_below)
+            counts = facet_counts(searcher, self._columns, self.entity_table, docs, limits) if facets else None
         except SearchkitError:
             raise
         except CorruptIndexError as e:  # Whoosh found a damaged file: not the query, not a bug
