@@ -40,6 +40,7 @@ numpy/datasketch):
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -338,7 +339,6 @@ class DuplicateClusters:
             self._saves += 1
         n = self._saves
         files = {"members": f"members-{n}.json", "clusters": f"clusters-{n}.json", "signatures": f"signatures-{n}.npy"}
-        np.save(folder / files["signatures"], values.astype(np.uint32))  # affine32 values fit: half the size
         meta = {
             "version": FORMAT_VERSION,
             "settings": self.settings.__dict__,
@@ -346,9 +346,17 @@ class DuplicateClusters:
             "saves": n,
             "members": self._member_records(),
         }
-        _write_json(folder / files["members"], meta)
-        _write_json(folder / files["clusters"], self.table())
-        write_current(folder, files)
+        try:
+            with open(folder / files["signatures"], "wb") as fh:  # affine32 values fit: half the size
+                np.save(fh, values.astype(np.uint32))
+            _write_json(folder / files["members"], meta)
+            _write_json(folder / files["clusters"], self.table())
+            write_current(folder, files)
+        except BaseException:  # a full disk, say: leave the current table and nothing of this one
+            for name in files.values():
+                with contextlib.suppress(OSError):
+                    (folder / name).unlink(missing_ok=True)
+            raise
 
     @classmethod
     def load(cls, folder: Path | str) -> DuplicateClusters:
