@@ -17,14 +17,15 @@ Two parts, so that ingest can split them the way it splits NER and writing:
   the longer one (a wire story plus a local paragraph is a copy of the wire story). It saves
   to and loads from a folder (the index folder's ``duplicates/``).
 
-Wiring (the next step; nothing here is imported by the query path, which must not pay for
-numpy/datasketch):
+Wiring (as built; nothing here is imported by the query path, which must not pay for
+numpy/datasketch; :mod:`searchkit.ingest.copies`, :mod:`searchkit.store.copies`,
+:mod:`searchkit.search.copies` hold each part):
 
 * ingest: ``workers.build_articles`` adds ``signature_of(article.text)`` to what it returns;
   the writer opens ``DuplicateClusters.load(index/duplicates)`` (or a new one), calls
   :meth:`DuplicateClusters.add` for each new or changed article, :meth:`remove` for a
   deleted/pruned/re-ingested one (before adding its new version), and saves at each commit.
-  ``--dup-threshold`` becomes an ``IngestSettings`` field (default :data:`DEFAULT_THRESHOLD`).
+  ``--dup-threshold`` is ``IngestSettings.dup_threshold`` (default :data:`DEFAULT_THRESHOLD`).
 * store: the writer also writes :meth:`DuplicateClusters.table` (article_id → cluster id,
   representative, members with site/date/url) as ``duplicates/clusters-N.json``: a small
   pure-JSON table that search loads lazily, so the query path needs no numpy. (A stored
