@@ -17,14 +17,15 @@ Two parts, so that ingest can split them the way it splits NER and writing:
   the longer one (a wire story plus a local paragraph is a copy of the wire story). It saves
   to and loads from a folder (the index folder's ``duplicates/``).
 
-Wiring (the next step; nothing here is imported by the query path, which must not pay for
-numpy/datasketch):
+Wiring (as built; nothing here is imported by the query path, which must not pay for
+numpy/datasketch; :mod:`searchkit.ingest.copies`, :mod:`searchkit.store.copies`,
+:mod:`searchkit.search.copies` hold each part):
 
 * ingest: ``workers.build_articles`` adds ``signature_of(article.text)`` to what it returns;
   the writer opens ``DuplicateClusters.load(index/duplicates)`` (or a new one), calls
   :meth:`DuplicateClusters.add` for each new or changed article, :meth:`remove` for a
   deleted/pruned/re-ingested one (before adding its new version), and saves at each commit.
-  ``--dup-threshold`` becomes an ``IngestSettings`` field (default :data:`DEFAULT_THRESHOLD`).
+  ``--dup-threshold`` is ``IngestSettings.dup_threshold`` (default :data:`DEFAULT_THRESHOLD`).
 * store: the writer also writes :meth:`DuplicateClusters.table` (article_id → cluster id,
   representative, members with site/date/url) as ``duplicates/clusters-N.json``: a small
   pure-JSON table that search loads lazily, so the query path needs no numpy. (A stored
@@ -40,6 +41,7 @@ numpy/datasketch):
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -338,7 +340,6 @@ class DuplicateClusters:
             self._saves += 1
         n = self._saves
         files = {"members": f"members-{n}.json", "clusters": f"clusters-{n}.json", "signatures": f"signatures-{n}.npy"}
-        np.save(folder / files["signatures"], values.astype(np.uint32))  # affine32 values fit: half the size
         meta = {
             "version": FORMAT_VERSION,
             "settings": self.settings.__dict__,
@@ -346,9 +347,17 @@ class DuplicateClusters:
             "saves": n,
             "members": self._member_records(),
         }
-        _write_json(folder / files["members"], meta)
-        _write_json(folder / files["clusters"], self.table())
-        write_current(folder, files)
+        try:
+            with open(folder / files["signatures"], "wb") as fh:  # affine32 values fit: half the size
+                np.save(fh, values.astype(np.uint32))
+            _write_json(folder / files["members"], meta)
+            _write_json(folder / files["clusters"], self.table())
+            write_current(folder, files)
+        except BaseException:  # a full disk, say: leave the current table and nothing of this one
+            for name in files.values():
+                with contextlib.suppress(OSError):
+                    (folder / name).unlink(missing_ok=True)
+            raise
 
     @classmethod
     def load(cls, folder: Path | str) -> DuplicateClusters:

@@ -195,3 +195,11 @@ def test_check_finds_a_damaged_table_and_repair_rebuilds_it(role: str,
     assert repaired.returncode == 0, repaired.stdout
     assert "repaired: rebuilt the copy table (5 articles, 1 with copies)" in repaired.stdout
     assert clusters(index) == expected
+
+
+def test_the_ingest_default_is_the_measured_threshold() -> None:
+    from searchkit.duplicates import DEFAULT_THRESHOLD
+
+    assert IngestSettings().dup_threshold == DEFAULT_THRESHOLD
+    r = run_cli("ingest", "--help")
+    assert "--dup-threshold" in r.stdout and "0.65" in r.stdout

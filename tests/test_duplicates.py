@@ -5,6 +5,7 @@ story, its re-publications, templated earnings reports); no article is copied.""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -198,8 +199,8 @@ def test_load_of_another_version_is_refused(tmp_path: Path) -> None:
     clusters = DuplicateClusters()
     clusters.add("wire", sig(WIRE))
     clusters.save(tmp_path)
-    meta = (tmp_path / "members.json").read_text().replace('"version": 1', '"version": 99', 1)
-    (tmp_path / "members.json").write_text(meta)
+    members = tmp_path / json.loads((tmp_path / "current.json").read_text())["files"]["members"]
+    members.write_text(members.read_text().replace('"version":1', '"version":99', 1))
     with pytest.raises(ValueError, match="version 99"):
         DuplicateClusters.load(tmp_path)
 

@@ -58,6 +58,8 @@ def test_disk_full_is_one_line_and_leaves_the_last_commit_clean(corpus: Path, ti
     assert report.exit_code == 0, [f.line() for f in report.findings]
     assert not report.orphans
     assert {p.name for p in index.iterdir()} <= {p for p in report_files(index)}
+    current = json.loads((index / "duplicates" / "current.json").read_text())["files"]  # the copy table:
+    assert sorted(p.name for p in (index / "duplicates").iterdir()) == sorted(["current.json", *current.values()])
     # Space freed: the same ingest finishes, with exactly the counts of a clean ingest.
     subprocess.run(["mount", "-o", "remount,size=64m", str(tiny_fs)], check=True)
     again = run_cli(["ingest", corpus, "--index", index, "--workers", "1", "--json"])
@@ -69,7 +71,7 @@ def test_disk_full_is_one_line_and_leaves_the_last_commit_clean(corpus: Path, ti
 def report_files(index: Path) -> set[str]:
     """The files a committed index may hold: those its manifest lists, and the known ones."""
     manifest = json.loads((index / "manifest.json").read_bytes().rsplit(b"\n", 2)[0])
-    return {*manifest["files"], "manifest.json", "entities.json", "ingest.lock", "searchkit.json"}
+    return {*manifest["files"], "manifest.json", "entities.json", "ingest.lock", "searchkit.json", "duplicates"}
 
 
 MERGE_INGEST = """

@@ -106,7 +106,8 @@ def _reason(bad_run: dict[str, Any], key: str) -> str:
 
 
 def _search(index: Path, query: str) -> dict[str, Any]:
-    proc = run_cli(["search", query, "--index", index, "--json", "--all-passages", "--limit", "50"])
+    # Every copy too: the test articles share one body (near-duplicates, which search collapses).
+    proc = run_cli(["search", query, "--index", index, "--json", "--all-passages", "--all-copies", "--limit", "50"])
     assert proc.returncode in (0, 1), proc.stderr
     return json.loads(proc.stdout)
 

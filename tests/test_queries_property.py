@@ -166,7 +166,7 @@ def test_long_but_allowed_query_runs(index: Path) -> None:
 
 def test_huge_limit_is_clamped(index: Path) -> None:
     code, out, err = run_in_process(["search", "--index", str(index), "--limit", str(10**30), "--all-passages",
-                                     "--json", "--", "talks"])
+                                     "--all-copies", "--json", "--", "talks"])
     assert code == 0, err
     doc = json.loads(out)
     assert doc["returned"] == doc["total"] <= 10_000

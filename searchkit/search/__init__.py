@@ -318,7 +318,11 @@ class SearchIndex(EntityCorrections, Streaming):
             count_in_search = docs is None and (scores is not None or exact_total or
                                                 expected_count(searcher, matching, allowed) <= limits.count_cap)
             article_of = self._columns.article_ids()
-            story_of = StoryIds(article_of, self.copy_table) if collapse_copies and self.copy_table else article_of
+            copies = collapse_copies and bool(self.copy_table)
+            # The collectors collapse by story only for a pool of one page (date order, filters
+            # only): a re-ranked pool (3+ pages) keeps enough stories collapsed per article,
+            # and keying it by story made broad queries take a second, 4x deeper pass.
+            story_of = StoryIds(article_of, self.copy_table) if copies and depth <= limit else article_of
             per_article = limits.per_article if collapse else None
             if docs is not None and sort != "relevance":
                 ranked, seen = self._by_date(matching, docs, sort, per_article, story_of, limit), len(docs)
@@ -332,7 +336,7 @@ class SearchIndex(EntityCorrections, Streaming):
                 passage_scores = dict(ranked)
                 if words and ranked:
                     ranked = rerank(searcher, article_of, ranked, words, self.ranking)
-            ranked = (one_article_per_story(ranked, article_of, self.copy_table) if story_of is not article_of else ranked)[:limit]
+            ranked = (one_article_per_story(ranked, article_of, self.copy_table) if copies else ranked)[:limit]
             if docs is not None:
                 total, exact_count = len(docs), True
             elif count_in_search:
@@ -348,7 +352,9 @@ class SearchIndex(EntityCorrections, Streaming):
             if explain and hits:
                 hits = explain_hits(searcher, parsed, query, hits, [d for d, _ in ranked], passage_scores,
                                     article_of, words, self.ranking)
-            counted = story_docs(docs, article_of, self.copy_table) if collapse_copies else docs
+            # A story counts once in facets and the timeline (unless every copy is asked for).
+            counted = story_docs(docs, searcher, article_of, self.copy_table, limits.facet_scan_below) \
+                if collapse_copies and (facets or timeline) else docs
             counts = facet_counts(searcher, self._columns, self.entity_table, counted, limits) if facets else None
             dated = build_timeline(article_dates(self._columns, counted or (), article_of), timeline) \
                 if timeline else None

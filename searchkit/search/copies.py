@@ -33,6 +33,7 @@ class CopyTable:
     def __init__(self, clusters: Sequence[Sequence[dict[str, Any]]] = (), cluster_of: dict[str, int] | None = None) -> None:
         self.clusters = [list(c) for c in clusters]
         self.cluster_of = dict(cluster_of or {})
+        self._documents: tuple[Any, dict[str, frozenset[int]]] | None = None
 
     @classmethod
     def load(cls, index_path: Path) -> CopyTable:
@@ -51,6 +52,16 @@ class CopyTable:
 
     def __bool__(self) -> bool:
         return bool(self.clusters)
+
+    def documents(self, searcher: Any) -> dict[str, frozenset[int]]:
+        """article id → its documents (article and passages), for the clustered articles;
+        read once per searcher (a table belongs to one :class:`SearchIndex` state)."""
+        if self._documents is None or self._documents[0] is not searcher:
+            from .docsets import term_docs
+
+            self._documents = (searcher, {aid: frozenset(term_docs(searcher, "article_id", aid))
+                                          for aid in self.cluster_of})
+        return self._documents[1]
 
     def representative(self, cluster: int) -> str:
         return str(self.clusters[cluster][0]["article_id"])
@@ -118,22 +129,36 @@ def with_copies(hits: Iterable[Hit], table: CopyTable) -> tuple[Hit, ...]:
                  for h in hits)
 
 
-def story_docs(docs: set[int], article_of: ArticleIds, table: CopyTable) -> set[int]:
+def story_docs(docs: set[int], searcher: Any, article_of: ArticleIds, table: CopyTable, scan_below: int) -> set[int]:
     """The matching passages with each story counted once (for facets): of a story's articles
-    that match, only the first in the story's order (representative first) keeps its passages."""
+    that match, only the first in the story's order (representative first) keeps its passages.
+
+    Up to ``scan_below`` matches (``SearchLimits.facet_scan_below``, where facets switch
+    strategy too), each match's article is looked up. More: the clustered articles' document
+    sets, read once per searcher from the ``article_id`` postings (~1.3 s at 6,239 clustered
+    articles on a loaded machine; then a broad query costs a few thousand small set
+    intersections, ~70 ms for 58,000 matches, instead of ~600 ms of lookups)."""
     if not table or not docs:
         return docs
-    kept: set[int] = set()
-    by_story: dict[int, dict[str, list[int]]] = {}
-    cluster_of = table.cluster_of
-    for d in docs:
-        aid = article_of[d]
-        c = cluster_of.get(aid)
-        if c is None:
-            kept.add(d)
-        else:
-            by_story.setdefault(c, {}).setdefault(aid, []).append(d)
-    for c, matched in by_story.items():
-        first = next(str(m["article_id"]) for m in table.clusters[c] if m["article_id"] in matched)
-        kept.update(matched[first])
-    return kept
+    if len(docs) <= scan_below and table._documents is None:
+        by_article: dict[str, set[int]] = {}
+        for d in docs:
+            aid = article_of[d]
+            if aid in table.cluster_of:
+                by_article.setdefault(aid, set()).add(d)
+        matched_of: Any = by_article
+    else:
+        matched_of = {aid: ds & docs for aid, ds in table.documents(searcher).items()}
+    dropped: set[int] = set()
+    for members in table.clusters:
+        found = False
+        for m in members:
+            matched = matched_of.get(str(m["article_id"]))
+            if matched:
+                if found:
+                    dropped |= matched
+                found = True
+    return docs - dropped if dropped else docs
+
+
+_NONE: frozenset[int] = frozenset()
