@@ -32,7 +32,7 @@ def export_all(a: SearchArgs, fmt: str | None) -> int:
     from .search import open_index
 
     if fmt not in ("--jsonl", "--csv"):
-        raise fail("--limit 0 (every match) needs --jsonl or --csv", "searchkit search QUERY --limit 0 --jsonl")
+        raise fail("--limit 0 (every match) needs --jsonl or --csv", "searchkit search QUERY --limit 0 --jsonl; see searchkit search --help")
     for flag, on in (("--facets", a.facets), ("--timeline", a.timeline), ("-C/--context", a.context),
                      ("--explain", a.explain)):
         if on:

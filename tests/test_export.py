@@ -82,7 +82,7 @@ def test_limit_0_needs_a_line_format_and_no_match_is_exit_1(bulk_index: Path) ->
     assert text.returncode == 2 and text.stdout == ""
     assert text.stderr.strip().splitlines() == [
         "searchkit: error: --limit 0 (every match) needs --jsonl or --csv "
-        "(hint: searchkit search QUERY --limit 0 --jsonl)"]
+        "(hint: searchkit search QUERY --limit 0 --jsonl; see searchkit search --help)"]
     none = run_cli("search", "zeppelin", "--limit", "0", "--jsonl", "--index", bulk_index)
     assert none.returncode == 1 and none.stdout == ""
     bad = run_cli("search", "harbour AND", "--limit", "0", "--jsonl", "--index", bulk_index)
