@@ -352,11 +352,12 @@ class SearchIndex(EntityCorrections, Streaming):
             if explain and hits:
                 hits = explain_hits(searcher, parsed, query, hits, [d for d, _ in ranked], passage_scores,
                                     article_of, words, self.ranking)
-            # A story counts once in facets and the timeline (unless every copy is asked for).
+            # A story counts once in facets (unless every copy is asked for); the timeline counts
+            # articles, each copy on its own date: how much was published when.
             counted = story_docs(docs, searcher, article_of, self.copy_table, limits.facet_scan_below) \
-                if collapse_copies and (facets or timeline) else docs
+                if collapse_copies and facets else docs
             counts = facet_counts(searcher, self._columns, self.entity_table, counted, limits) if facets else None
-            dated = build_timeline(article_dates(self._columns, counted or (), article_of), timeline) \
+            dated = build_timeline(article_dates(self._columns, docs or (), article_of), timeline) \
                 if timeline else None
         except SearchkitError:
             raise
