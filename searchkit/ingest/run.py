@@ -121,6 +121,23 @@ class IngestRun:
         self.restamp.extend(plan.restamp)
         return plan.to_index
 
+    def find_inputs(self, paths: Iterable[str | os.PathLike[str]], *, prune: bool,
+                    include_skipped: bool) -> list[str]:
+        """Walk the inputs (never the index itself), record what the walk could not read or
+        skipped, and prune (or count) the indexed files gone from disk; the files to plan."""
+        from ..load import discover
+
+        files, found = discover(paths, exclude=[self.folder.path], include_skipped=include_skipped)
+        by_status = {"failed": self.report.failed, "repaired": self.report.warnings, "skipped": self.report.skipped}
+        for issue in found:
+            by_status[issue.status].append((issue.where, issue.reason))
+        on_disk = {f.path for f in files}
+        if prune:
+            self.take(plan_prune(self.stored_by_path(), on_disk, os.path.exists))
+        else:
+            self.report.gone = count_gone(self.stored_by_path(), on_disk, os.path.exists)
+        return [f.path for f in files]
+
     def sources_to_index(self, files: list[str], progress: ProgressCallback | None) -> Iterator[tuple[Source, FileStamp]]:
         """Read and plan one file at a time, as the workers ask for more: the sources in
         memory are those of the files in flight, and progress follows the work."""
@@ -253,7 +270,6 @@ def ingest(
         print(report.new, report.failed)
     """
     from ..entities import DEFAULT_MODEL
-    from ..load import discover
 
     if shard_per_worker:
         from .sharded import ingest_sharded
@@ -272,15 +288,8 @@ def ingest(
 
     def body(run: IngestRun, progress: ProgressCallback | None) -> None:
         run.open(rebuild)
-        files, found = discover(paths, exclude=[run.folder.path], include_skipped=include_skipped)
-        by_status = {"failed": run.report.failed, "repaired": run.report.warnings, "skipped": run.report.skipped}
-        for issue in found:
-            by_status[issue.status].append((issue.where, issue.reason))
-        if prune:
-            run.take(plan_prune(run.stored_by_path(), {f.path for f in files}, os.path.exists))
-        else:
-            run.report.gone = count_gone(run.stored_by_path(), {f.path for f in files}, os.path.exists)
-        to_index = run.sources_to_index([f.path for f in files], progress)
+        to_index = run.sources_to_index(run.find_inputs(paths, prune=prune, include_skipped=include_skipped),
+                                        progress)
         if scheduler is not None:  # the same batches, as Dask tasks
             from .cluster import cluster_pipeline
 

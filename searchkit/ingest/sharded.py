@@ -108,7 +108,6 @@ def ingest_sharded(paths: Iterable[str | os.PathLike[str]], index: str | os.Path
                    include_skipped: bool) -> IngestReport:
     """:func:`searchkit.ingest` with each worker writing its own shard (see the module doc)."""
     from ..entities import DEFAULT_MODEL
-    from ..load import discover
     from .cluster import check_scheduler, connect
     from .run import IngestRun
     from .signals import StopSignals
@@ -125,18 +124,9 @@ def ingest_sharded(paths: Iterable[str | os.PathLike[str]], index: str | os.Path
         multi = MultiIndex([_open(s) for s in shards])
         with multi.searcher() as s:
             run.stored = stored_records(s)
-        files, found = discover(paths, exclude=[top.path], include_skipped=include_skipped)
-        by_status = {"failed": run.report.failed, "repaired": run.report.warnings, "skipped": run.report.skipped}
-        for issue in found:
-            by_status[issue.status].append((issue.where, issue.reason))
-        from .plan import count_gone, plan_prune
-
-        if prune:
-            run.take(plan_prune(run.stored_by_path(), {f.path for f in files}, os.path.exists))
-        else:
-            run.report.gone = count_gone(run.stored_by_path(), {f.path for f in files}, os.path.exists)
+        files = run.find_inputs(paths, prune=prune, include_skipped=include_skipped)
         try:
-            _write(client, owners, shards, run, run.sources_to_index([f.path for f in files], progress),
+            _write(client, owners, shards, run, run.sources_to_index(files, progress),
                    model or DEFAULT_MODEL, settings, progress)
             _finish(shards, run, settings, wait, progress)
         except KeyboardInterrupt:
