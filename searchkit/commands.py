@@ -139,6 +139,33 @@ class SearchArgs:
                                                 self.since, self.until, self.tag))
 
 
+def search_once(idx: Any, a: SearchArgs, fmt: str | None) -> tuple[Any, dict[str, Any] | None]:
+    """One page of ``a``'s hits from an open index, and their ``-C`` context: what ``search``
+    and the shell print (facets and the timeline only for formats that show them)."""
+    line_format = fmt in ("--jsonl", "--csv")
+    result = idx.search(
+        a.query, limit=max(1, a.limit), operator="or" if a.any_word else "and", **a.filters(),
+        collapse=not a.all_passages, collapse_copies=not a.all_copies, facets=a.facets and not line_format,
+        exact_total=a.exact_count, sort=a.sort, exact=a.exact, explain=a.explain,
+        timeline=a.timeline if not line_format else None,
+    )
+    contexts = {h.passage_id: idx.context(h.passage_id, a.context) for h in result.hits} \
+        if a.context and fmt != "--csv" else None
+    return result, contexts
+
+
+def no_hits_message(result: Any) -> str:
+    """The line said when nothing matched: the summary, and why (a hint) or a suggestion."""
+    from .render import summary_line
+
+    msg = summary_line(result)
+    if result.hint:
+        msg += f"; {result.hint}"
+    elif result.suggestion:
+        msg += f"; did you mean: {result.suggestion}"
+    return msg
+
+
 def run_search(a: SearchArgs) -> None:
     from .search import open_index
 
@@ -154,14 +181,7 @@ def run_search(a: SearchArgs) -> None:
             raise Exit(export_all(a, fmt))
         ignore_facets = a.facets and fmt in ("--jsonl", "--csv")
         with open_index(a.index) as idx:
-            result = idx.search(
-                a.query, limit=a.limit, operator="or" if a.any_word else "and", **a.filters(),
-                collapse=not a.all_passages, collapse_copies=not a.all_copies, facets=a.facets and not ignore_facets, exact_total=a.exact_count,
-                sort=a.sort, exact=a.exact, explain=a.explain,
-                timeline=a.timeline if fmt not in ("--jsonl", "--csv") else None,
-            )
-            contexts = {h.passage_id: idx.context(h.passage_id, a.context) for h in result.hits} \
-                if a.context and fmt != "--csv" else None
+            result, contexts = search_once(idx, a, fmt)
             if a.provenance is not None:
                 from .export import write_provenance
 
@@ -174,14 +194,7 @@ def run_search(a: SearchArgs) -> None:
             warn(f"--facets is ignored with {fmt} (one hit per line); use --json or the terminal output for facets")
         write_result(result, fmt, a.no_pager, contexts)
         if not result.hits:
-            from .render import summary_line
-
-            msg = summary_line(result)
-            if result.hint:
-                msg += f"; {result.hint}"
-            elif result.suggestion:
-                msg += f"; did you mean: {result.suggestion}"
-            say(msg, "yellow")
+            say(no_hits_message(result), "yellow")
             raise Exit(1)
 
 

@@ -169,26 +169,14 @@ def _query(idx: Any, session: Session, line: str) -> None:
     a = session.args_for(parsed)
     if not a.has_something():
         raise SearchkitError("nothing to search for", hint="type a query, or set a filter and search for *")
-    from .commands import one_format
+    from .commands import no_hits_message, one_format, search_once
 
     fmt = one_format(json=a.as_json, jsonl=a.as_jsonl, csv=a.as_csv)
     idx.refresh()
-    result = idx.search(a.query, limit=max(1, a.limit), operator="or" if a.any_word else "and", **a.filters(),
-                        collapse=not a.all_passages, facets=a.facets and fmt not in ("--jsonl", "--csv"),
-                        exact_total=a.exact_count, sort=a.sort, exact=a.exact, explain=a.explain,
-                        timeline=a.timeline if fmt not in ("--jsonl", "--csv") else None)
-    contexts = {h.passage_id: idx.context(h.passage_id, a.context) for h in result.hits} \
-        if a.context and fmt != "--csv" else None
+    result, contexts = search_once(idx, a, fmt)
     write_result(result, fmt, True, contexts)
     if not result.hits:
-        from .render import summary_line
-
-        msg = summary_line(result)
-        if result.hint:
-            msg += f"; {result.hint}"
-        elif result.suggestion:
-            msg += f"; did you mean: {result.suggestion}"
-        say(msg)
+        say(no_hits_message(result))
 
 
 def line_arguments(line: str) -> list[str]:
