@@ -141,9 +141,12 @@ def print_wrapped(console: Console, text: Text, indent: int = 0, breaks: re.Patt
     from rich.text import Text
 
     width = max(20, console.width - indent - hang) if console.is_terminal else None
+    lines = []
     for i, line in enumerate(wrap_lines(text, width, breaks)):
         pad = " " * (indent + hang if i and width is not None else indent)
-        console.print(Text(pad) + line if pad and line.plain else line, soft_wrap=True)
+        lines.append(Text(pad) + line if pad and line.plain else line)
+    # One print for all the lines: each console.print costs ~0.15 ms, some 130 of them a page.
+    console.print(Text("\n").join(lines), soft_wrap=True)
 
 
 # --- the pager ----------------------------------------------------------------------------------

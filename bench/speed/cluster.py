@@ -62,14 +62,17 @@ def replicas(base: Path, scale: int, shard: int | None, shards: int) -> Any:
 
 
 def child_write(spec: dict[str, Any]) -> dict[str, Any]:
-    """Write (a shard of) the replicated articles with searchkit's writer; time the writing."""
+    """Write (a shard of) the replicated articles with searchkit's writer; time the writing.
+    Copy detection off, as in perf.py: the replicas stand for distinct stories."""
     use_repo_searchkit()
     from searchkit.ingest import write_articles
+    from searchkit.settings import IngestSettings
 
     index = Path(spec["index"])
     shutil.rmtree(index, ignore_errors=True)
     t0 = time.perf_counter()
-    report = write_articles(index, replicas(Path(spec["base"]), spec["scale"], spec.get("shard"), spec.get("shards", 1)))
+    report = write_articles(index, replicas(Path(spec["base"]), spec["scale"], spec.get("shard"), spec.get("shards", 1)),
+                            settings=IngestSettings(dup_threshold=0.0))
     return {"seconds": time.perf_counter() - t0, "passages": report.passages, "articles": report.articles,
             "start": t0}
 

@@ -158,18 +158,23 @@ def dump_articles(index: Path, out: Path) -> int:
 def searchkit_index_only(articles_file: Path, index: Path) -> dict[str, Any]:
     """searchkit's writer on ready-made articles (``searchkit.ingest.write_articles``): the
     same writer, commits, final merge of small segments and entity table as an ingest, without
-    cleaning or NER, to split ingest time into index vs the rest."""
+    cleaning or NER, to split ingest time into index vs the rest.
+
+    Copy detection is off here: the replicated scales are every 1x article 16 or 64 times over,
+    which the copies stage would rightly fold into clusters of 16 or 64, while the archive they
+    stand for is that many distinct stories (``bench/speed/copies_cost.py`` measures the stage)."""
     import pickle
 
     use_repo_searchkit()
     from searchkit.ingest import write_articles
+    from searchkit.settings import IngestSettings
 
     with open(articles_file, "rb") as f:
         articles = pickle.load(f)
     if index.exists():
         shutil.rmtree(index)
     t0 = time.perf_counter()
-    report = write_articles(index, articles)
+    report = write_articles(index, articles, settings=IngestSettings(dup_threshold=0.0))
     seconds = time.perf_counter() - t0
     return {"seconds": seconds, "passages": report.passages, "rss_mb": peak_rss_mb(), "rss_children_mb": 0.0}
 
