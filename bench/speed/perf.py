@@ -347,7 +347,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--ingest-workers-scales", default="1",
                     help="scales where every --ingest-workers count runs (elsewhere only the largest)")
     ap.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "searchkit-bench")
-    ap.add_argument("--skip-ingest", action="store_true", help="reuse the searchkit indexes in --workdir")
+    ap.add_argument("--skip-ingest", action="store_true",
+                    help="reuse the searchkit indexes in --workdir (ingests and index-only builds alike)")
     ap.add_argument("--queries", type=int, default=200)
     ap.add_argument("--seed", type=int, default=5)
     ap.add_argument("--cold-repeat", type=int, default=10)
@@ -414,10 +415,14 @@ def main(argv: list[str] | None = None) -> int:
             _split_here(corpus, passages_file)
         # --- index-only builds ---------------------------------------------------------------
         if "searchkit" in engines:
-            r = run_worker({"task": "build", "engine": "searchkit", "articles": str(articles_file),
-                            "index": str(work / f"{key}-searchkit-io")})
-            res["searchkit"] = {"build_s": r["seconds"], "passages_per_s": r["passages"] / r["seconds"],
-                                "build_rss_mb": r["rss_mb"]}
+            io_index = work / f"{key}-searchkit-io"
+            if args.skip_ingest and (io_index / "searchkit.json").exists():
+                res["searchkit"] = {}  # reused as it is: no build speed this run
+            else:
+                r = run_worker({"task": "build", "engine": "searchkit", "articles": str(articles_file),
+                                "index": str(io_index)})
+                res["searchkit"] = {"build_s": r["seconds"], "passages_per_s": r["passages"] / r["seconds"],
+                                    "build_rss_mb": r["rss_mb"]}
             searchkit_passages(sk_index, passages_file)
         records = list(read_jsonl(passages_file))
         res["passages"] = len(records)
@@ -432,7 +437,7 @@ def main(argv: list[str] | None = None) -> int:
         for e in engines:
             row = res.setdefault(e, {})
             idx_path = sk_index if e == "searchkit" else work / f"{key}-{e}"
-            if e != "searchkit":
+            if e != "searchkit" and not (args.skip_ingest and idx_path.exists()):
                 r = run_worker({"task": "build", "engine": e, "passages": str(passages_file), "index": str(idx_path)})
                 row.update(build_s=r["seconds"], passages_per_s=r["passages"] / r["seconds"],
                            build_rss_mb=r["rss_mb"] + r["rss_children_mb"])  # + worker processes, if any
