@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from .entity_context import context_rules, is_not_name, short_lowercase
 from .names import (
     DATA_DIR,
+    TITLE_RUN,
     display_form,
     gazetteer,
     looks_like_demonym,
@@ -145,7 +146,24 @@ def _trim_span(doc: Doc, start: int, end: int, facet: str, votes: Counter[str]) 
         if rest[:1].isupper() and (facet == "person" or honorific or names_person):
             votes["person"] += WEIGHTS["honorific" if honorific else "title"]
             start += n
+    if facet == "person" and end - start > 1 and _ends_title(doc, start):
+        votes["person"] += WEIGHTS["title"]
+        start += 1  # "Minister of Mines and [Energy Subroto]": the title's last word
     return start, end
+
+
+def _ends_title(doc: Doc, start: int) -> bool:
+    """Whether the first word of a person's span is the last word of a title the model left
+    outside it: a title modifier (no given name) after a connector of a title that starts
+    within :data:`~searchkit.names.TITLE_RUN` words ("Minister of Mines and Energy Subroto")."""
+    rules = name_rules()
+    word = doc[start]
+    if word.lower_ not in rules.title_modifiers or is_given_name(word.text) or start == 0:
+        return False
+    if doc[start - 1].lower_ not in rules.title_connectors:
+        return False
+    before = doc[max(0, start - TITLE_RUN) : start - 1]
+    return any(t.lower_.rstrip(".") in rules.titles or t.lower_.rstrip(".") in rules.honorifics for t in before)
 
 
 def model_candidates(doc: Doc) -> list[Candidate]:

@@ -27,6 +27,7 @@ from .entity_candidates import (
     pattern_candidates,
 )
 from .entity_context import NO_FACET, context_votes, name_votes
+from .entity_firms import firm_candidates
 from .names import gazetteer, name_key, name_rules
 from .records import FACETS, Entity, Mention
 
@@ -109,6 +110,8 @@ def _evidence(c: _Cluster) -> Counter[str]:
     last = words[-1].rstrip(".").casefold()
     if len(words) > 1 and last in name_rules().org_suffixes:
         votes["org"] += WEIGHTS["name_suffix"]
+    elif len(words) > 1 and last in name_rules().club_heads and _club_of_place(words):
+        votes["org"] += WEIGHTS["name_suffix"]
     elif len(words) > 1 and last in name_rules().place_suffixes:
         votes["place"] += WEIGHTS["name_suffix"]
     elif len(words) == 1 and last.endswith(name_rules().place_word_endings):
@@ -118,6 +121,13 @@ def _evidence(c: _Cluster) -> Counter[str]:
     elif len(words) == 1 and name_key(words[0])[:-1] in gaz.demonyms and words[0].endswith("s"):
         votes["group"] += WEIGHTS["demonym"]  # "Belarusians"
     return votes
+
+
+def _club_of_place(words: Sequence[str]) -> bool:
+    """"Manchester City", "Ipswich Town": a known place and a club word make a club, unless
+    the gazetteer knows the whole name as a place ("Mexico City", "Cape Town")."""
+    facet = gazetteer().facet
+    return facet.get(name_key(" ".join(words[:-1]))) == "place" and name_key(" ".join(words)) not in facet
 
 
 def _looks_like_person(words: Sequence[str]) -> bool:
@@ -390,6 +400,10 @@ def _ordinary_words(doc: Doc, clusters: Sequence[_Cluster]) -> list[_Cluster]:
 def resolve_article(doc: Doc) -> ArticleEntities:
     """Steps 1–5 over one processed spaCy ``Doc``."""
     cands = model_candidates(doc)
+    firms, firm_short_names = firm_candidates(doc, cands)
+    if firms:  # the parts of a firm's name the model tagged give way to the whole name
+        inside = {i for c in firms for i in range(c.start, c.end)}
+        cands = [c for c in cands if not any(i in inside for i in range(c.start, c.end))] + firms
     extra = gazetteer_candidates(doc, cands)
     replaced = {i for c in extra for i in range(c.start, c.end)}
     cands = [c for c in cands if c.start not in replaced] + extra
@@ -397,6 +411,8 @@ def resolve_article(doc: Doc) -> ArticleEntities:
     cands += pattern_candidates(doc, taken)
     for c in cands:
         c.votes += context_votes(doc, c.start, c.end, c.key)
+        if c.key in firm_short_names:  # "Merrill Lynch said" in an article about Merrill Lynch and Co
+            c.votes["org"] += WEIGHTS["organisation"]
     clusters = _ordinary_words(doc, build_clusters(cands))
     propagate(doc, clusters, taken)
     for cl in clusters:
