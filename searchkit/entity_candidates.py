@@ -48,6 +48,9 @@ WEIGHTS = {
     "pattern": 2,
     "name_suffix": 4,
 }
+CUT_TITLE_ENDS = True
+"""Whether a title's last word left inside a person's span is cut (:func:`_ends_title`); a
+switch for the leave-one-set-out replay."""
 _POSSESSIVE_TOKENS = frozenset({"'s", "\u2019s", "'", "\u2019", "'S", "\u2019S"})
 _SENTENCE_END = frozenset({".", "!", "?", ":", ";", '"', "\u201c", "\u201d", "\u2014", "-", "(", "["})
 _SPAN_BREAKS = frozenset({",", "(", ")", "[", "]", ":", ";", "/", '"', "\u201c", "\u201d", "-", "\u2013", "\u2014", "|"})
@@ -146,7 +149,7 @@ def _trim_span(doc: Doc, start: int, end: int, facet: str, votes: Counter[str]) 
         if rest[:1].isupper() and (facet == "person" or honorific or names_person):
             votes["person"] += WEIGHTS["honorific" if honorific else "title"]
             start += n
-    if facet == "person" and end - start > 1 and _ends_title(doc, start):
+    if CUT_TITLE_ENDS and facet == "person" and end - start > 1 and _ends_title(doc, start):
         votes["person"] += WEIGHTS["title"]
         start += 1  # "Minister of Mines and [Energy Subroto]": the title's last word
     return start, end
