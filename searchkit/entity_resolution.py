@@ -116,8 +116,6 @@ def _evidence(c: _Cluster) -> Counter[str]:
     last = words[-1].rstrip(".").casefold()
     if len(words) > 1 and last in name_rules().org_suffixes:
         votes["org"] += WEIGHTS["name_suffix"]
-    elif len(words) > 1 and last in name_rules().club_heads and _club_of_place(words):
-        votes["org"] += WEIGHTS["name_suffix"]
     elif len(words) > 1 and last in name_rules().place_suffixes:
         votes["place"] += WEIGHTS["name_suffix"]
     elif len(words) == 1 and last.endswith(name_rules().place_word_endings):
@@ -127,13 +125,6 @@ def _evidence(c: _Cluster) -> Counter[str]:
     elif len(words) == 1 and name_key(words[0])[:-1] in gaz.demonyms and words[0].endswith("s"):
         votes["group"] += WEIGHTS["demonym"]  # "Belarusians"
     return votes
-
-
-def _club_of_place(words: Sequence[str]) -> bool:
-    """"Manchester City", "Ipswich Town": a known place and a club word make a club, unless
-    the gazetteer knows the whole name as a place ("Mexico City", "Cape Town")."""
-    facet = gazetteer().facet
-    return facet.get(name_key(" ".join(words[:-1]))) == "place" and name_key(" ".join(words)) not in facet
 
 
 def _looks_like_person(words: Sequence[str]) -> bool:

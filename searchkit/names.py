@@ -63,7 +63,6 @@ class NameRules:
     corporate_suffixes: frozenset[str]  # "Tesla Inc." is "Tesla": dropped from name keys
     title_connectors: frozenset[str] = frozenset()  # "Chief of Staff", "Mining and Energy Minister"
     partnership_words: frozenset[str] = frozenset()  # "Merrill Lynch and Co", "Alex. Brown and Sons"
-    club_heads: frozenset[str] = frozenset()  # "Manchester City", "Ipswich Town": a known place + this is a club
 
 
 @cache
@@ -87,7 +86,6 @@ def name_rules() -> NameRules:
         corporate_suffixes=frozenset(raw["corporate_suffixes"]),
         title_connectors=frozenset(raw.get("title_connectors", ())),
         partnership_words=frozenset(raw.get("partnership_words", ())),
-        club_heads=frozenset(raw.get("club_heads_after_place", ())),
     )
 
 
