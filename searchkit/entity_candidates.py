@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from .entity_context import context_rules, is_not_name, short_lowercase
 from .names import (
     DATA_DIR,
+    TITLE_RUN,
     display_form,
     gazetteer,
     looks_like_demonym,
@@ -47,6 +48,9 @@ WEIGHTS = {
     "pattern": 2,
     "name_suffix": 4,
 }
+CUT_TITLE_ENDS = True
+"""Whether a title's last word left inside a person's span is cut (:func:`_ends_title`); a
+switch for the leave-one-set-out replay."""
 _POSSESSIVE_TOKENS = frozenset({"'s", "\u2019s", "'", "\u2019", "'S", "\u2019S"})
 _SENTENCE_END = frozenset({".", "!", "?", ":", ";", '"', "\u201c", "\u201d", "\u2014", "-", "(", "["})
 _SPAN_BREAKS = frozenset({",", "(", ")", "[", "]", ":", ";", "/", '"', "\u201c", "\u201d", "-", "\u2013", "\u2014", "|"})
@@ -145,7 +149,24 @@ def _trim_span(doc: Doc, start: int, end: int, facet: str, votes: Counter[str]) 
         if rest[:1].isupper() and (facet == "person" or honorific or names_person):
             votes["person"] += WEIGHTS["honorific" if honorific else "title"]
             start += n
+    if CUT_TITLE_ENDS and facet == "person" and end - start > 1 and _ends_title(doc, start):
+        votes["person"] += WEIGHTS["title"]
+        start += 1  # "Minister of Mines and [Energy Subroto]": the title's last word
     return start, end
+
+
+def _ends_title(doc: Doc, start: int) -> bool:
+    """Whether the first word of a person's span is the last word of a title the model left
+    outside it: a title modifier (no given name) after a connector of a title that starts
+    within :data:`~searchkit.names.TITLE_RUN` words ("Minister of Mines and Energy Subroto")."""
+    rules = name_rules()
+    word = doc[start]
+    if word.lower_ not in rules.title_modifiers or is_given_name(word.text) or start == 0:
+        return False
+    if doc[start - 1].lower_ not in rules.title_connectors:
+        return False
+    before = doc[max(0, start - TITLE_RUN) : start - 1]
+    return any(t.lower_.rstrip(".") in rules.titles or t.lower_.rstrip(".") in rules.honorifics for t in before)
 
 
 def model_candidates(doc: Doc) -> list[Candidate]:

@@ -15,6 +15,9 @@ of :func:`searchkit.entity_table.decide_types`:
   as many longer names of its own type that start with it ("Goldman" of "Goldman Sachs",
   "Ford" of "Ford Motor Co"), and only if those full names are common enough beside it
   (:data:`SURNAME_SHARE`);
+* **a firm's short name is the firm** — a person value that the index holds as the short
+  name of longer firm names ("Merrill Lynch" of "Merrill Lynch and Co Inc") is an
+  organisation (:data:`FIRM_SHARE`): the mirror of the surname rule;
 
 Pure Python, like the table it serves (the query path may rebuild the table).
 """
@@ -26,7 +29,7 @@ from collections import Counter
 from collections.abc import Mapping
 from functools import cache
 
-from .names import gazetteer, name_key, name_rules
+from .names import firm_key, gazetteer, name_key, name_rules
 
 Member = tuple[str, str]
 
@@ -34,6 +37,13 @@ SURNAME_SHARE = 0.33
 """A value moves to people only when the full names it is the surname of are seen in at
 least this share of its own passages: a firm named after its founder ("Disney",
 20, beside one "Roy Disney") stays a firm, "Icahn" (17, beside 8 "Carl Icahn") is the man.
+Chosen by leave-one-set-out over the dev archives: see the README."""
+
+
+FIRM_SHARE: float | None = 0.5
+"""A person value that is the short name of firms the index holds ("Merrill Lynch" of
+"Merrill Lynch and Co Inc", "Alex. Brown" of "Alex. Brown and Sons Inc") is that firm when
+the firm's longer names are seen in at least this many times its own passages. None: off.
 Chosen by leave-one-set-out over the dev archives: see the README."""
 
 
@@ -118,7 +128,17 @@ def consistent_types(typed: Mapping[str, Mapping[Member, int]]) -> dict[str, dic
             for p in _prefixes(keys[m]):
                 counter[p] += c
         starts[facet] = counter
+    firms: Counter[str] = Counter()  # passages of org names with a corporate suffix, by their short name
+    for m, c in typed.get("org", {}).items():
+        short = firm_key(keys[m])
+        if short != keys[m] or len(m[1].split()) > len(keys[m].split()):
+            firms[short] += c
     out: dict[str, dict[Member, int]] = {f: dict(vals) for f, vals in typed.items()}
+    if FIRM_SHARE is not None:
+        for m, c in typed.get("person", {}).items():
+            if len(keys[m].split()) > 1 and firms[keys[m]] >= FIRM_SHARE * c and not _known(keys[m]):
+                del out["person"][m]
+                out.setdefault("org", {})[m] = c
     for facet, vals in typed.items():
         for m, c in vals.items():
             key = keys[m]

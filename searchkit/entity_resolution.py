@@ -27,6 +27,7 @@ from .entity_candidates import (
     pattern_candidates,
 )
 from .entity_context import NO_FACET, context_votes, name_votes
+from .entity_firms import firm_candidates
 from .names import gazetteer, name_key, name_rules
 from .records import FACETS, Entity, Mention
 
@@ -34,6 +35,12 @@ if TYPE_CHECKING:  # spaCy is imported only when the model loads
     from spacy.tokens import Doc
 
 PROPAGATION_MIN_VOTES = 4  # two model labels
+JOIN_FIRM_NAMES = True
+"""Whether firm names cut in parts are joined (:mod:`searchkit.entity_firms`); a switch for
+the leave-one-set-out replay."""
+JOIN_SHORT_FORMS = True
+"""Whether a one-word head ("the Commission") joins the one longer organisation of the
+article that ends with it (:func:`_join_short_forms`); a switch for the replay."""
 MODEL_LABEL_CAP: float | None = 1
 """The model's labels for one name in one article count as at most this many labels in the
 type vote (shared in their proportions): the mentions of one name get the same label for
@@ -149,7 +156,35 @@ def build_clusters(cands: Iterable[Candidate]) -> list[_Cluster]:
     for cl in clusters:
         _retally(cl)
     clusters = _join_surnames_to_people(clusters)
-    return _link_acronyms(clusters)
+    return _link_acronyms(_join_short_forms(clusters) if JOIN_SHORT_FORMS else clusters)
+
+
+def _join_short_forms(clusters: list[_Cluster]) -> list[_Cluster]:
+    """A one-word organisation that is the head word of exactly one longer organisation of the
+    article joins it: "the Commission" of an article about the European Commission, "United"
+    after "Manchester United". Only head words of names (``org_suffixes``: "Commission",
+    "United", "Bank"), which stand for the full name once it is given; any other one-word
+    name is a name of its own."""
+    heads = name_rules().org_suffixes
+    longer: dict[str, list[_Cluster]] = defaultdict(list)
+    for cl in clusters:
+        words = cl.longest_words
+        if cl.type == "org" and len(words) > 1:
+            key = name_key(words[-1])
+            if cl not in longer[key]:
+                longer[key].append(cl)
+    kept = []
+    for cl in clusters:
+        keys = {m.key for m in cl.members}
+        key = next(iter(keys)) if len(keys) == 1 else ""
+        targets = longer.get(key, []) if cl.type == "org" and key in heads and all(len(m.words) == 1 for m in cl.members) else []
+        if len(targets) == 1 and targets[0] is not cl:
+            targets[0].members.extend(cl.members)
+            targets[0].members.sort(key=lambda m: m.start)
+            targets[0].votes += cl.votes
+            continue
+        kept.append(cl)
+    return kept
 
 
 def _retally(cl: _Cluster) -> None:
@@ -390,6 +425,10 @@ def _ordinary_words(doc: Doc, clusters: Sequence[_Cluster]) -> list[_Cluster]:
 def resolve_article(doc: Doc) -> ArticleEntities:
     """Steps 1–5 over one processed spaCy ``Doc``."""
     cands = model_candidates(doc)
+    firms, firm_short_names = firm_candidates(doc, cands) if JOIN_FIRM_NAMES else ([], set())
+    if firms:  # the parts of a firm's name the model tagged give way to the whole name
+        inside = {i for c in firms for i in range(c.start, c.end)}
+        cands = [c for c in cands if not any(i in inside for i in range(c.start, c.end))] + firms
     extra = gazetteer_candidates(doc, cands)
     replaced = {i for c in extra for i in range(c.start, c.end)}
     cands = [c for c in cands if c.start not in replaced] + extra
@@ -397,6 +436,8 @@ def resolve_article(doc: Doc) -> ArticleEntities:
     cands += pattern_candidates(doc, taken)
     for c in cands:
         c.votes += context_votes(doc, c.start, c.end, c.key)
+        if c.key in firm_short_names:  # "Merrill Lynch said" in an article about Merrill Lynch and Co
+            c.votes["org"] += WEIGHTS["organisation"]
     clusters = _ordinary_words(doc, build_clusters(cands))
     propagate(doc, clusters, taken)
     for cl in clusters:

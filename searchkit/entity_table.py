@@ -12,7 +12,9 @@ The table is also where the index as a whole corrects one article's view:
 
 * **type evidence** — a name stored as ``org`` in most of its passages index-wide is an
   organisation where one article typed it a person ("Chelsea", "Labour", "Yukos"): the
-  minority values join the majority type's entity (:data:`TYPE_SHARE`);
+  minority values join the majority type's entity (:data:`TYPE_SHARE`); a name stored as a
+  place that the gazetteer does not know needs less to be an organisation
+  (:data:`UNKNOWN_PLACE_ORG_SHARE`: "Gazprom", "BT");
 * **surnames** — a value that is the surname of full names the index holds as people is a
   person where one article typed it otherwise ("Icahn", "O'Gara"):
   :mod:`searchkit.entity_consistency`;
@@ -44,7 +46,7 @@ from typing import Any
 
 from .entity_consistency import consistent_types, nearest_demonym
 from .entity_context import context_rules, short_lowercase
-from .names import gazetteer, name_key, name_rules, strip_title
+from .names import firm_key, gazetteer, name_key, name_rules, strip_title
 from .records import FACETS, Entity
 
 TABLE_VERSION = 2
@@ -64,6 +66,11 @@ TYPE_SHARE = 0.75
 """A name key stored under one type in at least this share of its passages (and in at least
 :data:`TYPE_MIN_PASSAGES` of them) takes that type everywhere."""
 TYPE_MIN_PASSAGES = 3
+UNKNOWN_PLACE_ORG_SHARE: float | None = 0.3
+"""A value stored as a place that the gazetteer does not know as one, and stored as an
+organisation in at least this share of its passages, is an organisation: the places of news
+are mostly known ones, and the small model gives firms a place label by their name alone
+("BT", "Gazprom" beside "gas giant Gazprom"). None: off. Chosen by leave-one-set-out."""
 NAME_SHARE = 0.2
 """A one-word value (not an acronym) must account for at least this share of the passages
 that contain its word and are not explained by a longer name with it; below, the word is
@@ -115,6 +122,8 @@ def table_key(facet: str, value: str) -> str:
     last = value.split()[-1].rstrip(".").casefold() if value.split() else ""
     if facet != "org" and len(value.split()) > 1 and last in name_rules().corporate_suffixes:
         key = f"{key} {last}"
+    if facet == "org":
+        key = firm_key(key)  # "Merrill Lynch and Co Inc" is Merrill Lynch
     return group_key(key) if facet == "group" else key
 
 
@@ -263,6 +272,9 @@ def decide_types(counts: Mapping[str, Mapping[str, int]], word_passages: WordPas
             top, n = max(tally.items(), key=lambda t: (t[1], t[0] == f))
             facet = top if top != f and n >= TYPE_MIN_PASSAGES and n >= TYPE_SHARE * sum(tally.values()) else f
             known = gaz.facet.get(key) or ("group" if key in name_rules().group_words else None)
+            if facet == "place" and known != "place" and UNKNOWN_PLACE_ORG_SHARE is not None and (
+                    tally["org"] >= TYPE_MIN_PASSAGES and tally["org"] >= UNKNOWN_PLACE_ORG_SHARE * sum(tally.values())):
+                facet = "org"
             if f == "person" and " " not in key and known is not None and known != "person":
                 facet = known  # "Welsh" is a demonym and "Kremlin" an organisation, never a person
             out.setdefault(facet, {})[(f, v)] = c

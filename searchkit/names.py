@@ -62,6 +62,7 @@ class NameRules:
     place_word_endings: tuple[str, ...]  # "Nottinghamshire", "Ekaterinburg": one-word toponyms
     corporate_suffixes: frozenset[str]  # "Tesla Inc." is "Tesla": dropped from name keys
     title_connectors: frozenset[str] = frozenset()  # "Chief of Staff", "Mining and Energy Minister"
+    partnership_words: frozenset[str] = frozenset()  # "Merrill Lynch and Co", "Alex. Brown and Sons"
 
 
 @cache
@@ -84,6 +85,7 @@ def name_rules() -> NameRules:
         place_word_endings=tuple(raw["place_word_endings"]),
         corporate_suffixes=frozenset(raw["corporate_suffixes"]),
         title_connectors=frozenset(raw.get("title_connectors", ())),
+        partnership_words=frozenset(raw.get("partnership_words", ())),
     )
 
 
@@ -245,6 +247,22 @@ def name_key(text: str) -> str:
     words = _KEY_SPACE.sub(" ", _KEY_DROP.sub("", _fold(form))).casefold().split()
     if len(words) > 1 and words[-1] in name_rules().corporate_suffixes:
         words = words[:-1]
+    return " ".join(words)
+
+
+def firm_key(key: str) -> str:
+    """The key of a firm's short name: a name key without its corporate suffixes and its
+    "and Co" / "and Sons" ("merrill lynch and co inc" → "merrill lynch"), so that the firm's
+    full and short names join. A key without them is returned as it is."""
+    rules = name_rules()
+    words = key.split()
+    while len(words) > 1:
+        if words[-1] in rules.corporate_suffixes or words[-1] in ("and", "&"):  # "co" is both
+            words.pop()
+        elif len(words) > 2 and words[-2] in ("and", "&") and words[-1] in rules.partnership_words:
+            words = words[:-2]
+        else:
+            break
     return " ".join(words)
 
 
