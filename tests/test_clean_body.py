@@ -123,3 +123,22 @@ def test_text_hidden_on_small_screens_only_is_kept() -> None:
     assert "Fares rise by a tenth" in text
     assert "reader-funded newsroom" not in text
     assert "Skip to the next story" not in text
+
+
+def test_blog_name_linked_home_is_not_taken_for_the_post_headline() -> None:
+    # "Blog Name: Post Title": the blog's name is the longer heading matching the title, but
+    # it links to the front page; the post's own heading anchors the story
+    html = shape("blog-name-heading.html")
+    post = paragraphs_of(html, "//div[@class='post-body']/p")
+    cleaned = clean_html(html)
+    assert [p for p in cleaned.paragraphs if p in post] == post
+    assert not any("Every week I grow something" in p for p in cleaned.paragraphs)
+    assert not any(r.rule == "body-headline" for r in cleaned.removed)
+
+
+def test_weak_page_takes_the_headline_container_that_holds_the_story_not_its_byline() -> None:
+    html = shape("headline-header-above-linked-story.html")
+    story = paragraphs_of(html, "//section/p")
+    cleaned = clean_html(html)
+    assert [p for p in cleaned.paragraphs if p in story] == story
+    assert not any("Ferry fares rise" in p or "daily paper since 1898" in p for p in cleaned.paragraphs)
