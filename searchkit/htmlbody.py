@@ -78,6 +78,8 @@ class Block:
     marks: tuple[etree._Element, ...] = ()
     prose: bool | None = field(default=None, repr=False, compare=False)
     """:func:`is_prose`, computed once: body location asks it of every block several times."""
+    card: bool = False
+    """Part of a story card in a list of other stories (:func:`mark_story_cards`)."""
 
     @property
     def link_density(self) -> float:
@@ -392,7 +394,8 @@ def is_prose(block: Block) -> bool:
 
 
 def _prose_text(block: Block) -> bool:
-    if block.link_density >= PROSE_LINK_DENSITY or _TEASER_END.search(block.text):
+    if block.card or block.link_density >= PROSE_LINK_DENSITY or _TEASER_END.search(block.text):
         return False
     words = word_count(block.text)
     return words >= 25 or words >= 8 and bool(_SENTENCE_END.search(block.text))
+
