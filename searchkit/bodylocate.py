@@ -22,6 +22,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from lxml import etree
 
@@ -310,6 +311,8 @@ def headline_container(blocks: list[Block], root: etree._Element, title: str | N
         folded = block.text.casefold()
         if block.tag not in HEADINGS or len(folded) < 10 or heading is not None and len(folded) <= len(heading.text):
             continue
+        if block.link_density > 0.9 and links_home(block.owner):
+            continue  # the site's name linked to its front page ("Blog Name: Post Title")
         # the whole title, or most of it ("Title - Site Blog"; never the site name alone)
         if folded == wanted or folded in wanted and len(folded) >= 0.5 * len(wanted):
             heading = block
@@ -317,17 +320,34 @@ def headline_container(blocks: list[Block], root: etree._Element, title: str | N
         return None
     page_chars = sum(len(b.text) for b in blocks)
     position = blocks.index(heading)
-    node = heading.owner.getparent()
-    while node is not None and node is not root:
-        inside = set(node.iter())
-        after = sum(len(b.text) for b in blocks[position + 1 :] if b.owner in inside and b.link_density < 0.5)
-        held = sum(len(b.text) for b in blocks if b.owner in inside)
-        if held > ANCHOR_SHARE * page_chars:
-            return None
-        if after >= 40:
-            return node
-        node = node.getparent()
+    # The story under the headline is prose; a byline and a date under it are not, so the
+    # smallest container holding prose after the headline wins over the one holding only
+    # the headline's own header. A post with no prose at all (a video and "Wow.") falls
+    # back to any text after the headline.
+    for needs_prose in (True, False):
+        node = heading.owner.getparent()
+        while node is not None and node is not root:
+            inside = set(node.iter())
+            after = sum(
+                len(b.text) for b in blocks[position + 1 :]
+                if b.owner in inside and b.link_density < 0.5 and (not needs_prose or is_prose(b))
+            )
+            held = sum(len(b.text) for b in blocks if b.owner in inside)
+            if held > ANCHOR_SHARE * page_chars:
+                break
+            if after >= 40:
+                return node
+            node = node.getparent()
     return None
+
+
+def links_home(element: etree._Element) -> bool:
+    """Whether ``element`` holds a link to a site's front page (its path empty or "/")."""
+    for link in element.iter("a"):
+        href = (link.get("href") or "").strip()
+        if href and not href.startswith(("#", "?")) and urlsplit(href).path.strip("/") in ("", "index.html", "index.php"):
+            return True
+    return False
 
 
 def named_container(root: etree._Element, rules: HtmlRules) -> etree._Element | None:

@@ -20,7 +20,7 @@ structure and text statistics) and :mod:`searchkit.metadata`
 repeated-block detection across pages of one site (``repeats=``).
 
 Chain for HTML: parse → page facts (metadata, JSON-LD body) → drop silent elements →
-blocks with boilerplate marks → locate the body → split off what is outside it or in
+blocks with boilerplate marks → story cards (:mod:`searchkit.storycards`) → locate the body → split off what is outside it or in
 boilerplate containers → headline and link lists → text rules → repeated blocks.
 
 Example::
@@ -55,6 +55,7 @@ from .htmlbody import (
 )
 from lxml.etree import _Element
 
+from .storycards import mark_story_cards
 from .metadata import PageFacts, extract_page_facts, merge_metadata
 from .errors import SearchkitError
 from .records import Cleaned, Metadata, Removal, Source
@@ -271,6 +272,8 @@ def _filter_body(blocks: list[Block], facts: PageFacts, rules: CleanRules) -> tu
         repeats_title = bool(title) and len(folded) > 10 and (folded == title or folded in title)
         if (block.tag == "h1" and not seen_prose) or (repeats_title and (block.tag in HEADINGS or not seen_prose)):
             removed.append(Removal(block.text, "headline", "the page headline, kept as metadata title"))
+        elif block.card:
+            removed.append(Removal(block.text, "story-card", "a card in a list of other stories (a linked headline and its summary)"))
         elif block.link_density > 0.6 and words < 60 and match_rule(block.text, i, len(blocks), rules) is None:
             # (a link block that a text rule names, such as "Read Next: <a>...</a>", is left
             # to strip_boilerplate, which records the precise rule and finds its orphan headline)
@@ -352,6 +355,7 @@ def clean_html(
         root = tree
     drop_silent_elements(root, rules.html)
     blocks, marks = page_blocks(root, rules.html)
+    mark_story_cards(blocks)
     inside, removed = _article_blocks(blocks, root, marks, facts, rules.html)
     paragraphs, structural = _filter_body(inside, facts, rules)
     removed.extend(structural)

@@ -27,7 +27,8 @@ Text rules (read-next lines, appeals, credits ...) run afterwards, in :mod:`sear
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 
 from lxml import etree
 from lxml import html as lxml_html
@@ -75,6 +76,10 @@ class Block:
     owner: etree._Element
     tag: str
     marks: tuple[etree._Element, ...] = ()
+    prose: bool | None = field(default=None, repr=False, compare=False)
+    """:func:`is_prose`, computed once: body location asks it of every block several times."""
+    card: bool = False
+    """Part of a story card in a list of other stories (:func:`mark_story_cards`)."""
 
     @property
     def link_density(self) -> float:
@@ -127,7 +132,7 @@ _BREAKPOINT = re.compile(r"^(xs|sm|md|lg|xl|\dxl):", re.I)
 small screens only and shown on the desktop page the reader of a saved page sees."""
 
 
-def class_words(element: etree._Element) -> set[str]:
+def class_words(element: etree._Element) -> frozenset[str]:
     """Lower-cased words of an element's class and id ('share-bar' -> {'share', 'bar'}).
 
     A word right after a layout modifier is left out: "has-sidebar", "with-comments" or
@@ -137,7 +142,13 @@ def class_words(element: etree._Element) -> set[str]:
     """
     raw = f"{element.get('class') or ''} {element.get('id') or ''}"
     if not raw.strip():
-        return set()
+        return frozenset()
+    return _raw_class_words(raw)
+
+
+@lru_cache(maxsize=4096)
+def _raw_class_words(raw: str) -> frozenset[str]:
+    """:func:`class_words` of one class-and-id string (a page repeats its class names)."""
     words: set[str] = set()
     names = raw.split()
     filed = sum(1 for name in names if _TAXONOMY.match(name)) >= 2 or any(n in _POST_CLASSES for n in names)
@@ -159,7 +170,13 @@ def class_words(element: etree._Element) -> set[str]:
                     words.add(word)
                     words.add(previous + word)  # "key-points" also reads as "keypoints"
                 previous = word
-    return words
+    return frozenset(words)
+
+
+@lru_cache(maxsize=4096)
+def stem_hits(words: frozenset[str], stems: frozenset[str]) -> frozenset[str]:
+    """The ``stems`` found inside any of ``words`` (run-together names: "commentlist")."""
+    return frozenset(stem for stem in stems for word in words if stem in word)
 
 
 def is_hidden(element: etree._Element) -> bool:
@@ -222,7 +239,7 @@ def boilerplate_mark(element: etree._Element, rules: HtmlRules) -> tuple[str, st
     bad = words & rules.negative_words
     if not bad and words and rules.negative_stems:
         # run-together names: "commentlist", "relatedposts", "socialshare"
-        bad = {stem for stem in rules.negative_stems for word in words if stem in word}
+        bad = stem_hits(words, rules.negative_stems)
     if bad and not _is_quote_embed(element):
         return "boilerplate-container", f"inside a container named '{sorted(bad)[0]}' by its class or id"
     return None
@@ -261,7 +278,7 @@ def layout_marks(
             words = class_words(element)
             bad = words & rules.negative_words
             if not bad:
-                bad = {stem for stem in rules.negative_stems for word in words if stem in word}
+                bad = stem_hits(words, rules.negative_stems)
             if bad and (bad <= rules.layout_words or story and bad <= rules.layout_words | {"hidden"}):
                 relaxed.add(element)
     return relaxed
@@ -371,7 +388,14 @@ PROSE_LINK_DENSITY = 0.35
 
 def is_prose(block: Block) -> bool:
     """Long enough, punctuated like sentences, not mostly links, and not a cut-off excerpt."""
-    if block.link_density >= PROSE_LINK_DENSITY or _TEASER_END.search(block.text):
+    if block.prose is None:
+        block.prose = _prose_text(block)
+    return block.prose
+
+
+def _prose_text(block: Block) -> bool:
+    if block.card or block.link_density >= PROSE_LINK_DENSITY or _TEASER_END.search(block.text):
         return False
     words = word_count(block.text)
     return words >= 25 or words >= 8 and bool(_SENTENCE_END.search(block.text))
+

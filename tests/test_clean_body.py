@@ -123,3 +123,50 @@ def test_text_hidden_on_small_screens_only_is_kept() -> None:
     assert "Fares rise by a tenth" in text
     assert "reader-funded newsroom" not in text
     assert "Skip to the next story" not in text
+
+
+def test_blog_name_linked_home_is_not_taken_for_the_post_headline() -> None:
+    # "Blog Name: Post Title": the blog's name is the longer heading matching the title, but
+    # it links to the front page; the post's own heading anchors the story
+    html = shape("blog-name-heading.html")
+    post = paragraphs_of(html, "//div[@class='post-body']/p")
+    cleaned = clean_html(html)
+    assert [p for p in cleaned.paragraphs if p in post] == post
+    assert not any("Every week I grow something" in p for p in cleaned.paragraphs)
+    assert not any(r.rule == "body-headline" for r in cleaned.removed)
+
+
+def test_weak_page_takes_the_headline_container_that_holds_the_story_not_its_byline() -> None:
+    html = shape("headline-header-above-linked-story.html")
+    story = paragraphs_of(html, "//section/p")
+    cleaned = clean_html(html)
+    assert [p for p in cleaned.paragraphs if p in story] == story
+    assert not any("Ferry fares rise" in p or "daily paper since 1898" in p for p in cleaned.paragraphs)
+
+
+def test_feed_of_story_cards_after_a_short_story_is_dropped() -> None:
+    html = shape("story-cards-after-story.html")
+    story = paragraphs_of(html, "//div[@class='story']/p")
+    cleaned = clean_html(html)
+    assert cleaned.paragraphs == story
+    assert "Harbour Evening News" not in cleaned.text
+
+
+def test_list_article_keeps_its_items_printed_as_cards() -> None:
+    html = shape("list-article-items-as-cards.html")
+    prose = paragraphs_of(html, "//div[@class='c-body']/p | //div[@class='item']/p")
+    cleaned = clean_html(html)
+    assert [p for p in cleaned.paragraphs if p in prose] == prose
+    assert not any(r.rule == "story-card" for r in cleaned.removed)
+    assert "Ferry fares rise" not in cleaned.text
+
+
+def test_linked_headlines_near_the_top_of_a_shallow_page_do_not_break_cleaning() -> None:
+    # three headline-and-summary pairs that form no run of cards, two of them right under
+    # <body>: the search for their run climbs past the root without failing
+    pair = "<div><h3><a href='/{0}'>Harbour story number {0}</a></h3><p>{1}</p></div>"
+    summary = "The harbour board met on Monday and agreed the budget for the next year, the chair said."
+    page = ("<html><body>" + pair.format(1, summary) + pair.format(2, summary)
+            + "<section>" + pair.format(3, summary) + "</section></body></html>")
+    cleaned = clean_html(page)
+    assert summary in cleaned.paragraphs
