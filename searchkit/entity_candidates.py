@@ -191,7 +191,13 @@ def model_candidates(doc: Doc) -> list[Candidate]:
                 if not _is_group_name(c):
                     continue
             out.append(c)
-    return [_complete_person(doc, c, taken=out) for c in _merge_split_people(doc, out)]
+    # Each name grows only over words no other mention holds: the ones before it as grown,
+    # the ones after it as they are ("Berg O'Neill O'Neill Berg": two names, never overlapping).
+    merged = _merge_split_people(doc, out)
+    done: list[Candidate] = []
+    for i, c in enumerate(merged):
+        done.append(_complete_person(doc, c, taken=[*done, *merged[i + 1:]]))
+    return done
 
 
 def _grown_group_form(doc: Doc, c: Candidate) -> Candidate:
