@@ -1,6 +1,6 @@
 """What the commands do, apart from parsing their arguments: no typer here.
 
-``cli.py`` declares the commands for typer (help, completion, validation); ``entry.py`` runs
+``cli/`` declares the commands for typer (help, completion, validation); ``entry.py`` runs
 ``search`` without typer when its arguments are simple (start-up time is the terminal user's
 latency, and typer is a fifth of it). Both end up in :func:`run_search`. The helpers here are
 the one way a command reports: :func:`fail` (one line on stderr and an exit code), :func:`warn`

@@ -144,9 +144,11 @@ def main() -> None:
 
             run_search(fast)
         else:
-            from .cli import app
+            from .cli import load_app
 
-            app(args=argv, prog_name="searchkit", standalone_mode=False)
+            # Only the command's own module (every one for --help, completion or a typo).
+            command = argv[0] if argv and "_SEARCHKIT_COMPLETE" not in os.environ else None
+            load_app(command)(args=argv, prog_name="searchkit", standalone_mode=False)
     except Exit as e:
         sys.exit(e.code)
     except (BrokenPipeError, StdoutClosed):  # the reader left while help or an error was written

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import termios
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,16 +30,21 @@ class TerminalRun:
 
 
 def run_on_terminal(args: list[str | os.PathLike[str]], *, columns: int = 80, lines: int = 200,
-                    stdin_terminal: bool = False, env: dict[str, str] | None = None,
+                    stdin_terminal: bool = False, env: Mapping[str, str | None] | None = None,
                     cwd: str | os.PathLike[str] | None = None, timeout: float = 120,
                     shell: str | None = None, stderr_terminal: bool = False) -> TerminalRun:
     """``python -m searchkit ARGS`` (or the bash command line ``shell``) with stdout on a pty of
     ``columns`` x ``lines`` (stdin too when ``stdin_terminal``; stderr is captured apart, so the
-    screen holds stdout only)."""
+    screen holds stdout only, unless ``stderr_terminal``). ``env`` adds to the child's
+    environment; a name set to None is removed from it (``{"NO_COLOR": None}``)."""
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", lines, columns, 0, 0))
-    full_env = {**child_env(), "COLUMNS": str(columns), "LINES": str(lines), "TERM": "xterm-256color",
-                **(env or {})}
+    full_env = {**child_env(), "COLUMNS": str(columns), "LINES": str(lines), "TERM": "xterm-256color"}
+    for name, value in (env or {}).items():
+        if value is None:
+            full_env.pop(name, None)
+        else:
+            full_env[name] = value
     with tempfile.TemporaryFile() as err:
         argv = ["bash", "-c", shell] if shell is not None else [sys.executable, "-m", "searchkit",
                                                                  *map(os.fspath, args)]

@@ -52,7 +52,7 @@ def test_fast_parse_reads_what_typer_reads(argv: list[str]) -> None:
     def capture(a: SearchArgs) -> None:
         seen["args"] = a
 
-    import searchkit.cli as cli
+    import searchkit.cli.search as cli
 
     original = cli.run_search
     cli.run_search = capture  # the typer command forwards to run_search: see what it passes
@@ -99,7 +99,12 @@ def test_a_json_search_imports_neither_typer_nor_rich_nor_the_entity_table(corpu
         "loaded = sorted({m.split('.')[0] for m in sys.modules} & {'typer', 'rich', 'spacy', 'bs4', 'lxml'})\n"
         # Nor the entity table and corrections: hits need only entity_names.json.
         "loaded += sorted(set(sys.modules) & {'searchkit.entity_table', 'searchkit.entity_edits',\n"
-        "                                     'searchkit.entity_suggest', 'searchkit.names', 'difflib'})\n"
+        "                                     'searchkit.entity_suggest', 'searchkit.names', 'difflib',\n"
+        # Nor what only some searches need: the parser for query syntax, timelines, facets,
+        # --explain, the hints for no hits, stats; nor the command-line modules.
+        "                                     'whoosh.qparser', 'searchkit.timeline', 'searchkit.search.facets',\n"
+        "                                     'searchkit.search.explain', 'searchkit.search.hints',\n"
+        "                                     'searchkit.search.stats', 'searchkit.search.parser', 'searchkit.cli'})\n"
         "print('LOADED=' + ','.join(loaded), code)\n"
     )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
@@ -107,3 +112,29 @@ def test_a_json_search_imports_neither_typer_nor_rich_nor_the_entity_table(corpu
     *doc, last = r.stdout.strip().splitlines()
     assert json.loads(doc[0])["hits"]
     assert last == "LOADED= 0"
+
+
+@pytest.mark.parametrize(("argv", "own"), [
+    (["stats", "--index", "{index}", "--json"], "searchkit.cli.ingest"),
+    (["search", "border", "--index", "{index}", "--explain", "-n", "x"], "searchkit.cli.search"),
+    (["watch", "list", "--index", "{index}"], "searchkit.cli.workflows"),
+])
+def test_a_command_loads_only_its_own_module(corpus_index: Path, argv: list[str], own: str) -> None:
+    code = (
+        "import sys\n"
+        "from searchkit.entry import main\n"
+        f"sys.argv = ['searchkit', *{[a.format(index=corpus_index) for a in argv]!r}]\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print('LOADED=' + ','.join(sorted(m for m in sys.modules if m.startswith('searchkit.cli.'))))\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.stdout.strip().splitlines()[-1] == "LOADED=" + ",".join(sorted(["searchkit.cli.root", own])), r.stderr
+
+
+def test_the_help_lists_every_command_in_one_order_however_the_app_was_loaded() -> None:
+    from searchkit.cli import COMMANDS, load_app
+
+    load_app("shell")  # one module first, as the console script does, then the rest
+    names = [c.name for c in typer.main.get_command(load_app()).commands.values()]  # type: ignore[attr-defined]
+    assert names == list(COMMANDS)
+    assert run_cli("--help").stdout.index("ingest") < run_cli("--help").stdout.index("shell")

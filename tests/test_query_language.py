@@ -366,6 +366,7 @@ def test_plain_words_are_built_as_the_parser_builds_them(words: list[str], opera
     from whoosh.qparser import AndGroup, FuzzyTermPlugin, OrGroup
 
     from searchkit.search import query as sq
+    from searchkit.search.parser import FieldsParser
     from searchkit.settings import RankingParams, SearchLimits
     from searchkit.store.schema import SEARCH_FIELDS, build_schema
 
@@ -375,8 +376,8 @@ def test_plain_words_are_built_as_the_parser_builds_them(words: list[str], opera
         assert sq.plain_words_query(text, operator) is None
         return
     fast = sq.parse_query(text, operator, schema, SearchLimits(), RankingParams())
-    parser = sq._Parser(list(SEARCH_FIELDS), schema, group=AndGroup if operator == "and" else OrGroup,
-                        split_words=operator == "or")
+    parser = FieldsParser(list(SEARCH_FIELDS), schema, group=AndGroup if operator == "and" else OrGroup,
+                          split_words=operator == "or")
     parser.add_plugin(FuzzyTermPlugin())
     slow = sq.weight_repeated_words(parser.parse(text), text, schema, RankingParams().query_k3)
     assert repr(fast) == repr(slow) and fast == slow

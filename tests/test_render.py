@@ -8,11 +8,7 @@ import dataclasses
 import io
 import json
 import os
-import pty
 import re
-import select
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -39,6 +35,7 @@ from searchkit.ingest import write_articles
 
 from .conftest import articles_from_files
 from .reliability_support import SGR, child_env, run_cli
+from .terminal_support import run_on_terminal
 
 HOSTILE = [
     "\x1b[2J\x1b[H",  # clear the screen
@@ -234,38 +231,15 @@ def test_cli_json_keeps_emoji_codes_literal(tmp_path: Path) -> None:
 COLOUR = re.compile(r"\x1b\[(?:[0-9;]*;)?(?:3[0-9]|4[0-9]|9[0-7]|10[0-7])(?:;[0-9;]*)?m")
 
 
-def _run_on_pty(args: list[str], env: dict[str, str]) -> str:
-    """Run the CLI with stdout and stderr on a pseudo-terminal; return what it wrote there."""
-    master, slave = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-m", "searchkit", *args], stdout=slave, stderr=slave,
-                            stdin=subprocess.DEVNULL, env=env)
-    os.close(slave)
-    chunks = []
-    while True:
-        ready, _, _ = select.select([master], [], [], 60)
-        if not ready:
-            break
-        try:
-            data = os.read(master, 65536)
-        except OSError:  # EIO: the child closed the terminal
-            break
-        if not data:
-            break
-        chunks.append(data)
-    proc.wait(timeout=60)
-    os.close(master)
-    return b"".join(chunks).decode("utf-8", "replace")
-
-
 def test_colour_only_on_a_terminal_and_without_no_color(hostile_index: Path) -> None:
     args = ["search", "summit", "--index", str(hostile_index)]
     env = child_env(TERM="xterm-256color")
     env.pop("NO_COLOR", None)
     piped = run_cli(args, env=env)
     assert piped.returncode == 0 and "\x1b" not in piped.stdout  # not a terminal: plain text
-    on_tty = _run_on_pty(args, env)
+    on_tty = run_on_terminal(args, columns=120, env={"NO_COLOR": None}, stderr_terminal=True, timeout=60).raw
     assert COLOUR.search(on_tty), "expected colour on a terminal (else this test proves nothing)"
-    no_color = _run_on_pty(args, {**env, "NO_COLOR": "1"})
+    no_color = run_on_terminal(args, columns=120, env={"NO_COLOR": "1"}, stderr_terminal=True, timeout=60).raw
     assert "summit" in no_color and not COLOUR.search(no_color), repr(no_color[:300])
 
 

@@ -11,6 +11,7 @@ never spaCy, bs4 or lxml — so that ``searchkit search`` starts fast. Its parts
 - :mod:`.collect` — the top passages, collapsed per article, and the count of matches;
 - :mod:`.docsets` — sets of matching documents read from posting blocks;
 - :mod:`.segments` — per-document values through the segments' columns;
+- :mod:`.entity_names` — canonical entity names, the entity table on demand;
 - :mod:`.stats` — what ``searchkit stats`` shows.
 
 Tuning values travel as :class:`~searchkit.settings.RankingParams` and
@@ -23,48 +24,53 @@ and a bare surname all work.
 from __future__ import annotations
 
 import bisect
-import json
 import os
 import re
 import time
 from dataclasses import replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from whoosh import query as Q
 from whoosh.reading import CorruptIndexError
 
 from ..errors import InternalError, NotFound, QuerySyntax, SearchkitError, describe
-from ..records import FACETS, Article, Entity, Hit, Passage, SearchResult
-from ..store.documents import (KIND_ARTICLE, article_from_documents, facet_value_counts, keyword_values,
-                               tag_values, word_passage_counts)
-from ..store.folder import ENTITY_EDITS, ENTITY_NAMES, ENTITY_TABLE
+from ..records import FACETS, Article, Hit, Passage, SearchResult
+from ..store.documents import KIND_ARTICLE, article_from_documents, tag_values
 from ..store.shards import IndexPath, open_for_search, split_index_arg
 from ..settings import RankingParams, SearchLimits
 from ..store.whoosh_ext import FilteredQuery
 from .corrections import EntityCorrections
+from .entity_names import EntityNames
 from .stream import Streaming
 from .copies import CopyTable, StoryIds, story_docs, with_copies
 from .copies import collapse_copies as one_article_per_story
 from .collect import count_matches, expected_count, matching_set, top_of_scores, top_passages
 from .docsets import matching_docs, term_docs
-from .facets import facet_counts
 from .highlight import MatchedTerms, highlight_spans, highlight_terms
-from .explain import explain_hits
-from .hints import field_values, unknown_value_hint, why_no_hits
 from .filters import FilterValue, build_filters, parse_date_bound, resolve_fields
 from .query import expand_fuzzy, may_match_articles, scored_words
 from .order import SORTS, by_date
 from .query import parse_query as parse_query_text
 from .ranking import RobertsonBM25F, or_scores, rerank, rerank_pool, skip_stop_words
 from .segments import SegmentColumns
-from ..timeline import article_dates, build_timeline, check_unit
-from .stats import IndexStats, index_stats
 
 if TYPE_CHECKING:
     from ..entity_table import EntityTable
+    from .stats import IndexStats
 
 __all__ = ["SearchIndex", "open_index", "IndexStats", "FilterValue", "parse_date_bound", "highlight_spans"]
+
+# What only some searches need (a timeline, facets, --explain, a hint when nothing matched,
+# stats) is imported where it is used: a plain search never loads it (start-up time).
+
+
+def __getattr__(name: str) -> Any:
+    if name == "IndexStats":
+        from .stats import IndexStats
+
+        return IndexStats
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def open_index(path: IndexPath | None = None, *, ranking: RankingParams = RankingParams(),
@@ -83,7 +89,7 @@ def open_index(path: IndexPath | None = None, *, ranking: RankingParams = Rankin
                        ranking=ranking, limits=limits)
 
 
-class SearchIndex(EntityCorrections, Streaming):
+class SearchIndex(EntityNames, EntityCorrections, Streaming):
     """A searchkit index opened for reading. Use as a context manager or call ``close()``."""
 
     def __init__(self, path: IndexPath, *, ranking: RankingParams = RankingParams(),
@@ -156,69 +162,6 @@ class SearchIndex(EntityCorrections, Streaming):
             self._copies = CopyTable.load(self.path)
         return self._copies
 
-    # -- entity table -----------------------------------------------------------------------
-    @property
-    def entity_table(self) -> EntityTable:
-        if self._table is None:
-            self._table = self._load_table()
-        return self._table
-
-    def canonical(self, field_name: str, stored_value: str) -> tuple[str, str] | None:
-        """(facet, index-wide name) of a stored entity value, None for a value dropped as no
-        name. Hits need only this, so it is read from the small ``entity_names.json`` that
-        ingest writes beside the table, and the table itself (a megabyte of JSON at 2,000
-        articles, a fifth of a cold search) is loaded only for filters, facets, ``entities``,
-        ``stats`` and when the user has corrections (``entity_edits.tsv``)."""
-        if self._table is None and self._names is None:
-            self._names = self._load_names()
-        if self._names is not None and self._table is None:
-            moved = self._names.get(field_name, {})
-            if stored_value not in moved:
-                return field_name, stored_value
-            got = moved[stored_value]
-            return (got[0], got[1]) if got else None
-        return self.entity_table.canonical(field_name, stored_value)
-
-    @property
-    def _table_on_demand(self) -> EntityTable:
-        """The entity table, loaded only if a filter or an in-query field asks it something
-        (a plain search needs only ``entity_names.json``)."""
-        return cast("EntityTable", _TableOnDemand(self))
-
-    def _load_names(self) -> dict[str, dict[str, Any]] | None:
-        if (self.path / ENTITY_EDITS).exists() and self.entity_edits():
-            return None  # the user's corrections apply on top of the table: the table decides
-        try:
-            payload = json.loads((self.path / ENTITY_NAMES).read_text(encoding="utf-8"))
-            if payload.get("generation") == self._ix.latest_generation():
-                return payload["names"]
-        except (OSError, ValueError, KeyError, TypeError):
-            pass
-        return None  # missing or stale: the table decides
-
-    def _load_table(self) -> EntityTable:
-        """The table ingest saved (or, if missing or stale, one built in memory), with the
-        user's corrections (``entity_edits.tsv``) applied on top: they take effect at once,
-        with no NER re-run."""
-        from ..entity_edits import apply_edits
-
-        edits = self.entity_edits()
-        return apply_edits(self._saved_table(), edits) if edits else self._saved_table()
-
-    def _saved_table(self) -> EntityTable:
-        from ..entity_table import EntityTable
-
-        path = self.path / ENTITY_TABLE
-        try:
-            payload = json.loads(path.read_text(encoding="utf-8"))
-            if payload.get("generation") == self._ix.latest_generation():
-                return EntityTable.from_json(payload["table"])
-        except (OSError, ValueError, KeyError, TypeError):
-            pass
-        # Missing or stale (an ingest was killed after its commit): rebuild in memory.
-        reader = self._searcher.reader()
-        return EntityTable.build(facet_value_counts(reader), word_passage_counts(reader))
-
     # -- query building ---------------------------------------------------------------------
     def parse_query(self, text: str, operator: str = "and", *, exact: bool = False) -> Q.Query:
         """Parse Whoosh query syntax (AND/OR/NOT, "phrases", field:value, wildcards, fuzzy~)."""
@@ -289,12 +232,17 @@ class SearchIndex(EntityCorrections, Streaming):
         limits = self.limits
         limit = max(1, min(int(limit), limits.max_limit))
         if timeline is not None:
+            from ..timeline import check_unit
+
             check_unit(timeline)
         q, parsed, unknown, built, allowed = self._prepare(query, operator, exact, newer_than, dict(
             person=person, org=org, place=place, group=group, site=site, since=since, until=until,
             in_article=in_article, tag=tag))
         filters = built.queries
         if built.empty or allowed == set():  # (an empty set is no filter to Whoosh)
+            from ..timeline import build_timeline
+            from .hints import field_values, unknown_value_hint
+
             hint = unknown_value_hint(built.unknown, self.entity_table, lambda: field_values(self._searcher, "site"),
                                       lambda: field_values(self._searcher, "tag")) if built.unknown else \
                 f"no passage passes {', '.join(built.allowed_by or built.labels)}" if built.empty else \
@@ -350,15 +298,24 @@ class SearchIndex(EntityCorrections, Streaming):
             hits = with_copies((self._hit(rank, score, docnum, term_set if highlight else None)
                                 for rank, (docnum, score) in enumerate(ranked, 1)), self.copy_table)
             if explain and hits:
+                from .explain import explain_hits
+
                 hits = explain_hits(searcher, parsed, query, hits, [d for d, _ in ranked], passage_scores,
                                     article_of, words, self.ranking)
             # A story counts once in facets (unless every copy is asked for); the timeline counts
             # articles, each copy on its own date: how much was published when.
             counted = story_docs(docs, searcher, article_of, self.copy_table, limits.facet_scan_below) \
                 if collapse_copies and facets else docs
-            counts = facet_counts(searcher, self._columns, self.entity_table, counted, limits) if facets else None
-            dated = build_timeline(article_dates(self._columns, docs or (), article_of), timeline) \
-                if timeline else None
+            counts = None
+            if facets:
+                from .facets import facet_counts
+
+                counts = facet_counts(searcher, self._columns, self.entity_table, counted, limits)
+            dated = None
+            if timeline:
+                from ..timeline import article_dates, build_timeline
+
+                dated = build_timeline(article_dates(self._columns, docs or (), article_of), timeline)
         except SearchkitError:
             raise
         except CorruptIndexError as e:  # Whoosh found a damaged file: not the query, not a bug
@@ -367,12 +324,15 @@ class SearchIndex(EntityCorrections, Streaming):
         except Exception as e:  # noqa: BLE001 - the query was checked: a failure here is a bug
             raise InternalError.wrap(e) from e
         suggestion = hint = None
-        if not hits and unknown:  # person:nobodyxyz in the query
-            hint = unknown_value_hint(unknown, self.entity_table, lambda: field_values(self._searcher, "site"))
-        elif not hits:
-            hint = why_no_hits(self, q, query, operator, exact, filters, built.labels, mask, allowed)
-            if hint is None and query.strip() and not isinstance(q, Q.Every):
-                suggestion = self._suggest(q, query)
+        if not hits:
+            from .hints import field_values, unknown_value_hint, why_no_hits
+
+            if unknown:  # person:nobodyxyz in the query
+                hint = unknown_value_hint(unknown, self.entity_table, lambda: field_values(self._searcher, "site"))
+            else:
+                hint = why_no_hits(self, q, query, operator, exact, filters, built.labels, mask, allowed)
+                if hint is None and query.strip() and not isinstance(q, Q.Every):
+                    suggestion = self._suggest(q, query)
         return SearchResult(query, total, hits, counts, suggestion, (time.perf_counter() - t0) * 1000,
                             total_exact=exact_count, hint=hint, timeline=dated)
 
@@ -450,21 +410,6 @@ class SearchIndex(EntityCorrections, Streaming):
             source_id=f.get("source_id", ""), line=f.get("line"), tags=tag_values(f.get("tag") or ""),
         )
 
-    def _stored_entities(self, f: dict[str, Any]) -> dict[str, tuple[str, ...]]:
-        return self._canonical_names({facet: keyword_values(f[facet]) for facet in FACETS if f.get(facet)})
-
-    def _canonical_names(self, entities: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
-        """Stored entity names per field → the index-wide canonical names per facet, once
-        each (a value the index-wide evidence or the user moved shows under its new type; a
-        dropped one not at all)."""
-        found: dict[str, dict[str, None]] = {}
-        for field_name, values in entities.items():
-            for v in values:
-                resolved = self.canonical(field_name, v)
-                if resolved is not None:
-                    found.setdefault(resolved[0], {})[resolved[1]] = None
-        return {f: tuple(found[f]) for f in FACETS if f in found}
-
     def _suggest(self, q: Q.Query, text: str) -> str | None:
         try:
             corrected = self._searcher.correct_query(q, text, prefix=1, maxdist=2)
@@ -498,20 +443,6 @@ class SearchIndex(EntityCorrections, Streaming):
         return replace(stored, entities=self._canonical_entities(stored.entities), passages=passages,
                        copies=self.copy_table.copies_of(aid))
 
-    def _canonical_entities(self, ents: tuple[Entity, ...]) -> tuple[Entity, ...]:
-        """Article-local names → the index-wide canonical names that search shows."""
-        merged: dict[tuple[str, str], Entity] = {}
-        for e in ents:
-            resolved = self.canonical(e.type, e.name)
-            if resolved is None:
-                continue
-            facet, name = resolved
-            prev = merged.get((name, facet))
-            aliases = tuple(dict.fromkeys((*(prev.aliases if prev else ()), *e.aliases, e.name)))
-            merged[(name, facet)] = Entity(name, facet, e.count + (prev.count if prev else 0),
-                                           tuple(a for a in aliases if a != name))
-        return tuple(sorted(merged.values(), key=lambda e: -e.count))
-
     def _resolve_article_id(self, article_id: str) -> str:
         article_id = article_id.strip().split(":")[0].lower()
         if not re.fullmatch(r"[0-9a-f]{1,12}", article_id):
@@ -528,22 +459,7 @@ class SearchIndex(EntityCorrections, Streaming):
                            hint="give more of the id")
         raise NotFound(f"no article {article_id!r} in the index")
 
-    def entities(self, facet: str | None = None, top: int | None = None) -> list[Entity]:
-        """Canonical entities with passage counts and aliases, most frequent first."""
-        if facet is not None and facet not in FACETS:
-            raise QuerySyntax(f"unknown entity type {facet!r}; use one of {', '.join(FACETS)}")
-        rows = self.entity_table.entities(facet)
-        return rows[:top] if top else rows
-
     def stats(self) -> IndexStats:
+        from .stats import index_stats
+
         return index_stats(self._searcher, self.path, self._ix.latest_generation(), self.entity_table)
-
-
-class _TableOnDemand:
-    """Stands for a :class:`SearchIndex`'s entity table and loads it on first use."""
-
-    def __init__(self, index: SearchIndex) -> None:
-        self._index = index
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._index.entity_table, name)

@@ -18,7 +18,6 @@ from typing import Any
 
 from whoosh import query as Q
 from whoosh.support.levenshtein import damerau_levenshtein
-from whoosh.qparser import AndGroup, FuzzyTermPlugin, MultifieldPlugin, OrGroup, QueryParser
 
 from ..errors import QuerySyntax, describe
 from ..records import FACETS
@@ -52,8 +51,12 @@ def parse_query(text: str, operator: str, schema: Any, limits: SearchLimits, ran
     plain = None if exact else plain_words_query(text, operator)
     if plain is not None:
         return weight_repeated_words(plain, text, schema, ranking.query_k3)
+    from whoosh.qparser import AndGroup, FuzzyTermPlugin, OrGroup
+
+    from .parser import FieldsParser  # only here: plain words (most queries) never need Whoosh's parser
+
     group = AndGroup if operator == "and" else OrGroup
-    parser = _Parser(list(EXACT_FIELDS if exact else SEARCH_FIELDS), schema, group=group,
+    parser = FieldsParser(list(EXACT_FIELDS if exact else SEARCH_FIELDS), schema, group=group,
                      split_words=operator == "or")
     parser.add_plugin(FuzzyTermPlugin())
     try:
@@ -106,23 +109,6 @@ def plain_words_query(text: str, operator: str) -> Q.Query | None:
     if operator == "and":
         return Q.And([Q.Or(pair) for pair in pairs])
     return Q.Or([leaf for pair in pairs for leaf in pair])
-
-
-class _Parser(QueryParser):
-    """Whoosh's parser, where a word that analyses to several tokens (``well-known``,
-    ``COVID-19``) is a phrase in an AND query but, in an OR query (any of the words), its
-    tokens are words of the OR like the others: a natural-language question that says
-    "heat-transfer" ranks as one that says "heat transfer" did when the index split both."""
-
-    def __init__(self, fieldnames: list[str], schema: Any, *, group: Any, split_words: bool) -> None:
-        super().__init__(None, schema, group=group)
-        self.add_plugin(MultifieldPlugin(fieldnames))  # what Whoosh's MultifieldParser() does
-        self.split_words = split_words
-
-    def multitoken_query(self, spec: str, texts: list[str], fieldname: str, termclass: Any, boost: float) -> Q.Query:
-        if self.split_words:
-            return Q.Or([termclass(fieldname, t, boost=boost) for t in texts])
-        return super().multitoken_query(spec, texts, fieldname, termclass, boost)
 
 
 def rewrite_leaves(q: Q.Query, rewrite: Callable[[Q.Query], Q.Query]) -> Q.Query:

@@ -55,6 +55,8 @@ class ManifestDamaged(ValueError):
 
 @dataclass(frozen=True)
 class FileEntry:
+    """What the manifest says of one file: its size and CRC32 (the size is checked at every open)."""
+
     size: int
     crc32: str
 
@@ -71,6 +73,8 @@ class SegmentEntry:
 
 @dataclass
 class Manifest:
+    """The committed generation's files, segments and entity table, as ingest recorded them."""
+
     generation: int
     files: dict[str, FileEntry] = field(default_factory=dict)
     segments: dict[str, SegmentEntry] = field(default_factory=dict)
@@ -253,6 +257,8 @@ def is_orphan(name: str, generation: int, segment_ids: set[str]) -> bool:
 
 @dataclass(frozen=True)
 class SizeProblem:
+    """A file of the manifest that is missing or of another size: the index is damaged."""
+
     name: str
     expected: int
     actual: int | None  # None: missing

@@ -8,18 +8,39 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from .commands import errors_handled, fail, out, say
-from .records import Copy
+import typer
+
+from ..commands import DEFAULT_INDEX, errors_handled, fail, one_format, out, say
+from ..records import Copy
+from .root import IndexOpt, NoPagerOpt, app
+
+
+@app.command()
+def duplicates(
+    index: IndexOpt = DEFAULT_INDEX,
+    min_copies: Annotated[int, typer.Option("--min-copies", min=1, help="Only stories with at least N copies besides the first.")] = 1,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON document.")] = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="CSV: one row per article, with its cluster number.")] = False,
+    no_pager: NoPagerOpt = False,
+) -> None:
+    """List the stories indexed more than once: copies, re-sends and near-duplicates.
+
+    \b
+    Example:  searchkit duplicates --min-copies 2
+    """
+    with errors_handled():
+        fmt = one_format(json=as_json, csv=as_csv)
+    run_duplicates(index, min_copies=min_copies, fmt=fmt, no_pager=no_pager)
 
 
 def copy_clusters(index: Path, min_copies: int = 1) -> list[list[Copy]]:
     """The clusters of ``index`` with at least ``min_copies`` copies besides the
     representative, largest first, representative first in each."""
-    from .search.copies import CopyTable
-    from .store.copies import DUPLICATES, table_file
-    from .store.folder import check_index_dir
+    from ..search.copies import CopyTable
+    from ..store.copies import DUPLICATES, table_file
+    from ..store.folder import check_index_dir
 
     path = check_index_dir(index)
     if table_file(path / DUPLICATES, "clusters") is None:
@@ -32,7 +53,7 @@ def copy_clusters(index: Path, min_copies: int = 1) -> list[list[Copy]]:
 
 def run_duplicates(index: Path, *, min_copies: int, fmt: str | None, no_pager: bool) -> None:
     """Print the clusters as text, ``--json`` or ``--csv``."""
-    from .serialize import dumps, emit, versioned
+    from ..serialize import dumps, emit, versioned
 
     with errors_handled():
         clusters = copy_clusters(index, min_copies)
@@ -42,7 +63,7 @@ def run_duplicates(index: Path, *, min_copies: int, fmt: str | None, no_pager: b
             for line in duplicates_csv(clusters):
                 emit(sys.stdout, line)
         else:
-            from .terminal import paged
+            from ..terminal import paged
 
             with paged(out, enabled=not no_pager):
                 print_duplicates(clusters)
@@ -60,7 +81,7 @@ def duplicates_dict(clusters: list[list[Copy]]) -> dict[str, Any]:
 
 
 def duplicates_csv(clusters: list[list[Copy]]) -> Any:
-    from .serialize import _csv_lines
+    from ..serialize import _csv_lines
 
     rows = ([n, m.article_id, i == 0, m.title, m.site, m.date, m.url, m.path, m.source_id]
             for n, c in enumerate(clusters, 1) for i, m in enumerate(c))
@@ -72,8 +93,8 @@ def print_duplicates(clusters: list[list[Copy]]) -> None:
     """Each story: its representative's title and how many copies, then one line per article."""
     from rich.text import Text
 
-    from .render import copies_count, one_line, plural, relative_path
-    from .terminal import print_wrapped
+    from ..render import copies_count, one_line, plural, relative_path
+    from ..terminal import print_wrapped
 
     for n, c in enumerate(clusters, 1):
         head = Text(f"{n:>2}. ", style="bold").append(one_line(c[0].title) or "(untitled)", style="bold cyan")

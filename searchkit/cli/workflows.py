@@ -1,6 +1,6 @@
 """The research-workflow commands (``batch``, ``watch``, ``shell``), registered on the one
-``searchkit`` app: typer declarations only, the bodies are in :mod:`.batch`, :mod:`.watch`
-and :mod:`.shell`. (A module of its own because ``cli.py`` is full.)"""
+``searchkit`` app: typer declarations only, the bodies are in :mod:`searchkit.batch`,
+:mod:`searchkit.watch` and :mod:`searchkit.shell`."""
 
 from __future__ import annotations
 
@@ -10,22 +10,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from .cli import IndexOpt, NoPagerOpt, app
-from .commands import DEFAULT_INDEX, Exit, SearchArgs, errors_handled, fail, inert_line, one_format, out, say, warn
-
-PersonOpt = Annotated[Optional[list[str]], typer.Option("--person", help="Passages mentioning this person (repeat for all of several).")]  # noqa: UP007
-OrgOpt = Annotated[Optional[list[str]], typer.Option("--org", help="... this organisation.")]  # noqa: UP007
-PlaceOpt = Annotated[Optional[list[str]], typer.Option("--place", help="... this place.")]  # noqa: UP007
-GroupOpt = Annotated[Optional[list[str]], typer.Option("--group", help="... this group.")]  # noqa: UP007
-SiteOpt = Annotated[Optional[list[str]], typer.Option("--site", help="Only articles from this site (repeat for any of several).")]  # noqa: UP007
-SinceOpt = Annotated[Optional[str], typer.Option("--since", help="Articles dated on or after (YYYY, YYYY-MM, YYYY-MM-DD).")]  # noqa: UP007
-UntilOpt = Annotated[Optional[str], typer.Option("--until", help="Articles dated on or before.")]  # noqa: UP007
-InArticleOpt = Annotated[bool, typer.Option("--in-article", help="Entity filters match anywhere in the article.")]
-AnyOpt = Annotated[bool, typer.Option("--any", help="Match any of the words (OR).")]
-ExactOpt = Annotated[bool, typer.Option("--exact", help="Match words as written (case kept, no stemming).")]
-JsonlOpt = Annotated[bool, typer.Option("--jsonl", help="One JSON document per line.")]
-CsvOpt = Annotated[bool, typer.Option("--csv", help="CSV: a header, then one hit per row.")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON document.")]
+from ..commands import DEFAULT_INDEX, Exit, SearchArgs, errors_handled, fail, inert_line, one_format, out, say, warn, write_result
+from .root import (AnyOpt, CsvOpt, ExactOpt, GroupOpt, InArticleOpt, IndexOpt, JsonlOpt, JsonOpt, NoPagerOpt,
+                   OrgOpt, PersonOpt, PlaceOpt, SiteOpt, SinceOpt, UntilOpt, app)
 
 
 # --- batch --------------------------------------------------------------------------------------
@@ -56,7 +43,7 @@ def batch(
     \b
     Example:  printf 'border closure\\nvolodin\\n' | searchkit batch - --since 2020 -n 1
     """
-    from .batch import batch_command
+    from ..batch import batch_command
 
     with errors_handled():
         fmt = one_format(jsonl=as_jsonl, csv=as_csv)
@@ -93,9 +80,9 @@ def watch_add(
     \b
     Example:  searchkit watch add border "border closure" --person lukashenko
     """
-    from .search import open_index
-    from .watch import add_watch
-    from .render import plural
+    from ..search import open_index
+    from ..watch import add_watch
+    from ..render import plural
 
     with errors_handled():
         with open_index(index) as idx:
@@ -116,9 +103,9 @@ def watch_list(
     \b
     Example:  searchkit watch list
     """
-    from .search import open_index
-    from .serialize import dumps, emit, versioned
-    from .watch import print_watch_rows, watch_rows
+    from ..search import open_index
+    from ..serialize import dumps, emit, versioned
+    from ..watch import print_watch_rows, watch_rows
 
     with errors_handled():
         with open_index(index) as idx:
@@ -139,8 +126,8 @@ def watch_rm(
     \b
     Example:  searchkit watch rm border
     """
-    from .store.folder import check_index_dir
-    from .watch import remove_watch
+    from ..store.folder import check_index_dir
+    from ..watch import remove_watch
 
     with errors_handled():
         gone = remove_watch(check_index_dir(index), name)
@@ -162,10 +149,9 @@ def watch_show(
     \b
     Example:  searchkit watch show border --new
     """
-    from .commands import write_result
-    from .render import summary_line
-    from .search import open_index
-    from .watch import get_watch, mark_seen, read_watches, seen_generation
+    from ..render import summary_line
+    from ..search import open_index
+    from ..watch import get_watch, mark_seen, read_watches, seen_generation
 
     with errors_handled():
         fmt = one_format(json=as_json, jsonl=as_jsonl, csv=as_csv)
@@ -205,7 +191,7 @@ def shell(
     \b
     Example:  searchkit shell --index index
     """
-    from .shell import run_shell
+    from ..shell import run_shell
 
     with errors_handled():
         code = run_shell(Path(index))
