@@ -14,6 +14,7 @@ import pytest
 
 from searchkit.duplicates import (
     DEFAULT_THRESHOLD,
+    FORMAT_VERSION,
     DuplicateClusters,
     DuplicateSettings,
     exact_hash,
@@ -150,7 +151,7 @@ def test_a_short_brief_inside_a_long_story_is_not_containment() -> None:
 
 def test_representative_is_earliest_date_else_longest() -> None:
     clusters = DuplicateClusters()
-    c = clusters.add("late", sig(WIRE), date="2026-03-09", length=len(WIRE))
+    c = clusters.add("late", sig(WIRE), date="2026-03-05", length=len(WIRE))
     clusters.add("early", sig(copies_of(WIRE)["headline"]), date="2026-03-01", length=10)
     clusters.add("undated", sig(copies_of(WIRE)["boilerplate"]), length=10_000)
     assert clusters.representative(c) == "early"
@@ -165,13 +166,13 @@ def test_incremental_join_keeps_cluster_ids_and_remove_moves_the_representative(
     story = clusters.add("wire", sig(WIRE), date="2026-03-02")
     other = clusters.add("other", sig(LOOK_ALIKE), date="2026-03-01")
     for i, (kind, text) in enumerate(copies_of(WIRE).items()):
-        assert clusters.add(kind, sig(text), date=f"2026-03-1{i}") == story
+        assert clusters.add(kind, sig(text), date=f"2026-03-0{i + 2}") == story
     assert clusters.cluster_of("other") == other
     assert len(clusters.members(story)) == 8
     clusters.remove("wire")
     assert clusters.representative(story) == "exact_spacing"
     # re-adding an article replaces it rather than counting it twice
-    clusters.add("headline", sig(copies_of(WIRE)["headline"]), date="2026-02-01")
+    clusters.add("headline", sig(copies_of(WIRE)["headline"]), date="2026-03-01")
     assert clusters.representative(story) == "headline"
     assert len(clusters.members(story)) == 7
 
@@ -200,7 +201,7 @@ def test_load_of_another_version_is_refused(tmp_path: Path) -> None:
     clusters.add("wire", sig(WIRE))
     clusters.save(tmp_path)
     members = tmp_path / json.loads((tmp_path / "current.json").read_text())["files"]["members"]
-    members.write_text(members.read_text().replace('"version":1', '"version":99', 1))
+    members.write_text(members.read_text().replace(f'"version":{FORMAT_VERSION}', '"version":99', 1))
     with pytest.raises(ValueError, match="version 99"):
         DuplicateClusters.load(tmp_path)
 
