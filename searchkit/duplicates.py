@@ -6,22 +6,25 @@ story once, with its copies listed, instead of filling a page with it.
 
 Two parts, so that ingest can split them the way it splits NER and writing:
 
-* :func:`signature_of` is a pure function of an article's clean text: the SHA-1 of the
-  normalised text (exact copies) and a MinHash over its word shingles (near copies). It costs
+* :func:`signature_of` is a pure function of an article's headline and clean text: the SHA-1
+  of the normalised text (exact copies), a MinHash over its word shingles (near copies) and,
+  for a short text, its figures and headline words (a template notice's story is in them). It costs
   0.5-0.9 ms an article (measured, loaded machine) and belongs in the ingest workers, beside
   passages and entities; :meth:`DuplicateClusters.add` costs 0.3-0.4 ms in the writer.
 * :class:`DuplicateClusters` takes signatures one at a time (in the writer, which sees every
   article in order) and puts each article in an existing cluster or a new one, without ever
   re-clustering: LSH proposes candidates, and each candidate is then checked against the
   threshold on the estimated Jaccard similarity *or* the containment of the shorter text in
-  the longer one (a wire story plus a local paragraph is a copy of the wire story). It saves
+  the longer one (a wire story plus a local paragraph is a copy of the wire story), then
+  against :func:`short_texts_differ` and the date window (:attr:`DuplicateSettings.window_days`
+  over the whole cluster, so that a notice sent every day cannot chain). It saves
   to and loads from a folder (the index folder's ``duplicates/``).
 
 Wiring (as built; nothing here is imported by the query path, which must not pay for
 numpy/datasketch; :mod:`searchkit.ingest.copies`, :mod:`searchkit.store.copies`,
 :mod:`searchkit.search.copies` hold each part):
 
-* ingest: ``workers.build_articles`` adds ``signature_of(article.text)`` to what it returns;
+* ingest: ``workers.build_articles`` adds ``signature_of(article.text, title=…)`` to what it returns;
   the writer opens ``DuplicateClusters.load(index/duplicates)`` (or a new one), calls
   :meth:`DuplicateClusters.add` for each new or changed article, :meth:`remove` for a
   deleted/pruned/re-ingested one (before adding its new version), and saves at each commit.
@@ -47,32 +50,56 @@ import hashlib
 import json
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 
-from .store.copies import cluster_table, read_current, representative_key, write_current
+from .store.copies import MEMBERS_VERSION, cluster_table, read_current, representative_key, write_current
 
 WORD = re.compile(r"\w+")
 """A word of the normalised text: letters and digits (digits matter: two earnings reports
 differ mostly in their numbers)."""
 
-DEFAULT_THRESHOLD = 0.65
+DEFAULT_THRESHOLD = 0.6
 """Default decision threshold on max(Jaccard, containment of the shorter text), chosen by
-measurement (``bench/quality/duplicates.py``, 23,654 BBC + Reuters-21578 + synthetic texts):
-the best pair F1 with unsure merges counted as wrong and no must-not-merge violation; leave
-one source out picks 0.65 (bbc held out), 0.6 (reuters), 0.7 (synthetic). At 0.65: pair
-precision 0.9998 (0.986 with unsure pairs counted wrong), recall 0.983 on synthetic copies,
-0 of 307 same-topic different stories merged."""
+measurement (``bench/quality/duplicates.py``, 23,654 BBC + Reuters-21578 + synthetic texts,
+710 must-not-merge pairs), with the headline signed and :data:`SHORT_SHINGLES` 60: the best
+pair F1 with unsure merges counted as wrong and no must-not-merge violation; leave one source
+out picks 0.6 (bbc held out), 0.6 (reuters), 0.7 (synthetic). At 0.6: pair precision 0.9995
+(0.991 with unsure pairs counted wrong), recall 0.981 on synthetic copies, 1 of 710 different
+stories merged (two days' identical Fed notices)."""
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = MEMBERS_VERSION
+"""2: the headline is signed with the text, short texts keep their figures, members their
+correction mark. A table of version 1 is rebuilt from the stored text (next ingest or
+``check --repair``)."""
+
+CORRECTION = re.compile(r"corrected|correction|corrects")
+"""The first word (normalised) of a headline that marks its story as the correction of an earlier one (the wires' ``CORRECTED -
+…``): a correction is the same story with other figures, so figures do not tell it apart."""
 
 SCHEME = "affine32"
 """datasketch's MinHash hashing scheme (named since datasketch 2.0); saved signatures were made
 with it, so it is fixed here rather than left to the library's default."""
+
+
+SHORT_SHINGLES = 60
+"""Default of :attr:`DuplicateSettings.short_shingles`, chosen by leave one source out in
+``bench/quality/duplicates.py`` over 0-150 (at threshold 0.65): 60 with BBC or the synthetic
+copies held out (held-out F1 0.998 and 0.981); held out Reuters, the two others cannot choose
+it (flat: neither has a template notice), and the mildest, 0, leaves 37 Reuters notices
+merged. Under 60 template notices merge (10 of 710 at 40), over it re-sends with a figure
+retyped are split (Reuters recall 0.930 at 60, 0.881 at 150)."""
+
+WINDOW_DAYS = 7.0
+"""Default of :attr:`DuplicateSettings.window_days`: the labelled re-sends and corrections of
+Reuters-21578 are at most 3 days apart; a week keeps a weekly paper's reprint of a wire story
+with it, and stops a day-by-day notice from chaining into a story that spans a month."""
 
 
 @dataclass(frozen=True)
@@ -92,6 +119,13 @@ class DuplicateSettings:
     min_contained_shingles: int = 15
     """Containment counts only for a text of at least this many shingles: a two-line brief
     'contained' in a long story says little."""
+    short_shingles: int = SHORT_SHINGLES
+    """Below this many shingles (the shorter text) a text is a template notice's size: two of
+    them whose figures differ, each having one the other lacks (an amount, a date), are two
+    stories however alike their words (a fund's dividend, a daily market operation)."""
+    window_days: float = WINDOW_DAYS
+    """The most days between the dated members of one story (0: no limit): a copy of a wire story
+    appears within days, a daily notice of one template every day."""
     seed: int = 1
 
 
@@ -102,6 +136,12 @@ class Signature:
     exact: str
     shingles: int
     hashvalues: np.ndarray  # uint64, num_perm values
+    figures: tuple[str, ...] = ()
+    """The number tokens of a short text (fewer than ``short_shingles``), sorted; () otherwise."""
+    headline: tuple[str, ...] = ()
+    """The words of a short text's headline, sorted; () otherwise or without a headline."""
+    corrects: bool = False
+    """The headline (the signed text's first word) marks a correction (:data:`CORRECTION`)."""
 
 
 def normalise(text: str) -> str:
@@ -118,20 +158,62 @@ def exact_hash(text: str) -> str:
 
 def shingles(text: str, words: int = 4) -> set[str]:
     """Word ``words``-grams of the normalised text (the whole text if it is shorter)."""
-    tokens = normalise(text).split()
+    return _word_shingles(normalise(text).split(), words)
+
+
+def signed_text(text: str, title: str | None = None) -> str:
+    """The headline and the text, as one normalised string (the headline once: a plain-text
+    page whose first line is its headline is not given it twice).
+
+    Why the headline: two template notices (two funds' dividends) differ in little more than
+    it, and a short text's headline is a large share of its words, a long story's a small one,
+    so it weighs where it tells stories apart and hardly where a copy got a new headline."""
+    body = normalise(text)
+    head = normalise(title or "")
+    if not head or body == head or body.startswith(head + " "):
+        return body
+    return f"{head} {body}" if body else head
+
+
+def signature_of(text: str, settings: DuplicateSettings | None = None, title: str | None = None) -> Signature:
+    """The pure, per-article stage (ingest workers): exact hash + MinHash of the shingles of the
+    headline and text, and the figures of a short text."""
+    settings = settings or DuplicateSettings()
+    words = signed_text(text, title).split()
+    grams = _word_shingles(words, settings.shingle_words)
+    minhash = MinHash(seed=settings.seed, permutations=_permutations(settings.num_perm, settings.seed), scheme=SCHEME)
+    if grams:
+        minhash.update_batch([g.encode("utf-8") for g in grams])
+    short = len(grams) < settings.short_shingles
+    figures = tuple(sorted(w for w in words if any(c.isdigit() for c in w))) if short else ()
+    headline = tuple(sorted(normalise(title).split())) if short and title else ()
+    exact = hashlib.sha1(" ".join(words).encode("utf-8")).hexdigest()
+    return Signature(exact, len(grams), minhash.hashvalues.astype(np.uint64), figures, headline,
+                     bool(words and CORRECTION.fullmatch(words[0])))
+
+
+def _word_shingles(tokens: list[str], words: int) -> set[str]:
     if len(tokens) <= words:
         return {" ".join(tokens)} if tokens else set()
     return {" ".join(tokens[i : i + words]) for i in range(len(tokens) - words + 1)}
 
 
-def signature_of(text: str, settings: DuplicateSettings | None = None) -> Signature:
-    """The pure, per-article stage (ingest workers): exact hash + MinHash of the shingles."""
-    settings = settings or DuplicateSettings()
-    grams = shingles(text, settings.shingle_words)
-    minhash = MinHash(seed=settings.seed, permutations=_permutations(settings.num_perm, settings.seed), scheme=SCHEME)
-    if grams:
-        minhash.update_batch([g.encode("utf-8") for g in grams])
-    return Signature(exact_hash(text), len(grams), minhash.hashvalues.astype(np.uint64))
+def short_texts_differ(a: Signature, b: Signature, settings: DuplicateSettings) -> bool:
+    """True when two short texts (the shorter under ``short_shingles``) are two stories however
+    alike their words: their figures differ, or their headlines do, each having a figure or a
+    headline word the other lacks (a substitution: another fund, amount or date; a word or
+    a copyright year added, a ticker or a mark such as ``(RPT)`` dropped, is no difference).
+    A correction (:attr:`Signature.corrects`) may change both."""
+    if min(a.shingles, b.shingles) >= settings.short_shingles or a.corrects or b.corrects:
+        return False
+    return _substituted(a.figures, b.figures) or _substituted(a.headline, b.headline)
+
+
+def _substituted(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    if a == b or not a or not b:
+        return False
+    ca, cb = Counter(a), Counter(b)
+    return bool(ca - cb) and bool(cb - ca)
 
 
 @functools.lru_cache(maxsize=4)
@@ -198,6 +280,7 @@ class DuplicateClusters:
         self._cluster_of: dict[str, int] = {}
         self._clusters: dict[int, list[str]] = {}
         self._by_exact: dict[str, str] = {}
+        self._when: dict[str, float | None] = {}
         self._next_id = 0
         self._saves = 0
 
@@ -222,13 +305,15 @@ class DuplicateClusters:
         Re-adding an article replaces it (it is removed first), as a re-ingest would."""
         if article_id in self._members:
             self.remove(article_id)
-        cluster = self._match(signature)
+        when = timestamp(date)
+        cluster = self._match(signature, when)
         if cluster is None:
             cluster = self._next_id
             self._next_id += 1
             self._clusters[cluster] = []
         self._clusters[cluster].append(article_id)
         self._cluster_of[article_id] = cluster
+        self._when[article_id] = when
         self._members[article_id] = Member(article_id, signature, date, length, dict(info or {}), stamp)
         self._by_exact.setdefault(signature.exact, article_id)
         self._lsh.insert(article_id, self._minhash(signature))
@@ -241,6 +326,7 @@ class DuplicateClusters:
         if member is None:
             return
         self._lsh.remove(article_id)
+        self._when.pop(article_id, None)
         cluster = self._cluster_of.pop(article_id)
         self._clusters[cluster].remove(article_id)
         if not self._clusters[cluster]:
@@ -255,17 +341,34 @@ class DuplicateClusters:
     def _minhash(self, signature: Signature) -> MinHash:
         return as_minhash(signature, self.settings)
 
-    def _match(self, signature: Signature) -> int | None:
-        """The cluster of the best verified candidate, or None for a new story."""
+    def _match(self, signature: Signature, when: float | None) -> int | None:
+        """The cluster of the best verified candidate, or None for a new story.
+
+        Verified: similar enough, not two short texts with other figures, and the story would
+        still span at most ``window_days`` with this article in it (so that one template sent
+        every day does not chain into one story: each day's article is checked against the
+        whole story, not only against its nearest neighbour)."""
         same = self._by_exact.get(signature.exact)
-        if same is not None:
+        if same is not None and self._within_window(self._cluster_of[same], when):
             return self._cluster_of[same]
         best: tuple[float, int] | None = None
         for candidate in self._lsh.query(self._minhash(signature)):
-            score = similarity(signature, self._members[candidate].signature, self.settings)
-            if score >= self.settings.threshold and (best is None or score > best[0]):
-                best = (score, self._cluster_of[candidate])
+            other = self._members[candidate].signature
+            score = similarity(signature, other, self.settings)
+            if score < self.settings.threshold or (best is not None and score <= best[0]):
+                continue
+            cluster = self._cluster_of[candidate]
+            if not short_texts_differ(signature, other, self.settings) and self._within_window(cluster, when):
+                best = (score, cluster)
         return None if best is None else best[1]
+
+    def _within_window(self, cluster: int, when: float | None) -> bool:
+        if when is None or self.settings.window_days <= 0:
+            return True
+        dated = [t for a in self._clusters[cluster] if (t := self._when.get(a)) is not None]
+        if not dated:
+            return True
+        return max(max(dated), when) - min(min(dated), when) <= self.settings.window_days * 86400
 
     def cluster_of(self, article_id: str) -> int:
         return self._cluster_of[article_id]
@@ -287,8 +390,8 @@ class DuplicateClusters:
     def reclustered(self, settings: DuplicateSettings) -> DuplicateClusters:
         """The same articles clustered anew under other settings (a new ``--dup-threshold``),
         from the kept signatures, in the order they were added: no text is read again."""
-        if (settings.shingle_words, settings.num_perm, settings.seed) != (
-                self.settings.shingle_words, self.settings.num_perm, self.settings.seed):
+        if (settings.shingle_words, settings.num_perm, settings.seed, settings.short_shingles) != (
+                self.settings.shingle_words, self.settings.num_perm, self.settings.seed, self.settings.short_shingles):
             raise ValueError("signatures made with other shingles or permutations cannot be re-clustered")
         fresh = DuplicateClusters(settings)
         for m in self._members.values():
@@ -316,6 +419,9 @@ class DuplicateClusters:
                 "article_id": a,
                 "exact": m.signature.exact,
                 "shingles": m.signature.shingles,
+                "figures": list(m.signature.figures),
+                "headline": list(m.signature.headline),
+                "corrects": m.signature.corrects,
                 "date": m.date,
                 "length": m.length,
                 "info": m.info,
@@ -373,10 +479,12 @@ class DuplicateClusters:
         self = cls(DuplicateSettings(**meta["settings"]))
         entries = []
         for row, m in zip(values, meta["members"], strict=True):
-            sig = Signature(m["exact"], m["shingles"], row.astype(np.uint64))
+            sig = Signature(m["exact"], m["shingles"], row.astype(np.uint64), tuple(m["figures"]),
+                            tuple(m["headline"]), bool(m["corrects"]))
             self._members[m["article_id"]] = Member(m["article_id"], sig, m["date"], m["length"], m["info"],
                                                     m.get("stamp", ""))
             self._cluster_of[m["article_id"]] = m["cluster"]
+            self._when[m["article_id"]] = timestamp(m["date"])
             self._clusters.setdefault(m["cluster"], []).append(m["article_id"])
             self._by_exact.setdefault(sig.exact, m["article_id"])
             entries.append((m["article_id"], self._minhash(sig)))
@@ -386,6 +494,18 @@ class DuplicateClusters:
         self._next_id = meta["next_id"]
         self._saves = int(meta.get("saves", 0))
         return self
+
+
+def timestamp(date: str | None) -> float | None:
+    """Seconds since the epoch of an ISO date (a date without a zone taken as UTC), None if
+    there is none or it does not parse: an undated article is outside every window check."""
+    if not date:
+        return None
+    try:
+        when = datetime.fromisoformat(date)
+    except ValueError:
+        return None
+    return (when if when.tzinfo else when.replace(tzinfo=timezone.utc)).timestamp()
 
 
 def _write_json(path: Path, value: Any) -> None:

@@ -94,9 +94,9 @@ class IngestSettings:
     while the writer adds another batch's articles, but not through a commit (a second or more
     of writing every ``commit_every`` articles): with two, the workers of a BBC ingest sat idle
     for ~3.5 s of its ~28 s, with four for under 0.6 s. Results wait in memory (~10 KB an article)."""
-    dup_threshold: float = 0.65
-    """Two articles are copies of one story when max(Jaccard similarity of their 4-word shingles,
-    containment of the shorter in the longer) reaches it (``--dup-threshold``; 0 turns copy
-    detection off). 0.65 by leave-one-source-out over BBC, Reuters-21578 and synthetic copies
-    (``bench/quality/duplicates.py``): pair precision 0.9998, recall 0.983, no same-topic
-    different story merged; ``searchkit.duplicates.DEFAULT_THRESHOLD`` is the same value."""
+    dup_threshold: float = 0.6
+    """Two articles are copies of one story when max(Jaccard similarity of the 4-word shingles of
+    headline and text, containment of the shorter in the longer) reaches it (``--dup-threshold``;
+    0 turns copy detection off). 0.6 by leave-one-source-out over BBC, Reuters-21578 and
+    synthetic copies (``bench/quality/duplicates.py``): pair precision 0.9995, recall 0.981,
+    1 of 710 different stories merged; ``searchkit.duplicates.DEFAULT_THRESHOLD`` is the same value."""

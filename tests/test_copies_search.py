@@ -176,7 +176,7 @@ def test_show_says_also_published_as(build_index: Callable[[Iterable[Article]], 
 
 def test_duplicates_command_lists_clusters(build_index: Callable[[Iterable[Article]], Path]) -> None:
     kinds = list(copies_of(WIRE))
-    arts = story_set(kinds[0]) + [article(k, copies_of(WIRE)[k], date=f"2026-03-1{i}") for i, k in enumerate(kinds[1:3])]
+    arts = story_set(kinds[0]) + [article(k, copies_of(WIRE)[k], date=f"2026-03-0{i + 4}") for i, k in enumerate(kinds[1:3])]
     arts.append(article("acme-again", "CORRECTED - " + earnings("ACME TOOLS", "42", "37", "12.4", "10.9", "310.2",
                                                                "288.7"), date="2026-03-03"))
     aid = ids(arts)

@@ -14,6 +14,7 @@ import pytest
 
 from searchkit.duplicates import (
     DEFAULT_THRESHOLD,
+    FORMAT_VERSION,
     DuplicateClusters,
     DuplicateSettings,
     exact_hash,
@@ -150,7 +151,7 @@ def test_a_short_brief_inside_a_long_story_is_not_containment() -> None:
 
 def test_representative_is_earliest_date_else_longest() -> None:
     clusters = DuplicateClusters()
-    c = clusters.add("late", sig(WIRE), date="2026-03-09", length=len(WIRE))
+    c = clusters.add("late", sig(WIRE), date="2026-03-05", length=len(WIRE))
     clusters.add("early", sig(copies_of(WIRE)["headline"]), date="2026-03-01", length=10)
     clusters.add("undated", sig(copies_of(WIRE)["boilerplate"]), length=10_000)
     assert clusters.representative(c) == "early"
@@ -165,13 +166,13 @@ def test_incremental_join_keeps_cluster_ids_and_remove_moves_the_representative(
     story = clusters.add("wire", sig(WIRE), date="2026-03-02")
     other = clusters.add("other", sig(LOOK_ALIKE), date="2026-03-01")
     for i, (kind, text) in enumerate(copies_of(WIRE).items()):
-        assert clusters.add(kind, sig(text), date=f"2026-03-1{i}") == story
+        assert clusters.add(kind, sig(text), date=f"2026-03-0{i + 2}") == story
     assert clusters.cluster_of("other") == other
     assert len(clusters.members(story)) == 8
     clusters.remove("wire")
     assert clusters.representative(story) == "exact_spacing"
     # re-adding an article replaces it rather than counting it twice
-    clusters.add("headline", sig(copies_of(WIRE)["headline"]), date="2026-02-01")
+    clusters.add("headline", sig(copies_of(WIRE)["headline"]), date="2026-03-01")
     assert clusters.representative(story) == "headline"
     assert len(clusters.members(story)) == 7
 
@@ -200,7 +201,7 @@ def test_load_of_another_version_is_refused(tmp_path: Path) -> None:
     clusters.add("wire", sig(WIRE))
     clusters.save(tmp_path)
     members = tmp_path / json.loads((tmp_path / "current.json").read_text())["files"]["members"]
-    members.write_text(members.read_text().replace('"version":1', '"version":99', 1))
+    members.write_text(members.read_text().replace(f'"version":{FORMAT_VERSION}', '"version":99', 1))
     with pytest.raises(ValueError, match="version 99"):
         DuplicateClusters.load(tmp_path)
 
@@ -213,3 +214,82 @@ def test_query_path_does_not_import_datasketch() -> None:
     )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert r.stdout.strip().splitlines()[-1] == "HEAVY=", r.stderr
+
+
+# -- template notices: the shapes of wire dividend and daily-operation notices (invented) ----
+
+def payout(fund: str, cents: str, record: str) -> tuple[str, str]:
+    """(headline, body) of a fund's monthly payout notice: one template, the fund named only in
+    the headline and the closing note."""
+    return (f"NORTHWIND {fund.upper()} FUND SETS PAYOUT",
+            f"Mthly div {cents} cts vs {cents} cts prior\n\nPay April 30\n\nRecord April {record}\n\n"
+            f"NOTE: Northwind {fund} Income Fund.\n\nReuter")
+
+
+def operation(amount: str, rate: str) -> tuple[str, str]:
+    """(headline, body) of a central bank's daily market operation: one headline every day,
+    only the amount and the rate change."""
+    return ("CENTRAL BANK ADDS RESERVES VIA REPURCHASES",
+            f"The central bank entered the government securities market to arrange {amount} billion "
+            f"dlrs of customer repurchase agreements, a bank spokesman said.\n\nDealers said overnight "
+            f"funds were trading at {rate} pct when the bank began its temporary and indirect supply "
+            "of reserves to the banking system.\n\nReuter")
+
+
+def notice_sig(notice: tuple[str, str]):
+    return signature_of(notice[1], title=notice[0])
+
+
+def test_two_funds_payout_notices_are_two_stories() -> None:
+    clusters = DuplicateClusters()
+    one = clusters.add("municipal", notice_sig(payout("Municipal", "6.4", "15")), date="2026-04-02T14:30:00")
+    assert clusters.add("harbour", notice_sig(payout("Harbour", "6.4", "15")), date="2026-04-02T14:31:00") != one
+
+
+def test_one_template_with_other_amounts_is_two_stories() -> None:
+    clusters = DuplicateClusters()
+    one = clusters.add("monday", notice_sig(operation("1.5", "6-3/16")), date="2026-04-06T11:45:00")
+    assert clusters.add("tuesday", notice_sig(operation("2.5", "6-1/4")), date="2026-04-07T11:45:00") != one
+    # the same text far longer: a copy in its words, still another story (the figures say so)
+    head, body = operation("1.5", "6-3/16")
+    text = body + "\n\n" + " ".join(["The operation was in line with what dealers had expected."] * 12)
+    other = body.replace("1.5 billion", "3.0 billion") + "\n\n" + " ".join(
+        ["The operation was in line with what dealers had expected."] * 12)
+    assert similarity(signature_of(text, title=head), signature_of(other, title=head)) >= DEFAULT_THRESHOLD
+    long = DuplicateClusters()
+    assert long.add("a", signature_of(text, title=head)) == long.add("b", signature_of(other, title=head))
+
+
+def test_a_daily_notice_does_not_chain_across_weeks() -> None:
+    """One text sent day after day: each day joins only a story that still spans a week."""
+    clusters = DuplicateClusters()
+    days = [f"2026-04-{d:02d}T11:45:00" for d in range(1, 29)]
+    ids = [clusters.add(f"day{i}", notice_sig(operation("1.5", "6")), date=day) for i, day in enumerate(days)]
+    assert len(set(ids)) >= 4
+    for cluster in set(ids):
+        dates = sorted(days[int(a.removeprefix("day"))] for a in clusters.members(cluster))
+        assert (int(dates[-1][8:10]) - int(dates[0][8:10])) <= 7
+
+
+def test_a_resent_or_corrected_notice_is_a_copy() -> None:
+    head, body = payout("Municipal", "6.4", "15")
+    clusters = DuplicateClusters()
+    story = clusters.add("first", notice_sig((head, body)), date="2026-04-02T14:30:00")
+    # re-sent: the headline loses its ticker-like mark and gains (RPT); the body is the same
+    assert clusters.add("resent", notice_sig(("(RPT) " + head.replace("NORTHWIND ", "NORTHWIND <NWF> "), body)),
+                        date="2026-04-02T16:10:00") == story
+    # corrected: another figure, marked as a correction of the same story
+    assert clusters.add("corrected", notice_sig(("CORRECTED - " + head, body.replace("Record April 15", "Record April 16"))),
+                        date="2026-04-03T09:00:00") == story
+    # sent again a month later: another month's payout, not a copy
+    assert clusters.add("next-month", notice_sig((head, body)), date="2026-05-04T14:30:00") != story
+
+
+def test_the_rule_keeps_its_shape_through_save_and_load(tmp_path: Path) -> None:
+    clusters = DuplicateClusters()
+    story = clusters.add("first", notice_sig(payout("Municipal", "6.4", "15")), date="2026-04-02T14:30:00")
+    clusters.save(tmp_path)
+    loaded = DuplicateClusters.load(tmp_path)
+    assert loaded.add("harbour", notice_sig(payout("Harbour", "6.4", "15")), date="2026-04-02T14:35:00") != story
+    assert loaded.add("resent", notice_sig(payout("Municipal", "6.4", "15")), date="2026-04-02T17:00:00") == story
+    assert loaded.add("late", notice_sig(payout("Municipal", "6.4", "15")), date="2026-04-20T17:00:00") != story

@@ -81,19 +81,19 @@ def build_articles(sources: list[Source], extractor: Any, *, sign_copies: bool =
             article_id=aid, source_id=source.source_id, path=source.path,
             content_hash=source.content_hash, text=text, metadata=replace(c.metadata, language=language),
             removed=tuple(c.removed), entities=tuple(ents.entities), passages=tuple(passages),
-            copy_signature=_signature(text) if sign_copies else None,
+            copy_signature=_signature(text, c.metadata.title) if sign_copies else None,
             tags=dict(source.tags), input_kind=kind,
         ))
     return final
 
 
-def _signature(text: str) -> Any:
+def _signature(text: str, title: str | None) -> Any:
     """The copy-detection signature (``searchkit.duplicates``), or None if it cannot be made:
     the writer then makes it, and a bad text never costs its article."""
     from ..duplicates import signature_of
 
     try:
-        return signature_of(text)
+        return signature_of(text, title=title)
     except Exception:  # noqa: BLE001
         return None
 

@@ -20,10 +20,11 @@ import contextlib
 import json
 import shutil
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..store.copies import DUPLICATES, checksum_problems, cluster_table, compare_members, read_json, read_members, table_file
+from ..store.copies import DUPLICATES, MEMBERS_VERSION, checksum_problems, cluster_table, compare_members, read_json, read_members, table_file
 
 if TYPE_CHECKING:
     from ..duplicates import DuplicateClusters, Signature
@@ -47,7 +48,7 @@ def sign(article: Article) -> Signature:
     from ..duplicates import Signature, signature_of
 
     given = getattr(article, "copy_signature", None)
-    return given if isinstance(given, Signature) else signature_of(article.text)
+    return given if isinstance(given, Signature) else signature_of(article.text, title=article.metadata.title)
 
 
 class CopyStage:
@@ -87,6 +88,9 @@ class CopyStage:
         try:
             loaded = DuplicateClusters.load(self.folder)
         except Exception:  # noqa: BLE001 - a damaged or foreign table is rebuilt from the index
+            self._dirty = True
+            return DuplicateClusters(settings)
+        if replace(loaded.settings, threshold=self.threshold) != settings:  # made by another version
             self._dirty = True
             return DuplicateClusters(settings)
         if loaded.settings.threshold != self.threshold:
@@ -170,7 +174,8 @@ class CopyStage:
         try:
             meta = read_members(self.folder.parent)
             clusters = table_file(self.folder, "clusters")
-            if meta is None or clusters is None or meta.get("settings", {}).get("threshold") != self.threshold:
+            if meta is None or clusters is None or meta.get("settings", {}).get("threshold") != self.threshold \
+                    or meta.get("version") != MEMBERS_VERSION:
                 return False
             if any(compare_members(meta["members"], index)):
                 return False

@@ -58,7 +58,10 @@ def repair_index(path: str | os.PathLike[str], *, wait: float = 0.0, workers: in
                 repair_index(shard, wait=wait, workers=workers, settings=settings)
         return check_index(path, deep=True)
     before = check_index(path, deep=True)
-    if before.cannot_check or not before.problems:
+    # a copy table behind the index or of an older format is a note (search still works), and
+    # what check --repair rebuilds; "no copy table" (detection off) is left as it is
+    stale_copies = any(f.kind == "copies" and not f.problem and "/" in f.name for f in before.findings)
+    if before.cannot_check or not (before.problems or stale_copies):
         return before
     folder = IndexFolder(Path(path))
     done: list[str] = [f"found {f.name}: {f.message}" for f in before.problems]
@@ -86,7 +89,7 @@ def repair_index(path: str | os.PathLike[str], *, wait: float = 0.0, workers: in
         _rerecord(folder)
     for p, n in sorted(lost.items()):
         done.append(f"not recoverable: {n} article{'' if n == 1 else 's'} of {p} (the file is gone)")
-    if any(f.kind == "copies" for f in before.problems):  # (a re-ingest above may have fixed it already)
+    if stale_copies or any(f.kind == "copies" for f in before.problems):  # (a re-ingest above may have fixed it already)
         from .copies import restore_copies
 
         with folder.write_lock(wait):

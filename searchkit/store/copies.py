@@ -31,6 +31,11 @@ CURRENT = "current.json"
 (``members-N.json``, ``clusters-N.json``, ``signatures-N.npy``) and then replaces this one:
 a save killed half-way leaves the previous table whole, and ``check`` finds any flipped byte."""
 FORMAT_VERSION = 1
+MEMBERS_VERSION = 2
+"""Version of ``members-N.json`` (and the signatures beside it): 2 signs the headline with the
+text and keeps a short text's figures. Search reads only the clusters file (still version 1),
+so a table of an older version keeps working until the next ingest or ``check --repair``
+rebuilds it from the stored text."""
 
 
 def crc32_of(path: Path) -> str:
@@ -185,7 +190,8 @@ def check_copies(folder: Path, report: Any, index: Mapping[str, str] | None) -> 
     members_name, clusters_name = current["files"]["members"], current["files"]["clusters"]
     where = f"{DUPLICATES}/{members_name}"
     try:
-        members = list(read_json(table / members_name)["members"])
+        meta = read_json(table / members_name)
+        members = list(meta["members"])
         same = read_json(table / clusters_name) == json.loads(json.dumps(cluster_table(members)))
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
         report.add("copies", where, f"damaged ({type(e).__name__}: {e})")
@@ -193,6 +199,11 @@ def check_copies(folder: Path, report: Any, index: Mapping[str, str] | None) -> 
     if not same:
         report.add("copies", f"{DUPLICATES}/{clusters_name}", f"is not the table {members_name} gives "
                    "(search would collapse wrongly)")
+    version = meta.get("version")
+    if version != MEMBERS_VERSION:
+        report.add("copies", where, f"made by an older searchkit (version {version}, now {MEMBERS_VERSION}): "
+                   "the next ingest or check --repair finds the copies again", problem=False)
+        return
     # Behind the index is what an ingest killed after a commit leaves: the next ingest catches
     # up, and search meanwhile lists the copies it knows. A note, not damage.
     behind = f"holds {len(members):,} articles, the index {report.articles:,}" if len(members) != report.articles \
