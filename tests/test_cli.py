@@ -175,7 +175,10 @@ def test_version() -> None:
 
 def test_shell_completion_completes_commands_and_options() -> None:
     assert "--install-completion" in run_cli("--help").stdout
-    script = run_cli("--show-completion", "bash")
+    # Typed in bash, as a user does: typer finds the shell among the process's parents (run
+    # with no shell above it, e.g. from a detached job, it says "Shell not supported").
+    script = subprocess.run(["bash", "-c", f'"{sys.executable}" -m searchkit --show-completion; exit $?'],
+                            capture_output=True, text=True, timeout=120)
     assert script.returncode == 0 and "_searchkit_completion" in script.stdout
     env = {"_SEARCHKIT_COMPLETE": "complete_bash", "COMP_CWORD": "1", "COMP_WORDS": "searchkit se"}
     assert run_cli(env=env).stdout.split() == ["search"]
