@@ -177,6 +177,20 @@ def children_peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
+def timed_process(cmd: list[str], env: dict[str, str], what: str) -> tuple[float, float]:
+    """Wall and CPU ms (user + system of the child alone) of one run of ``cmd``."""
+    import subprocess
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    wall = 1000 * (time.perf_counter() - t0)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode != 0:
+        raise RuntimeError(f"cold {what} failed: {proc.stderr[-2000:]}")
+    return wall, 1000 * (after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+
+
 def dir_size(path: Path | str) -> int:
     return sum(f.stat().st_size for f in Path(path).rglob("*") if f.is_file())
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -37,7 +36,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "lib"))
 sys.path.insert(0, str(HERE))
 
-from _common import DEFAULT_DATA, REPO_ROOT, machine_line, read_jsonl  # noqa: E402
+from _common import DEFAULT_DATA, REPO_ROOT, machine_line, read_jsonl, timed_process  # noqa: E402
 from perf import (build_queries, dump_articles, replicate, replicate_articles, run_worker,  # noqa: E402
                   searchkit_passages)
 
@@ -134,16 +133,10 @@ def cold_runs(commands: dict[str, tuple[list[str], dict[str, str]]], repeat: int
     items = list(commands.items())
     for i in range(repeat + 1):
         for name, (cmd, env) in (items if i % 2 == 0 else items[::-1]):
-            before = resource.getrusage(resource.RUSAGE_CHILDREN)
-            t0 = time.perf_counter()
-            proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
-            wall = 1000 * (time.perf_counter() - t0)
-            after = resource.getrusage(resource.RUSAGE_CHILDREN)
-            if proc.returncode != 0:
-                raise RuntimeError(f"cold {name} failed: {proc.stderr[-2000:]}")
+            wall, cpu = timed_process(cmd, env, name)
             if i:
                 times[name]["wall"].append(wall)
-                times[name]["cpu"].append(1000 * (after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime))
+                times[name]["cpu"].append(cpu)
     return times
 
 

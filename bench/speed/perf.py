@@ -44,7 +44,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
 
 from _common import (DEFAULT_DATA, REPO_ROOT, Table, dir_size, machine_line,  # noqa: E402
-                     children_peak_rss_mb, peak_rss_mb, percentile, read_jsonl, use_repo_searchkit)
+                     children_peak_rss_mb, peak_rss_mb, percentile, read_jsonl, timed_process,
+                     use_repo_searchkit)
 from query_set import QUERY_KINDS, broad_word, build_queries  # noqa: E402
 
 HERE = Path(__file__).resolve()
@@ -289,7 +290,6 @@ def cold_wall(engine: str, index: Path, terms: list[str], repeat: int = 10) -> t
     leaves it (``PYTHONDONTWRITEBYTECODE`` is dropped: with it, every searchkit module of an
     editable checkout is compiled again in every process, while the peers' are not); the
     first, compiling, run is not counted."""
-    import resource
 
     if engine == "searchkit":
         exe = Path(sys.executable).with_name("searchkit")
@@ -306,16 +306,10 @@ def cold_wall(engine: str, index: Path, terms: list[str], repeat: int = 10) -> t
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     walls, cpus = [], []
     for i in range(repeat + 1):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        t0 = time.perf_counter()
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
-        wall = 1000 * (time.perf_counter() - t0)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        if proc.returncode != 0:
-            raise RuntimeError(f"cold {engine} failed: {proc.stderr[-2000:]}")
+        wall, cpu = timed_process(cmd, env, engine)
         if i:
             walls.append(wall)
-            cpus.append(1000 * (after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime))
+            cpus.append(cpu)
     return statistics.median(walls), statistics.median(cpus)
 
 
