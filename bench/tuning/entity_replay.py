@@ -29,6 +29,7 @@ are listed with ``--unjudged``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import pickle
@@ -174,6 +175,19 @@ def score(name: str, table: EntityTable, judgments: Any, top: int) -> dict[str, 
     return out
 
 
+@contextlib.contextmanager
+def applied(setting: dict[tuple[str, str], Any]) -> Iterator[None]:
+    """The entity stage's constants set to ``setting`` for the block, restored after it."""
+    saved = {k: getattr(MODULES[k[0]], k[1]) for k in setting}
+    for (module, const), value in setting.items():
+        setattr(MODULES[module], const, value)
+    try:
+        yield
+    finally:
+        for (module, const), value in saved.items():
+            setattr(MODULES[module], const, value)
+
+
 def parse_setting(spec: str) -> dict[tuple[str, str], Any]:
     out = {}
     for part in filter(None, re.split(r",(?=\w+\.\w+=)", spec)):
@@ -196,11 +210,7 @@ def sweep(args: argparse.Namespace) -> None:
         loaded[name]["sources"] = sources_of(name, args.data, args.cache)
     results = {}
     for spec in ["", *args.set]:
-        setting = parse_setting(spec)
-        saved = {k: getattr(MODULES[k[0]], k[1]) for k in setting}
-        for (module, const), value in setting.items():
-            setattr(MODULES[module], const, value)
-        try:
+        with applied(parse_setting(spec)):
             row = {}
             for name, idx in given.items():
                 from whoosh import index as whoosh_index
@@ -217,9 +227,6 @@ def sweep(args: argparse.Namespace) -> None:
                 table = EntityTable.build(facet_counts(articles), c["df"])
                 row[name] = score(name, table, judgments, args.top)
             results[spec or "baseline"] = row
-        finally:
-            for (module, const), value in saved.items():
-                setattr(MODULES[module], const, value)
         cells = " ".join(f"{n}:{f[:3]}={r[f]['p']}({r[f]['right']}/{r[f]['right'] + r[f]['wrong']},u{len(r[f]['unjudged'])})"
                          for n, r in row.items() for f in FACETS)
         print(f"{spec or 'baseline'}: {cells}", flush=True)
@@ -249,11 +256,7 @@ def ner(args: argparse.Namespace) -> None:
         sets[path.name] = (built, processed, gold)
     table = {}
     for spec in ["", *args.set]:
-        setting = parse_setting(spec)
-        saved = {k: getattr(MODULES[k[0]], k[1]) for k in setting}
-        for (module, const), value in setting.items():
-            setattr(MODULES[module], const, value)
-        try:
+        with applied(parse_setting(spec)):
             row = {}
             for name, (built, processed, gold) in sets.items():
                 pred = set()
@@ -266,9 +269,6 @@ def ner(args: argparse.Namespace) -> None:
                             pred.add((n, span[0], span[1], kind))
                 scores = ner_score(pred, gold)
                 row[name] = {t: scores[t]["f1"] for t in (*TYPES, "micro")}
-        finally:
-            for (module, const), value in saved.items():
-                setattr(MODULES[module], const, value)
         table[spec or "baseline"] = row
         print(f"{spec or 'baseline'}: " + " ".join(f"{n}:{t}={f:.4f}" for n, r in row.items() for t, f in r.items()), flush=True)
     print(json.dumps(table))
