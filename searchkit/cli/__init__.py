@@ -43,9 +43,8 @@ def load_app(command: str | None = None) -> typer.Typer:
     for module in wanted:
         importlib.import_module(f"{__name__}.{module}")
     # Modules register in the order they were imported; --help lists the commands in ours.
-    order = list(COMMANDS)
-    app.registered_commands.sort(key=lambda c: order.index(c.name or c.callback.__name__)  # type: ignore[union-attr]
-                                 if (c.name or getattr(c.callback, "__name__", "")) in COMMANDS else len(order))
+    rank = {name: n for n, name in enumerate(COMMANDS)}
+    app.registered_commands.sort(key=lambda c: rank.get(c.name or getattr(c.callback, "__name__", ""), len(rank)))
     return app
 
 
