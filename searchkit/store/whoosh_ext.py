@@ -10,9 +10,9 @@ helper says what it relies on; a Whoosh upgrade must re-check each of them.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
 import struct
 from array import array
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import accumulate
 from pathlib import Path
 from typing import Any
@@ -315,7 +315,6 @@ def open_segment_files(readers: Iterable[Any], fieldnames: Iterable[str], column
             raise FileNotFoundError(f"a segment's {columns[0]} column is gone")
         for fieldname in columns:
             open_column(reader, fieldname)
-
 
 
 class _QuickVarBytesColumn(VarBytesColumn):
