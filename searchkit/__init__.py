@@ -33,7 +33,7 @@ from .errors import (
     SearchkitError,
     SourceError,
 )
-from .records import FACETS, Article, Cleaned, Entity, Hit, Metadata, Passage, Removal, SearchResult, Source
+from .results import FACETS, Entity, Hit, SearchResult
 from .settings import IngestSettings
 
 # Imported before the function below is defined: importing a subpackage sets it as an
@@ -42,6 +42,7 @@ from . import ingest as _ingest_package  # noqa: E402, F401  isort: skip
 
 if TYPE_CHECKING:
     from .ingest import IngestReport, ProgressCallback
+    from .records import Article, Cleaned, Metadata, Passage, Removal, Source
     from .search import SearchIndex
     from .settings import RankingParams, SearchLimits
 
@@ -65,6 +66,7 @@ def clean(source: str | os.PathLike[str] | Source, *, html: bool | None = None, 
     """
     from . import cleaner as clean_stage
     from .load import discover, normalise_text, read_file, sniff_kind
+    from .records import Source
 
     if isinstance(source, Source):
         return clean_stage.clean_source(source)
@@ -123,3 +125,16 @@ def open_index(path: str | os.PathLike[str] | None = None, *, ranking: RankingPa
     from .settings import RankingParams, SearchLimits
 
     return run(path, ranking=ranking or RankingParams(), limits=limits or SearchLimits())
+
+
+# The records of ingest (sources, cleaned pages, articles) load on first use: a search needs
+# only those of .results, and making a dataclass costs start-up time.
+_INGEST_RECORDS = {"Article", "Cleaned", "Metadata", "Passage", "Removal", "Source"}
+
+
+def __getattr__(name: str) -> object:
+    if name in _INGEST_RECORDS:
+        from . import records
+
+        return getattr(records, name)
+    raise AttributeError(f"module 'searchkit' has no attribute {name!r}")

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import SearchkitError
-from .records import FACETS, SearchResult
+from .results import FACETS, SearchResult
 
 LIST_COLUMNS = (*FACETS, "site")
 """Filter columns that add to the command line's filters (all must match; site: any of)."""

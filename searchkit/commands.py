@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InternalError, SearchkitError
-from .records import SearchResult
+from .results import SearchResult
 from .serialize import Context
 from .terminal import LazyConsole, StdoutClosed, silence_stdout
 

@@ -26,7 +26,7 @@ from pathlib import Path
 from .entity_table import EntityTable, _Group
 from .errors import QuerySyntax
 from .names import name_key
-from .records import FACETS
+from .results import FACETS
 from .store.folder import ENTITY_EDITS
 
 EDITS_FILE = ENTITY_EDITS

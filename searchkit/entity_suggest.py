@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from .entity_edits import Edit
 from .entity_table import EntityTable
 from .names import name_key
-from .records import FACETS
+from .results import FACETS
 
 SharedArticles = Callable[[str, str, str], int]
 """Articles that name both entities (facet, name a, name b)."""

@@ -47,7 +47,7 @@ from typing import Any
 from .entity_consistency import consistent_types, nearest_demonym
 from .entity_context import context_rules, short_lowercase
 from .names import firm_key, gazetteer, name_key, name_rules, strip_title
-from .records import FACETS, Entity
+from .results import FACETS, Entity
 
 TABLE_VERSION = 2
 

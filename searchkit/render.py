@@ -1,9 +1,10 @@
-"""Render records for people (rich, on a terminal).
+"""Render records for people (styled on a terminal, plain in a pipe).
 
-Text from articles is untrusted: it is shown through ``rich.text.Text`` (never parsed as
-markup or emoji codes, so ``[bold red]`` and ``:smile:`` stay literal) after :func:`inert`
-has replaced escape sequences and other control characters with visible placeholders. Rich
-turns colour off by itself when stdout is not a terminal or ``NO_COLOR`` is set.
+Text from articles is untrusted: it is shown as :class:`~searchkit.terminal.Styled` text or
+rich's ``Text`` (never parsed as markup or emoji codes, so ``[bold red]`` and ``:smile:`` stay
+literal) after :func:`inert` has replaced escape sequences and other control characters with
+visible placeholders. Styles reach only a terminal (rich draws them, and turns colour off for
+``NO_COLOR``); rich is imported for tables and for a terminal, never for a piped search.
 
 JSON and CSV for scripts are :mod:`searchkit.serialize`'s (re-exported here).
 
@@ -16,15 +17,10 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Sequence
-from typing import Any, Protocol
-
-from rich.console import Console
-from rich.measure import Measurement
-from rich.table import Table
-from rich.text import Text
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .inert import inert
-from .records import FACETS, Article, Cleaned, Copy, Entity, Hit, Removal, SearchResult
+from .results import FACETS, Copy, Entity, Hit, SearchResult
 from .serialize import (  # noqa: F401 - re-exported: render is where callers look for output
     JSON_VERSION,
     Context,
@@ -41,8 +37,14 @@ from .serialize import (  # noqa: F401 - re-exported: render is where callers lo
     result_jsonl,
     versioned,
 )
-from .terminal import print_wrapped
+from .terminal import Styled, print_wrapped
 from .text import collapse_spaces
+
+if TYPE_CHECKING:  # rich is imported only to draw tables: a piped search never loads it
+    from rich.console import Console
+    from rich.table import Table
+
+    from .records import Article, Cleaned, Removal
 
 def relative_path(path: str) -> str:
     """A path relative to the current folder when it lies below it, else as stored."""
@@ -99,10 +101,10 @@ def plural(n: int, word: str) -> str:
 # --- search -------------------------------------------------------------------------------------
 
 
-def hit_text(hit: Hit, style: str = "bold yellow") -> Text:
+def hit_text(hit: Hit, style: str = "bold yellow") -> Styled:
     """The passage with its highlights. Each piece is made inert on its own, so highlight
     offsets (into the raw text) stay right even where an escape sequence shrinks to ``?``."""
-    t = Text()
+    t = Styled()
     pos = 0
     for h in sorted(hit.highlights, key=lambda h: h.start):
         start, end = max(h.start, pos), min(h.end, len(hit.text))
@@ -115,14 +117,14 @@ def hit_text(hit: Hit, style: str = "bold yellow") -> Text:
     return t
 
 
-def print_indented(console: Console, text: Text, indent: int = 4) -> None:
+def print_indented(console: Console, text: Styled, indent: int = 4) -> None:
     """Print ``text`` indented; wrapped at spaces on a terminal only (see :mod:`.terminal`)."""
     print_wrapped(console, text, indent)
 
 
-def entity_line(entities: dict[str, Sequence[str]]) -> Text:
+def entity_line(entities: dict[str, Sequence[str]]) -> Styled:
     """``person: A, B; org: C`` (empty types left out)."""
-    return Text("; ".join(f"{f}: {', '.join(inert(n) for n in names)}"
+    return Styled("; ".join(f"{f}: {', '.join(inert(n) for n in names)}"
                           for f, names in entities.items() if names), style="magenta")
 
 
@@ -140,11 +142,11 @@ def copies_count(n: int) -> str:
     return f"{n:,} {'copy' if n == 1 else 'copies'}"
 
 
-def copies_line(copies: Sequence[Copy], shown: int = 3) -> Text:
+def copies_line(copies: Sequence[Copy], shown: int = 3) -> Styled:
     """``2 copies: id site · date; id path``: the hit's story as other articles carry it."""
     labels = [copy_label(c) for c in copies[:shown]]
     more = f"; +{len(copies) - shown:,} more" if len(copies) > shown else ""
-    return Text(f"{copies_count(len(copies))}: " + "; ".join(labels) + more, style="cyan")
+    return Styled(f"{copies_count(len(copies))}: " + "; ".join(labels) + more, style="cyan")
 
 
 def summary_line(result: SearchResult) -> str:
@@ -164,7 +166,7 @@ def print_result(console: Console, result: SearchResult, *, show_entities: bool 
     each. With no hits nothing goes to stdout: the caller says so on stderr (with
     :func:`summary_line`), as grep prints nothing."""
     for hit in result.hits:
-        head = Text(f"{hit.rank:>2}. ", style="bold")
+        head = Styled(f"{hit.rank:>2}. ", style="bold")
         head.append(one_line(hit.title) or one_line(os.path.basename(hit.path)) or "(untitled)", style="bold cyan")
         meta = [x for x in (one_line(hit.site, 40), (hit.date or "")[:10]) if x]
         if meta:
@@ -173,13 +175,13 @@ def print_result(console: Console, result: SearchResult, *, show_entities: bool 
         print_wrapped(console, head, hang=4)
         line = source_line(hit.source_id)
         where = inert(relative_path(hit.path)) + (f":{line}" if line else "")
-        print_wrapped(console, Text(f"{hit.passage_id}  {where}", style="dim"), 4, _FIELDS)
+        print_wrapped(console, Styled(f"{hit.passage_id}  {where}", style="dim"), 4, _FIELDS)
         before, after = contexts.get(hit.passage_id, ((), ())) if contexts else ((), ())
         for p in before:  # context: indented two more, and dim on a terminal
-            print_wrapped(console, Text(inert(p.text), style="dim"), 6)
+            print_wrapped(console, Styled(inert(p.text), style="dim"), 6)
         print_wrapped(console, hit_text(hit), 4)
         for p in after:
-            print_wrapped(console, Text(inert(p.text), style="dim"), 6)
+            print_wrapped(console, Styled(inert(p.text), style="dim"), 6)
         if show_entities and any(hit.entities.values()):
             print_wrapped(console, entity_line(hit.entities), 4, _LIST)
         if hit.copies:
@@ -191,22 +193,24 @@ def print_result(console: Console, result: SearchResult, *, show_entities: bool 
         return
     if result.facets is not None:
         print_facets(console, result.facets)
-    console.print(Text(summary_line(result), style="dim"))
+    console.print(Styled(summary_line(result), style="dim"))
 
 
 def print_explain(console: Console, explain: dict[str, Any]) -> None:
     """``--explain`` under a hit: its score's parts, then each matched term, its field and
     what in the query it came from (``closures -> closur (stemmed)``)."""
-    line = Text(f"score = passage {explain['passage_score']:.2f} + article {explain['article_score']:.2f}", style="dim")
+    line = Styled(f"score = passage {explain['passage_score']:.2f} + article {explain['article_score']:.2f}", style="dim")
     print_wrapped(console, line, 4)
     for m in explain.get("matched", []):
         how = "" if m["how"] == "word" else f" ({m['how']})"
         origin = "" if m["query"] == m["term"] else f"{inert(m['query'])} -> "
-        print_wrapped(console, Text(f"matched {m['field']}: {origin}{inert(m['term'])}{how}", style="dim"), 4)
+        print_wrapped(console, Styled(f"matched {m['field']}: {origin}{inert(m['term'])}{how}", style="dim"), 4)
 
 
 def print_table(console: Console, table: Table) -> None:
     """Print a table with no trailing spaces (rich pads every cell, and the title, to the width)."""
+    from rich.text import Text
+
     for segments in console.render_lines(table, console.options, pad=False):
         line = Text.assemble(*((seg.text, seg.style) for seg in segments if not seg.control))
         line.rstrip()
@@ -215,6 +219,8 @@ def print_table(console: Console, table: Table) -> None:
 
 def _fits(console: Console, table: Table) -> bool:
     """Whether ``table`` fits the width without cutting a cell (rich would fold or crop)."""
+    from rich.measure import Measurement
+
     natural = Measurement.get(console, console.options.update(width=10_000), table).maximum
     return natural <= console.width
 
@@ -222,6 +228,9 @@ def _fits(console: Console, table: Table) -> bool:
 def print_facets(console: Console, facets: dict[str, tuple[tuple[str, int], ...]], rows: int = 10) -> None:
     """Entity counts as a table of four columns when it fits the width, else one line per
     type: a name is never cut (the old table folded ``Californi``/``a`` at 50 columns)."""
+    from rich.table import Table
+    from rich.text import Text
+
     title = "Entities in matching passages"
     table = Table(title=title, title_justify="left", show_edge=False)
     for facet in FACETS:
@@ -236,10 +245,10 @@ def print_facets(console: Console, facets: dict[str, tuple[tuple[str, int], ...]
     if _fits(console, table):
         print_table(console, table)
     else:
-        console.print(Text(title, style="italic"))
+        console.print(Styled(title, style="italic"))
         for facet in FACETS:
             if facets.get(facet):
-                line = Text(f"{facet}: ", style="bold").append(
+                line = Styled(f"{facet}: ", style="bold").append(
                     ", ".join(f"{inert(n)} ({c:,})" for n, c in facets[facet][:rows]))
                 print_wrapped(console, line, 0, _LIST)
     console.print()
@@ -253,36 +262,36 @@ def print_removed(console: Console, removed: Iterable[Removal], *, every: bool =
     ``every`` each block. A big page loses hundreds of blocks to a handful of rules."""
     removed = list(removed)
     if not removed:
-        console.print(Text("Nothing was removed.", style="dim"))
+        console.print(Styled("Nothing was removed.", style="dim"))
         return
     if every:
-        console.print(Text(f"Removed {plural(len(removed), 'block')}:", style="bold"))
+        console.print(Styled(f"Removed {plural(len(removed), 'block')}:", style="bold"))
         for r in removed:
-            line = Text("  - ")
+            line = Styled("  - ")
             line.append(f"[{inert(r.rule)}] ", style="red")
             line.append(inert(r.reason), style="italic")
             print_wrapped(console, line, hang=4)
-            print_wrapped(console, Text(one_line(r.text, 160), style="dim"), 6)
+            print_wrapped(console, Styled(one_line(r.text, 160), style="dim"), 6)
         return
     by_rule: dict[str, list[Removal]] = {}
     for r in removed:
         by_rule.setdefault(r.rule, []).append(r)
     groups = sorted(by_rule.items(), key=lambda kv: -len(kv[1]))  # stable: ties keep page order
-    console.print(Text(f"Removed {plural(len(removed), 'block')} by {plural(len(groups), 'rule')}", style="bold")
+    console.print(Styled(f"Removed {plural(len(removed), 'block')} by {plural(len(groups), 'rule')}", style="bold")
                   .append(" (--removed=all lists each block):", style="dim"))
     width = len(f"{len(groups[0][1]):,}")
     for rule, items in groups:
         reasons = list(dict.fromkeys(inert(r.reason) for r in items))
-        line = Text(f"  {len(items):>{width},}  ").append(f"[{inert(rule)}] ", style="red").append(reasons[0], style="italic")
+        line = Styled(f"  {len(items):>{width},}  ").append(f"[{inert(rule)}] ", style="red").append(reasons[0], style="italic")
         if len(reasons) > 1:
             line.append(f" (+{len(reasons) - 1:,} other reason{'s' if len(reasons) > 2 else ''})", style="dim")
         print_wrapped(console, line, hang=width + 4)
-        print_wrapped(console, Text(f"e.g. {one_line(items[0].text, 100)}", style="dim"), width + 4, hang=5)
+        print_wrapped(console, Styled(f"e.g. {one_line(items[0].text, 100)}", style="dim"), width + 4, hang=5)
 
 
 def _field_line(console: Console, key: str, value: str, style: str = "bold") -> None:
     """``key: value`` on one line, never broken (a URL or path must stay whole)."""
-    console.print(Text(f"{key}: ", style=style).append(value), soft_wrap=True)
+    console.print(Styled(f"{key}: ", style=style).append(value), soft_wrap=True)
 
 
 def print_cleaned(console: Console, cleaned: Cleaned, *, removed: bool, every_removed: bool = False) -> None:
@@ -293,7 +302,7 @@ def print_cleaned(console: Console, cleaned: Cleaned, *, removed: bool, every_re
         _field_line(console, k, one_line(v, None))
     if fields_:
         console.print()
-    print_wrapped(console, Text(inert(cleaned.text)))
+    print_wrapped(console, Styled(inert(cleaned.text)))
     if removed or every_removed:
         console.print()
         print_removed(console, cleaned.removed, every=every_removed)
@@ -304,7 +313,7 @@ def print_article(console: Console, article: Article, *, removed: bool, every_re
     """An article for people; ``mark`` (``show ID:ORD``) sets that passage off: it starts
     with ``> `` (visible in a pipe too; lines a terminal wraps are indented under it), in bold."""
     md = article.metadata
-    print_wrapped(console, Text(one_line(md.title, 200) or one_line(os.path.basename(article.path)) or "(untitled)",
+    print_wrapped(console, Styled(one_line(md.title, 200) or one_line(os.path.basename(article.path)) or "(untitled)",
                                 style="bold cyan"))
     for k, v in (("id", article.article_id), ("site", md.site), ("date", md.date), ("author", md.author),
                  ("url", md.url), ("path", article.path), ("passages", f"{len(article.passages):,}"),
@@ -313,10 +322,10 @@ def print_article(console: Console, article: Article, *, removed: bool, every_re
             _field_line(console, k, one_line(v, None))
     if article.copies:
         console.print()
-        console.print(Text(f"also published as ({copies_count(len(article.copies))}):", style="bold"))
+        console.print(Styled(f"also published as ({copies_count(len(article.copies))}):", style="bold"))
         for c in article.copies:
             untitled = one_line(os.path.basename(c.path or "")) or "(untitled)"
-            line = Text(f"  {c.article_id}  ").append(one_line(c.title, 100) or untitled, style="cyan")
+            line = Styled(f"  {c.article_id}  ").append(one_line(c.title, 100) or untitled, style="cyan")
             meta = [x for x in (one_line(c.site, 40), (c.date or "")[:10]) if x]
             if meta:
                 line.append("  " + " · ".join(meta), style="green")
@@ -329,23 +338,23 @@ def print_article(console: Console, article: Article, *, removed: bool, every_re
         for facet in FACETS:
             names = [e for e in article.entities if e.type == facet]
             if names:
-                print_wrapped(console, Text(f"{facet}: ", style="bold magenta").append(
+                print_wrapped(console, Styled(f"{facet}: ", style="bold magenta").append(
                     ", ".join(f"{inert(e.name)} ({e.count:,})" for e in names)), 0, _LIST, hang=2)
     if show_text:
         console.print()
         marked = next((p for p in article.passages if p.ordinal == mark), None) if mark is not None else None
         if marked is None:
-            print_wrapped(console, Text(inert(article.text)))
+            print_wrapped(console, Styled(inert(article.text)))
         else:
             before, after = article.text[:marked.start].rstrip("\n"), article.text[marked.end:].lstrip("\n")
             if before:
-                print_wrapped(console, Text(inert(before)))
+                print_wrapped(console, Styled(inert(before)))
                 console.print()
             for line in inert(marked.text).split("\n"):
-                print_wrapped(console, Text(f"> {line}" if line else ">", style="bold"), hang=2)
+                print_wrapped(console, Styled(f"> {line}" if line else ">", style="bold"), hang=2)
             if after:
                 console.print()
-                print_wrapped(console, Text(inert(after)))
+                print_wrapped(console, Styled(inert(after)))
     if removed or every_removed:
         console.print()
         print_removed(console, article.removed, every=every_removed)
@@ -356,6 +365,9 @@ def print_article(console: Console, article: Article, *, removed: bool, every_re
 
 def print_entities(console: Console, rows: list[Entity]) -> None:
     """Entities as a table when it fits the width, else one line each (names never cut)."""
+    from rich.table import Table
+    from rich.text import Text
+
     table = Table(show_edge=False)
     table.add_column("entity", style="bold", no_wrap=True)
     table.add_column("type", style="magenta", no_wrap=True)
@@ -367,7 +379,7 @@ def print_entities(console: Console, rows: list[Entity]) -> None:
         print_table(console, table)
         return
     for e in rows:
-        line = Text(inert(e.name), style="bold").append(f"  {e.type}", style="magenta").append(
+        line = Styled(inert(e.name), style="bold").append(f"  {e.type}", style="magenta").append(
             f"  {plural(e.count, 'passage')}")
         if _aliases(e):
             line.append("  aliases: " + ", ".join(inert(a) for a in _aliases(e)), style="dim")
@@ -389,6 +401,6 @@ def print_stats(console: Console, st: StatsLike) -> None:
     if st.sites:
         rows.append(("sites", ", ".join(f"{s} ({n:,})" for s, n in st.sites)))
     for k, v in rows:
-        console.print(Text(f"{k:>9}: ", style="bold").append(inert(v)), soft_wrap=True)
+        console.print(Styled(f"{k:>9}: ", style="bold").append(inert(v)), soft_wrap=True)
 
 

@@ -14,10 +14,13 @@ import io
 import json
 import re
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .inert import inert
-from .records import FACETS, Article, Entity, Hit, Passage, SearchResult
+from .results import FACETS, Entity, Hit, SearchResult
+
+if TYPE_CHECKING:  # the records of ingest: a search does not load them
+    from .records import Article, Passage
 
 # Characters JSON allows raw in strings that a terminal (or a JavaScript eval) may still act on.
 _JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
@@ -61,7 +64,7 @@ def source_line(source_id: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
-Context = tuple[Sequence[Passage], Sequence[Passage]]
+Context = tuple[Sequence["Passage"], Sequence["Passage"]]
 """The passages before and after a hit (``search -C N``)."""
 
 

@@ -90,11 +90,13 @@ def test_the_fast_path_prints_what_typer_prints(corpus_index: Path, args: list[s
     assert re.sub(r"\d+\.\d ms", "", fast.stderr) == re.sub(r"\d+\.\d ms", "", slow.stderr)
 
 
-def test_a_json_search_imports_neither_typer_nor_rich_nor_the_entity_table(corpus_index: Path) -> None:
+@pytest.mark.parametrize("output", [["--json"], []], ids=["json", "text-to-a-pipe"])
+def test_a_search_imports_neither_typer_nor_rich_nor_the_entity_table(corpus_index: Path, output: list[str]) -> None:
+    # Hits for people written to a pipe need no styles either: rich is for a terminal.
     code = (
         "import sys\n"
         "from searchkit.entry import main\n"
-        f"sys.argv = ['searchkit', 'search', 'border closure', '--json', '--index', {str(corpus_index)!r}]\n"
+        f"sys.argv = ['searchkit', 'search', 'border closure', *{output!r}, '--index', {str(corpus_index)!r}]\n"
         "try:\n    main()\nexcept SystemExit as e:\n    code = e.code\n"
         "loaded = sorted({m.split('.')[0] for m in sys.modules} & {'typer', 'rich', 'spacy', 'bs4', 'lxml'})\n"
         # Nor the entity table and corrections: hits need only entity_names.json.
@@ -110,7 +112,10 @@ def test_a_json_search_imports_neither_typer_nor_rich_nor_the_entity_table(corpu
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     *doc, last = r.stdout.strip().splitlines()
-    assert json.loads(doc[0])["hits"]
+    if output:
+        assert json.loads(doc[0])["hits"]
+    else:
+        assert doc[0].startswith("1. sofrep-belarus-border.txt") and doc[-1].startswith("1 passage matched"), doc
     assert last == "LOADED= 0"
 
 

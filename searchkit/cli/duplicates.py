@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from ..commands import DEFAULT_INDEX, errors_handled, fail, one_format, out, say
-from ..records import Copy
+from ..results import Copy
 from .root import IndexOpt, NoPagerOpt, app
 
 

@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from ..commands import DEFAULT_INDEX, entity_action, errors_handled, fail, inert_line, one_format, out
-from ..records import FACETS
+from ..results import FACETS
 from .root import IndexOpt, NoPagerOpt, app
 
 

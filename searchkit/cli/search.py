@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from ..commands import DEFAULT_INDEX, Exit, SearchArgs, errors_handled, fail, one_format, out, run_search, say, write_result
-from ..records import Source
 from .root import IndexOpt, NoPagerOpt, app
+
+if TYPE_CHECKING:
+    from ..records import Source
 
 
 @app.command()

@@ -35,7 +35,7 @@ from whoosh import query as Q
 from whoosh.reading import CorruptIndexError
 
 from ..errors import InternalError, NotFound, QuerySyntax, SearchkitError, describe
-from ..records import FACETS, Article, Hit, Passage, SearchResult
+from ..results import FACETS, Hit, SearchResult
 from ..store.documents import KIND_ARTICLE, article_from_documents, tag_values
 from ..store.shards import IndexPath, open_for_search, split_index_arg
 from ..settings import RankingParams, SearchLimits
@@ -56,6 +56,7 @@ from .ranking import RobertsonBM25F, or_scores, rerank, rerank_pool, skip_stop_w
 from .segments import SegmentColumns
 
 if TYPE_CHECKING:
+    from ..records import Article, Passage
     from ..entity_table import EntityTable
     from .stats import IndexStats
 
@@ -381,6 +382,8 @@ class SearchIndex(EntityNames, EntityCorrections, Streaming):
         if not ordinal.isdigit():
             raise NotFound(f"no passage {passage_id!r} in the index")
         o = int(ordinal)
+
+        from ..records import Passage
 
         def passages(ordinals: range) -> tuple[Passage, ...]:
             found = []

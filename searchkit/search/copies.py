@@ -21,7 +21,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from ..records import Copy, Hit
+from ..results import Copy, Hit
 from ..store.copies import DUPLICATES, FORMAT_VERSION, table_file
 from .ranking import Ranked
 from .segments import ArticleIds

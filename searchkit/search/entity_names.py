@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from ..errors import QuerySyntax
-from ..records import FACETS, Entity
+from ..results import FACETS, Entity
 from ..store.documents import facet_value_counts, keyword_values, word_passage_counts
 from ..store.folder import ENTITY_EDITS, ENTITY_NAMES, ENTITY_TABLE
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from whoosh import query as Q
 
-from ..records import Hit
+from ..results import Hit
 from ..settings import RankingParams
 from ..store.analysis import exact_form, token_spans
 from ..store.schema import ARTICLE_FIELD, EXACT_FIELDS, SEARCH_FIELDS, TEXT_FIELDS

@@ -6,7 +6,7 @@ import heapq
 from collections import Counter
 from typing import Any, TYPE_CHECKING
 
-from ..records import FACETS
+from ..results import FACETS
 from ..store.documents import keyword_values
 from ..settings import SearchLimits
 from .docsets import term_docs

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from whoosh import query as Q
 
 from ..errors import QuerySyntax
-from ..records import FACETS
+from ..results import FACETS
 from ..store.schema import article_facet
 from .query import as_str, rewrite_leaves
 

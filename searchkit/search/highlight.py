@@ -12,7 +12,7 @@ from typing import Any
 
 from whoosh import query as Q
 
-from ..records import Highlight
+from ..results import Highlight
 from ..store.analysis import TOKEN, token_forms
 from ..store.schema import EXACT_FIELDS, SEARCH_FIELDS
 from .query import as_str, query_terms

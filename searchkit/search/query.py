@@ -20,7 +20,7 @@ from whoosh import query as Q
 from whoosh.support.levenshtein import damerau_levenshtein
 
 from ..errors import QuerySyntax, describe
-from ..records import FACETS
+from ..results import FACETS
 from ..store.analysis import normal_form, token_spans
 from ..store.schema import EXACT_FIELDS, SEARCH_FIELDS, TEXT_FIELDS
 from ..settings import RankingParams, SearchLimits

@@ -11,7 +11,7 @@ from __future__ import annotations
 import bisect
 from typing import Any
 
-from ..records import FACETS
+from ..results import FACETS
 from ..store.schema import ARTICLE_FIELD, SEARCH_FIELDS
 from ..store.whoosh_ext import column_reader, open_segment_files
 from .query import as_str

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from whoosh import query as Q
 
 from ..errors import NotFound
-from ..records import SearchResult
+from ..results import SearchResult
 from ..store.whoosh_ext import FilteredQuery
 from .copies import collapse_copies, with_copies
 from .filters import FilterValue, build_filters

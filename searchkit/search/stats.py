@@ -11,7 +11,7 @@ from typing import Any, TYPE_CHECKING
 
 from whoosh import query as Q
 
-from ..records import FACETS
+from ..results import FACETS
 from ..store.documents import KIND_ARTICLE
 from ..store.schema import SCHEMA_VERSION
 

@@ -28,7 +28,7 @@ from whoosh import query as Q
 from whoosh.reading import CorruptIndexError
 
 from ..errors import InternalError, QuerySyntax, SearchkitError, describe
-from ..records import Hit
+from ..results import Hit
 from ..store.documents import KIND_ARTICLE
 from ..store.schema import GENERATION_FIELD
 from .collect import matching_set

@@ -16,9 +16,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..records import FACETS, Article, Entity, Metadata, Passage, Removal
+from ..results import FACETS, Entity
+
+if TYPE_CHECKING:  # the records of ingest and show: a search does not load them
+    from ..records import Article, Metadata, Passage, Removal
 from ..text import SURROGATES, parse_iso_datetime
 from .schema import ARTICLE_FIELD, GENERATION_FIELD, article_facet
 
@@ -136,6 +139,8 @@ def article_from_documents(aid: str, docs: Iterable[dict[str, Any]]) -> Article 
     """An article rebuilt from the stored fields of its documents (its record and passages),
     with the entity names as stored; None without the article's record. The text is its
     passages joined by blank lines."""
+    from ..records import Article, Passage
+
     record = None
     passages = []
     for d in docs:
@@ -156,6 +161,8 @@ def article_from_documents(aid: str, docs: Iterable[dict[str, Any]]) -> Article 
 
 def load_record(rec: dict[str, Any]) -> tuple[Metadata, tuple[Removal, ...], tuple[Entity, ...]]:
     """Rebuild records from an article document's stored JSON."""
+    from ..records import Metadata, Removal
+
     md = Metadata(**rec.get("metadata", {}))
     removed = tuple(Removal(**r) for r in rec.get("removed", []))
     ents = tuple(Entity(e["name"], e["type"], e.get("count", 1), tuple(e.get("aliases", ())))

@@ -14,7 +14,7 @@ from typing import Any
 
 from whoosh import fields
 
-from ..records import FACETS
+from ..results import FACETS
 from .analysis import NewsAnalyzer
 
 SCHEMA_VERSION = 5
