@@ -82,8 +82,9 @@ class IngestSettings:
     """How an ingest runs: commits, segments, batches sent to the worker processes."""
 
     commit_every: int = 2000
-    """Articles per commit: what a killed ingest can lose (about half a minute of work), and what
-    sets the number of index segments before the final merge."""
+    """Articles per commit: what a killed ingest can lose (about half a minute of work; up to
+    1.5x when the input left is under half a commit and joins the last one, so that no small
+    last segment is left), and what sets the number of index segments before the final merge."""
     max_segments: int = 3
     """An ingest that leaves more segments merges the small ones: every query pays for each
     segment, ~0.4 ms at 170k passages."""

@@ -177,6 +177,27 @@ def test_an_ingest_ends_with_few_segments_and_the_same_results(tmp_path: Path) -
         assert a.stats().passages == b.stats().passages
 
 
+@pytest.mark.parametrize(("commit_every", "segments"), [(8, 1), (6, 2)])
+def test_a_short_last_stretch_joins_the_last_commit(tmp_path: Path, commit_every: int, segments: int) -> None:
+    # 10 articles: commits of 8 would leave a last segment of 2 (under half a commit): those
+    # join the first commit (one segment); commits of 6 leave 4, a segment of its own.
+    from whoosh import index as windex
+
+    from searchkit.settings import IngestSettings
+    from searchkit.store import whoosh_ext
+
+    docs = tmp_path / "news.jsonl"
+    docs.write_text("".join(json.dumps({"id": f"a{i}", "title": f"Story {i}",
+                                        "text": f"Harbour number {i} reopened after the storm. Ferries ran again."}) + "\n"
+                            for i in range(10)), encoding="utf-8")
+    index = tmp_path / "index"
+    report = searchkit.ingest([docs], index=index, workers=1, settings=IngestSettings(commit_every=commit_every))
+    assert report.articles == 10
+    ix = windex.open_dir(str(index))
+    assert len(whoosh_ext.segments(ix)) == segments
+    ix.close()
+
+
 def test_the_real_pipelines_entities_drive_filters_and_facets(corpus_index: Path) -> None:
     """End to end on corpus/ with the real NER (the search tests use given entities): the
     seed's "border closure" passage says only "Lukashenko's", which must resolve to the

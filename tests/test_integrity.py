@@ -260,7 +260,8 @@ def test_repair_names_what_cannot_be_recovered(index: Path, corpus: Path, tmp_pa
     are named as lost; everything else is repaired."""
     gone = Path(shutil.copytree(corpus, tmp_path / "corpus"))
     work = tmp_path / "index"
-    proc = run_cli(["ingest", gone, "--index", work, "--workers", "1", "--commit-every", "15", "--quiet"])
+    # Commits of 20: the last segment holds the 10 text files alone (read after the JSONL file).
+    proc = run_cli(["ingest", gone, "--index", work, "--workers", "1", "--commit-every", "20", "--quiet"])
     assert proc.returncode == 0, proc.stderr
     lists = {p: json.loads(p.read_bytes().rsplit(b"\n", 2)[0])["sources"] for p in work.glob("MAIN_*.sources.json")}
     last, sources = next((p, s) for p, s in lists.items() if all(path.endswith(".txt") for path, _, _ in s))

@@ -177,8 +177,21 @@ class IngestRun:
         add_article(w, article, stamp, whoosh_ext.writer_generation(w))
         self.copies.add(article, replaces=prev["article_id"] if prev is not None else None)
         self.in_batch += 1
-        if self.in_batch >= self.commit_every:
+        if self.commit_due():
             self.commit()
+
+    def commit_due(self) -> bool:
+        """Whether to commit after the article just written: every ``commit_every`` articles,
+        except that an ingest whose input left is under half a commit takes it into this one
+        (at most 1.5x ``commit_every``): a commit is a segment, every query pays for each one,
+        and a small last segment is the costliest (BBC: 2,000 + 225 articles ran the perf
+        queries ~20% slower than one segment of 2,225)."""
+        if self.in_batch < self.commit_every:
+            return False
+        if not self.planned or self.in_batch >= self.commit_every + self.commit_every // 2:
+            return True  # no plan (``write_articles``): what is left is not known
+        left = self.articles_expected() - (self.done + 1)  # ``done`` counts it after the write
+        return left >= self.commit_every // 2
 
     def write_all(self, built: Iterable[Built], progress: ProgressCallback | None = None) -> None:
         """Write built articles, reporting failures; a full or read-only disk is one clear error."""
