@@ -26,6 +26,9 @@ Stages (each chosen per fold on its five training collections, the later given t
 A method is kept only if the held-out score with it is at least the held-out score without it
 (the same LOO with the method switched off) on every fold. Feedback is judged first, against
 stage 1 alone; the other methods are then judged within stage 1.
+3. further methods (``FURTHER_METHODS``), each on its own on top of the stage 1 each fold chose:
+   its value (off among them) chosen on the five training collections, the held-out score
+   compared with stage 1's. Kept only if it loses on no fold.
 """
 
 from __future__ import annotations
@@ -63,6 +66,29 @@ BASE_GRID: dict[str, list[Any]] = {
 FEEDBACK_GRID: list[dict[str, Any]] = [{"fb_weight": 0.0}] + [
     {"fb_weight": w, "fb_words": n, "fb_min_words": m}
     for w in (0.1, 0.2, 0.3) for n in (5, 10) for m in (4, 10)]
+FURTHER_METHODS: dict[str, list[dict[str, Any]]] = {
+    # BM25+: every field a word matches adds idf x delta (a floor under long documents' tf part)
+    "BM25+ delta": [{"delta": d} for d in (0.0, 0.1, 0.25, 0.5)],
+    # per-field length normalisation and saturation of the article score (None: as the passages')
+    "article score's own b": [{"body_b": b} for b in (None, 0.3, 0.5, 0.6, 0.75)],
+    "article score's own k1": [{"body_k1": k} for k in (None, 0.9, 1.5, 2.0)],
+    # how much a repeated query word counts (k3 1000: linear in its repeats)
+    "query-word saturation k3": [{"k3": k} for k in (5.0, 1.0, 2.0, 10.0, 1000.0)],
+    # idf ** p: above 1 a long query leans on its rare words
+    "idf power": [{"idf_power": p} for p in (1.0, 0.8, 1.1, 1.2, 1.5)],
+    # common words weighed down by their idf instead of (on top of) the stop list
+    "idf-floored query weights": [{"idf_floor": f} for f in (0.0, 1.0, 2.0, 3.0)],
+    "document-frequency cut": [{"df_cut": d} for d in (1.0, 0.2, 0.3, 0.4, 0.6)],
+    # feedback only for confident queries: the best article's score over the second's
+    "feedback, confident queries only": [{"fb_weight": 0.0}] + [
+        {"fb_weight": w, "fb_words": n, "fb_min_ratio": r}
+        for w in (0.1, 0.2, 0.3) for n in (10, 20) for r in (1.05, 1.1, 1.2, 1.4)],
+    # feedback words' weight scaled by the query's clarity, min(1, KL / c): the KL divergence
+    # (nats) of the top articles' word model from the collection's, over the words added
+    "feedback scaled by clarity": [{"fb_weight": 0.0}] + [
+        {"fb_weight": w, "fb_words": n, "fb_clarity": c} for w in (0.1, 0.2, 0.3) for n in (10, 20)
+        for c in (1.0, 2.0, 4.0)],
+}
 METHODS_OFF: dict[str, dict[str, list[Any]]] = {
     "article score": {"mix": [(1.0, 0.0)]},
     "query stop words": {"stop": [("none", 0.0)]},
@@ -245,6 +271,23 @@ def main(argv: list[str] | None = None) -> int:
                      "keep" if min(deltas) >= 0 else "drop (loses on a fold)"])
     table("Each method: held-out nDCG@10 with it minus without it (both by LOO)", rows,
           ["method", *names, "verdict"])
+    rows, held_rows = [], []
+    for method, opts in FURTHER_METHODS.items():
+        res = {}
+        for held in names:
+            train = [c for c in names if c != held]
+            stage1 = shipped[held][0]
+            best = choose(scores, train, [replace(stage1, **o) for o in opts], bar)
+            res[held] = (best, scores(held, best))
+        deltas = [res[c][1] - shipped[c][1] for c in names]
+        rows.append([method, *[f"{d:+.3f}" for d in deltas], "keep" if min(deltas) >= 0 else "drop (loses on a fold)"])
+        held_rows.append([method, *[f"{res[c][1]:.3f}" for c in names],
+                          "; ".join(sorted({diff(res[c][0], shipped[c][0]) for c in names}))])
+    scores.save()
+    table("Further methods on top of stage 1: held-out nDCG@10 with it minus stage 1 alone (by LOO)", rows,
+          ["method", *names, "verdict"])
+    table("Further methods: held-out nDCG@10 and the values the folds chose", held_rows,
+          ["method", *names, "chosen"])
     print(json.dumps({c: {"held_out": round(s, 4), "chosen": asdict(cfg)} for c, (cfg, s) in full.items()}))
     return 0
 
