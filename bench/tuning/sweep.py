@@ -212,6 +212,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--title-only", action="store_true", help="model a loader that keeps records with a title "
                     "and no text (searchkit refuses them: CACM has 1,617)")
     ap.add_argument("--grid", help="JSON: Config field -> values; print each setting's scores, no LOO")
+    ap.add_argument("--base-grid", help="JSON: stage 1's grid instead of BASE_GRID (its keys replaced; "
+                    '"mix" and "stop" as lists of pairs), e.g. the values a full sweep chose plus the off switches')
     ap.add_argument("--cache", type=Path, help="folder to keep the tokenised collections in")
     args = ap.parse_args(argv)
     names = [c for c in args.collections.split(",") if c]
@@ -243,7 +245,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     base_nofb = replace(base, fb_weight=0.0)  # stage 1 is chosen without feedback
-    full = loo(scores, base_nofb, bar, BASE_GRID, feedback=True)
+    base_grid = dict(BASE_GRID)
+    if args.base_grid:
+        base_grid.update({k: [tuple(v) if isinstance(v, list) else v for v in vals]
+                          for k, vals in json.loads(args.base_grid).items()})
+    full = loo(scores, base_nofb, bar, base_grid, feedback=True)
     scores.save()
     rows = []
     for held, (cfg, s) in full.items():
@@ -252,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
     table("Held-out folds (each setting chosen on the other five collections)", rows,
           ["held out", "nDCG@10 held out", "best peer", "vs best peer", "settings before", "chosen"])
 
-    ablations = {"feedback": loo(scores, base_nofb, bar, BASE_GRID, feedback=False)}
+    ablations = {"feedback": loo(scores, base_nofb, bar, base_grid, feedback=False)}
     rows = [[held, s, bar.get(held, float("nan")), s - bar.get(held, float("nan")), scores(held, base),
              diff(cfg, base_nofb)] for held, (cfg, s) in ablations["feedback"].items()]
     table("Held-out folds without feedback (stage 1 alone)", rows,
@@ -261,7 +267,7 @@ def main(argv: list[str] | None = None) -> int:
     # without feedback: stage 1 with the method, minus stage 1 with it switched off.
     shipped = ablations["feedback"]
     for method, off in METHODS_OFF.items():
-        ablations[method] = loo(scores, base_nofb, bar, {**BASE_GRID, **off}, feedback=False)
+        ablations[method] = loo(scores, base_nofb, bar, {**base_grid, **off}, feedback=False)
     scores.save()
     rows = []
     for method, res in ablations.items():
@@ -280,7 +286,10 @@ def main(argv: list[str] | None = None) -> int:
             best = choose(scores, train, [replace(stage1, **o) for o in opts], bar)
             res[held] = (best, scores(held, best))
         deltas = [res[c][1] - shipped[c][1] for c in names]
-        rows.append([method, *[f"{d:+.3f}" for d in deltas], "keep" if min(deltas) >= 0 else "drop (loses on a fold)"])
+        chosen_on = [c for c in names if res[c][0] != shipped[c][0]]
+        verdict = ("off on every fold" if not chosen_on else
+                   "keep" if min(deltas) >= 0 else "drop (loses on a fold)")
+        rows.append([method, *[f"{d:+.3f}" for d in deltas], verdict])
         held_rows.append([method, *[f"{res[c][1]:.3f}" for c in names],
                           "; ".join(sorted({diff(res[c][0], shipped[c][0]) for c in names}))])
     scores.save()
