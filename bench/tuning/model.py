@@ -16,6 +16,11 @@ before any number from it is trusted. What it copies from searchkit, exactly:
   hits), the article re-ranking (passage + weight x the article's BM25 over ``body``) and RM3
   (top articles' ``tf/len x score/total``, the df cap over articles, the added words' weight
   ``w/(1-w) x sum(query weights)/mass``; the pooled passages re-scored, never new ones).
+
+It also scores methods searchkit does not run, for the sweep to judge (``sweep.FURTHER_METHODS``;
+each off by default): BM25+'s ``delta``, an ``idf_power``, query words weighted
+``min(1, idf / idf_floor)``, a ``df_cut``, and feedback gated by the top articles' score ratio
+(``fb_min_ratio``) or scaled by the query's clarity (``fb_clarity``).
 """
 
 from __future__ import annotations
@@ -141,7 +146,8 @@ class Field:
         ``delta``: BM25+'s lower bound, ``idf * delta`` added to every match."""
         rows, tf = self.post[t]
         tf = tf * boost
-        return rows, self.idf(t) ** idf_power * (tf * (k1 + 1) / (tf + k1 * (1 - b + b * self.length[rows] / self.avg)) + delta)
+        saturated = tf * (k1 + 1) / (tf + k1 * (1 - b + b * self.length[rows] / self.avg))
+        return rows, self.idf(t) ** idf_power * (saturated + delta)
 
 
 class Prepared:
@@ -306,7 +312,8 @@ def _body_scores(prep: Prepared, cfg: Config, weights: dict[int, float], arts: n
 def first_pass(prep: Prepared, cfg: Config, qid: str) -> tuple[dict[int, float], np.ndarray, np.ndarray, np.ndarray]:
     """(query weights, pooled passages, their articles, their passage scores), cached per query
     and per the settings they depend on."""
-    key = (qid, cfg.k1, cfg.b, cfg.title_boost, cfg.k3, cfg.query_stop, cfg.stop_weight, cfg.delta, cfg.df_cut, cfg.idf_power, cfg.idf_floor)
+    key = (qid, cfg.k1, cfg.b, cfg.title_boost, cfg.k3, cfg.query_stop, cfg.stop_weight, cfg.delta, cfg.df_cut,
+           cfg.idf_power, cfg.idf_floor)
     hit = prep.first.get(key)
     if hit is not None:
         return hit
