@@ -16,6 +16,11 @@ before any number from it is trusted. What it copies from searchkit, exactly:
   hits), the article re-ranking (passage + weight x the article's BM25 over ``body``) and RM3
   (top articles' ``tf/len x score/total``, the df cap over articles, the added words' weight
   ``w/(1-w) x sum(query weights)/mass``; the pooled passages re-scored, never new ones).
+
+It also scores methods searchkit does not run, for the sweep to judge (``sweep.FURTHER_METHODS``;
+each off by default): BM25+'s ``delta``, an ``idf_power``, query words weighted
+``min(1, idf / idf_floor)``, a ``df_cut``, and feedback gated by the top articles' score ratio
+(``fb_min_ratio``) or scaled by the query's clarity (``fb_clarity``).
 """
 
 from __future__ import annotations
@@ -135,11 +140,14 @@ class Field:
         n = len(self.post[t][0])
         return math.log(1 + (self.population - n + 0.5) / (n + 0.5))
 
-    def scores(self, t: int, k1: float, b: float, boost: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
-        """(docs, BM25 of term ``t`` in each), Whoosh's way (boost scales tf, not length)."""
+    def scores(self, t: int, k1: float, b: float, boost: float = 1.0, delta: float = 0.0, idf_power: float = 1.0
+               ) -> tuple[np.ndarray, np.ndarray]:
+        """(docs, BM25 of term ``t`` in each), Whoosh's way (boost scales tf, not length);
+        ``delta``: BM25+'s lower bound, ``idf * delta`` added to every match."""
         rows, tf = self.post[t]
         tf = tf * boost
-        return rows, self.idf(t) * tf * (k1 + 1) / (tf + k1 * (1 - b + b * self.length[rows] / self.avg))
+        saturated = tf * (k1 + 1) / (tf + k1 * (1 - b + b * self.length[rows] / self.avg))
+        return rows, self.idf(t) ** idf_power * (saturated + delta)
 
 
 class Prepared:
@@ -180,6 +188,9 @@ class Prepared:
         self.body_df = np.zeros(len(self.vocab), dtype=np.int64)
         for t, (rows, _) in self.body.post.items():
             self.body_df[t] = len(rows)
+        self.body_cf = np.zeros(len(self.vocab), dtype=np.float64)  # collection frequency (clarity)
+        for t, (_, tfs) in self.body.post.items():
+            self.body_cf[t] = tfs.sum()
         self.queries = {q: self.query_stems(coll.queries[q]) for q in coll.judged_queries}
         self.cache: dict[tuple[Any, ...], tuple[np.ndarray, np.ndarray]] = {}  # term scores
         self.first: dict[tuple[Any, ...], Any] = {}  # first passes
@@ -222,6 +233,12 @@ class Config:
     fb_words: int = 10
     fb_max_df: float = 0.1
     fb_min_words: int = 4  # distinct query words needed for feedback
+    fb_min_ratio: float = 0.0  # feedback only if the best article's score is this times the second's
+    fb_clarity: float = 0.0  # feedback weight x min(1, clarity / this) (0 = unscaled)
+    delta: float = 0.0  # BM25+: idf x delta added to each field a word matches (0 = plain BM25)
+    idf_power: float = 1.0  # each word's idf raised to this power (above 1: rare words weigh more)
+    idf_floor: float = 0.0  # a query word's weight is scaled by min(1, idf / idf_floor) (0 = off)
+    df_cut: float = 1.0  # an OR query leaves out words in more than this share of the articles
 
 
 Stems = list[tuple[str, int, frozenset[str]]]
@@ -237,17 +254,21 @@ def query_weights(prep: Prepared, cfg: Config, stems: Stems) -> dict[int, float]
         w = qtf * (cfg.k3 + 1) / (qtf + cfg.k3) if qtf > 1 else 1.0
         if typed <= stop:  # every word typed for this stem is a stop word
             w *= cfg.stop_weight
+        if cfg.df_cut < 1.0 and prep.body_df[t] > cfg.df_cut * prep.n_articles:
+            w = 0.0
+        if cfg.idf_floor:  # common words weigh idf / floor (below the floor), none skipped
+            w *= min(1.0, prep.body.idf(t) / cfg.idf_floor) if t in prep.body.post else 1.0
         if w > 0:
             out[t] = w
     return out
 
 
-def _term_scores(prep: Prepared, f: Field, t: int, k1: float, b: float, boost: float
-                 ) -> tuple[np.ndarray, np.ndarray]:
-    key = (id(f), t, k1, b, boost)
+def _term_scores(prep: Prepared, f: Field, t: int, k1: float, b: float, boost: float, delta: float = 0.0,
+                 idf_power: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    key = (id(f), t, k1, b, boost, delta, idf_power)
     hit = prep.cache.get(key)
     if hit is None:
-        hit = prep.cache[key] = f.scores(t, k1, b, boost)
+        hit = prep.cache[key] = f.scores(t, k1, b, boost, delta, idf_power)
     return hit
 
 
@@ -258,7 +279,7 @@ def _passage_scores(prep: Prepared, cfg: Config, weights: dict[int, float], pos:
     for t, w in weights.items():
         for f, boost in ((prep.text, 1.0), (prep.title, cfg.title_boost)):
             if t in f.post:
-                rows, sc = _term_scores(prep, f, t, cfg.k1, cfg.b, boost)
+                rows, sc = _term_scores(prep, f, t, cfg.k1, cfg.b, boost, cfg.delta, cfg.idf_power)
                 rows_all.append(rows)
                 vals.append(w * sc)
     n = prep.n_passages if pos is None else size
@@ -279,7 +300,7 @@ def _body_scores(prep: Prepared, cfg: Config, weights: dict[int, float], arts: n
     rows_all, vals = [], []
     for t, w in weights.items():
         if t in prep.body.post:
-            rows, sc = _term_scores(prep, prep.body, t, k1, b, 1.0)
+            rows, sc = _term_scores(prep, prep.body, t, k1, b, 1.0, cfg.delta, cfg.idf_power)
             rows_all.append(rows)
             vals.append(w * sc)
     if not rows_all:
@@ -291,7 +312,8 @@ def _body_scores(prep: Prepared, cfg: Config, weights: dict[int, float], arts: n
 def first_pass(prep: Prepared, cfg: Config, qid: str) -> tuple[dict[int, float], np.ndarray, np.ndarray, np.ndarray]:
     """(query weights, pooled passages, their articles, their passage scores), cached per query
     and per the settings they depend on."""
-    key = (qid, cfg.k1, cfg.b, cfg.title_boost, cfg.k3, cfg.query_stop, cfg.stop_weight)
+    key = (qid, cfg.k1, cfg.b, cfg.title_boost, cfg.k3, cfg.query_stop, cfg.stop_weight, cfg.delta, cfg.df_cut,
+           cfg.idf_power, cfg.idf_floor)
     hit = prep.first.get(key)
     if hit is not None:
         return hit
@@ -352,6 +374,10 @@ def _feedback(prep: Prepared, cfg: Config, weights: dict[int, float], arts: np.n
     total = sum(top.values())
     if total <= 0:
         return {}
+    if cfg.fb_min_ratio:
+        best = sorted(top.values(), reverse=True)
+        if len(best) > 1 and best[0] < cfg.fb_min_ratio * best[1]:
+            return {}
     ids = np.concatenate([prep.vectors[a][0] for a in top])
     vals = np.concatenate([prep.vectors[a][1] / (prep.vectors[a][1].sum() or 1) * s / total for a, s in top.items()])
     model = np.bincount(ids, weights=vals, minlength=len(prep.vocab))
@@ -361,7 +387,14 @@ def _feedback(prep: Prepared, cfg: Config, weights: dict[int, float], arts: np.n
     mass = float(model[cand].sum())
     if not mass:
         return {}
-    scale = cfg.fb_weight / (1 - cfg.fb_weight) * sum(weights.values()) / mass
+    share = cfg.fb_weight
+    if cfg.fb_clarity:
+        p_r = model[cand] / mass
+        p_c = np.maximum(prep.body_cf[cand], 1) / prep.body.total
+        share *= min(1.0, float((p_r * np.log(p_r / p_c)).sum()) / cfg.fb_clarity)
+        if share <= 0:
+            return {}
+    scale = share / (1 - share) * sum(weights.values()) / mass
     return {int(t): float(model[t]) * scale for t in cand}
 
 

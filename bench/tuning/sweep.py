@@ -26,6 +26,9 @@ Stages (each chosen per fold on its five training collections, the later given t
 A method is kept only if the held-out score with it is at least the held-out score without it
 (the same LOO with the method switched off) on every fold. Feedback is judged first, against
 stage 1 alone; the other methods are then judged within stage 1.
+3. further methods (``FURTHER_METHODS``), each on its own on top of the stage 1 each fold chose:
+   its value (off among them) chosen on the five training collections, the held-out score
+   compared with stage 1's. Kept only if it loses on no fold.
 """
 
 from __future__ import annotations
@@ -63,6 +66,29 @@ BASE_GRID: dict[str, list[Any]] = {
 FEEDBACK_GRID: list[dict[str, Any]] = [{"fb_weight": 0.0}] + [
     {"fb_weight": w, "fb_words": n, "fb_min_words": m}
     for w in (0.1, 0.2, 0.3) for n in (5, 10) for m in (4, 10)]
+FURTHER_METHODS: dict[str, list[dict[str, Any]]] = {
+    # BM25+: every field a word matches adds idf x delta (a floor under long documents' tf part)
+    "BM25+ delta": [{"delta": d} for d in (0.0, 0.1, 0.25, 0.5)],
+    # per-field length normalisation and saturation of the article score (None: as the passages')
+    "article score's own b": [{"body_b": b} for b in (None, 0.3, 0.5, 0.6, 0.75)],
+    "article score's own k1": [{"body_k1": k} for k in (None, 0.9, 1.5, 2.0)],
+    # how much a repeated query word counts (k3 1000: linear in its repeats)
+    "query-word saturation k3": [{"k3": k} for k in (5.0, 1.0, 2.0, 10.0, 1000.0)],
+    # idf ** p: above 1 a long query leans on its rare words
+    "idf power": [{"idf_power": p} for p in (1.0, 0.8, 1.1, 1.2, 1.5)],
+    # common words weighed down by their idf instead of (on top of) the stop list
+    "idf-floored query weights": [{"idf_floor": f} for f in (0.0, 1.0, 2.0, 3.0)],
+    "document-frequency cut": [{"df_cut": d} for d in (1.0, 0.2, 0.3, 0.4, 0.6)],
+    # feedback only for confident queries: the best article's score over the second's
+    "feedback, confident queries only": [{"fb_weight": 0.0}] + [
+        {"fb_weight": w, "fb_words": n, "fb_min_ratio": r}
+        for w in (0.1, 0.2, 0.3) for n in (10, 20) for r in (1.05, 1.1, 1.2, 1.4)],
+    # feedback words' weight scaled by the query's clarity, min(1, KL / c): the KL divergence
+    # (nats) of the top articles' word model from the collection's, over the words added
+    "feedback scaled by clarity": [{"fb_weight": 0.0}] + [
+        {"fb_weight": w, "fb_words": n, "fb_clarity": c} for w in (0.1, 0.2, 0.3) for n in (10, 20)
+        for c in (1.0, 2.0, 4.0)],
+}
 METHODS_OFF: dict[str, dict[str, list[Any]]] = {
     "article score": {"mix": [(1.0, 0.0)]},
     "query stop words": {"stop": [("none", 0.0)]},
@@ -186,6 +212,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--title-only", action="store_true", help="model a loader that keeps records with a title "
                     "and no text (searchkit refuses them: CACM has 1,617)")
     ap.add_argument("--grid", help="JSON: Config field -> values; print each setting's scores, no LOO")
+    ap.add_argument("--base-grid", help="JSON: stage 1's grid instead of BASE_GRID (its keys replaced; "
+                    '"mix" and "stop" as lists of pairs), e.g. the values a full sweep chose plus the off switches')
     ap.add_argument("--cache", type=Path, help="folder to keep the tokenised collections in")
     args = ap.parse_args(argv)
     names = [c for c in args.collections.split(",") if c]
@@ -217,7 +245,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     base_nofb = replace(base, fb_weight=0.0)  # stage 1 is chosen without feedback
-    full = loo(scores, base_nofb, bar, BASE_GRID, feedback=True)
+    base_grid = dict(BASE_GRID)
+    if args.base_grid:
+        base_grid.update({k: [tuple(v) if isinstance(v, list) else v for v in vals]
+                          for k, vals in json.loads(args.base_grid).items()})
+    full = loo(scores, base_nofb, bar, base_grid, feedback=True)
     scores.save()
     rows = []
     for held, (cfg, s) in full.items():
@@ -226,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
     table("Held-out folds (each setting chosen on the other five collections)", rows,
           ["held out", "nDCG@10 held out", "best peer", "vs best peer", "settings before", "chosen"])
 
-    ablations = {"feedback": loo(scores, base_nofb, bar, BASE_GRID, feedback=False)}
+    ablations = {"feedback": loo(scores, base_nofb, bar, base_grid, feedback=False)}
     rows = [[held, s, bar.get(held, float("nan")), s - bar.get(held, float("nan")), scores(held, base),
              diff(cfg, base_nofb)] for held, (cfg, s) in ablations["feedback"].items()]
     table("Held-out folds without feedback (stage 1 alone)", rows,
@@ -235,7 +267,7 @@ def main(argv: list[str] | None = None) -> int:
     # without feedback: stage 1 with the method, minus stage 1 with it switched off.
     shipped = ablations["feedback"]
     for method, off in METHODS_OFF.items():
-        ablations[method] = loo(scores, base_nofb, bar, {**BASE_GRID, **off}, feedback=False)
+        ablations[method] = loo(scores, base_nofb, bar, {**base_grid, **off}, feedback=False)
     scores.save()
     rows = []
     for method, res in ablations.items():
@@ -245,6 +277,26 @@ def main(argv: list[str] | None = None) -> int:
                      "keep" if min(deltas) >= 0 else "drop (loses on a fold)"])
     table("Each method: held-out nDCG@10 with it minus without it (both by LOO)", rows,
           ["method", *names, "verdict"])
+    rows, held_rows = [], []
+    for method, opts in FURTHER_METHODS.items():
+        res = {}
+        for held in names:
+            train = [c for c in names if c != held]
+            stage1 = shipped[held][0]
+            best = choose(scores, train, [replace(stage1, **o) for o in opts], bar)
+            res[held] = (best, scores(held, best))
+        deltas = [res[c][1] - shipped[c][1] for c in names]
+        chosen_on = [c for c in names if res[c][0] != shipped[c][0]]
+        verdict = ("off on every fold" if not chosen_on else
+                   "keep" if min(deltas) >= 0 else "drop (loses on a fold)")
+        rows.append([method, *[f"{d:+.3f}" for d in deltas], verdict])
+        held_rows.append([method, *[f"{res[c][1]:.3f}" for c in names],
+                          "; ".join(sorted({diff(res[c][0], shipped[c][0]) for c in names}))])
+    scores.save()
+    table("Further methods on top of stage 1: held-out nDCG@10 with it minus stage 1 alone (by LOO)", rows,
+          ["method", *names, "verdict"])
+    table("Further methods: held-out nDCG@10 and the values the folds chose", held_rows,
+          ["method", *names, "chosen"])
     print(json.dumps({c: {"held_out": round(s, 4), "chosen": asdict(cfg)} for c, (cfg, s) in full.items()}))
     return 0
 
