@@ -18,6 +18,13 @@ of :func:`searchkit.entity_table.decide_types`:
 * **a firm's short name is the firm** — a person value that the index holds as the short
   name of longer firm names ("Merrill Lynch" of "Merrill Lynch and Co Inc") is an
   organisation (:data:`FIRM_SHARE`): the mirror of the surname rule;
+* **a person the index never names in full is weakly a person** — a person value that
+  starts with no given name ("Everton", "Aston Villa", "Anfield") and of which the index
+  holds few or no full names (it is the surname of full names seen in under
+  :data:`SURNAME_SHARE` of its passages) takes the other type its name is stored as, when
+  that type has at least :data:`UNNAMED_PERSON_OTHER_SHARE` of the name's passages: news
+  introduces a person by full name at least once, a club or a ground never has one, and
+  the model's PERSON label for a one-word name is its guess from the name alone;
 
 Pure Python, like the table it serves (the query path may rebuild the table).
 """
@@ -45,6 +52,13 @@ FIRM_SHARE: float | None = 0.5
 "Merrill Lynch and Co Inc", "Alex. Brown" of "Alex. Brown and Sons Inc") is that firm when
 the firm's longer names are seen in at least this many times its own passages. None: off.
 Chosen by leave-one-set-out over the dev archives: see the README."""
+
+
+UNNAMED_PERSON_OTHER_SHARE: float | None = 0.4
+"""A person value with no given name and (nearly) no full name in the index takes the
+organisation or place type its name also has in at least this share of its passages
+("Everton" the club, stored as an organisation where a fixture or "Everton boss" told the
+article). None: off. Chosen by leave-one-set-out over the dev archives: see the README."""
 
 
 MISSPELLING_MIN_LETTERS = 6
@@ -139,6 +153,8 @@ def consistent_types(typed: Mapping[str, Mapping[Member, int]]) -> dict[str, dic
             if len(keys[m].split()) > 1 and firms[keys[m]] >= FIRM_SHARE * c and not _known(keys[m]):
                 del out["person"][m]
                 out.setdefault("org", {})[m] = c
+    if UNNAMED_PERSON_OTHER_SHARE is not None:
+        _unnamed_people_to_other_types(typed, out, keys, as_surname, given)
     for facet, vals in typed.items():
         for m, c in vals.items():
             key = keys[m]
@@ -148,3 +164,24 @@ def consistent_types(typed: Mapping[str, Mapping[Member, int]]) -> dict[str, dic
                     del out[facet][m]
                     out.setdefault("person", {})[m] = c
     return out
+
+
+def _unnamed_people_to_other_types(typed: Mapping[str, Mapping[Member, int]], out: dict[str, dict[Member, int]],
+                                   keys: Mapping[Member, str], as_surname: Mapping[str, int], given: frozenset[str]) -> None:
+    """Move to ``out``'s organisation or place the person values the index never names in
+    full (:data:`UNNAMED_PERSON_OTHER_SHARE`)."""
+    by_key: dict[str, Counter[str]] = {}
+    for facet, vals in typed.items():
+        for m, c in vals.items():
+            by_key.setdefault(keys[m], Counter())[facet] += c
+    share = UNNAMED_PERSON_OTHER_SHARE or 0.0
+    for m, c in typed.get("person", {}).items():
+        key = keys[m]
+        words = key.split()
+        if not words or words[0] in given or _known(key) or as_surname.get(key, 0) >= SURNAME_SHARE * c:
+            continue
+        tally = by_key[key]
+        other, n = max(((f, tally[f]) for f in ("org", "place")), key=lambda t: (t[1], t[0] == "org"))
+        if n > 0 and n >= share * sum(tally.values()) and m in out.get("person", {}):
+            del out["person"][m]
+            out.setdefault(other, {})[m] = c

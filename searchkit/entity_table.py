@@ -71,6 +71,15 @@ UNKNOWN_PLACE_ORG_SHARE: float | None = 0.3
 organisation in at least this share of its passages, is an organisation: the places of news
 are mostly known ones, and the small model gives firms a place label by their name alone
 ("BT", "Gazprom" beside "gas giant Gazprom"). None: off. Chosen by leave-one-set-out."""
+SHORT_FORM_RATIO: float | None = 1
+"""A one-word organisation value that is a head word of organisation names ("United",
+"Commission", "Bank", "Radio": ``org_suffixes``) is a bare short form, no entity of its own,
+when the index's longer organisation names ending with it are seen in at least this many
+times its own passages: "United" (57) beside Manchester, Sheffield, Dundee United (95) names
+a different club in each article, while "Parliament" (67) beside European and Scottish
+Parliament (33) is an institution named on its own. The article stage joins the head to the
+one longer name of its article; this is for the articles that never give it. None: off.
+Chosen by leave-one-set-out: see the README."""
 NAME_SHARE = 0.2
 """A one-word value (not an acronym) must account for at least this share of the passages
 that contain its word and are not explained by a longer name with it; below, the word is
@@ -259,6 +268,12 @@ def decide_types(counts: Mapping[str, Mapping[str, int]], word_passages: WordPas
             if len(words) > 1:
                 for word in words:
                     in_longer[word] += c
+    heads = name_rules().org_suffixes
+    as_head: Counter[str] = Counter()  # passages of longer organisation names, by their last word
+    for v, c in counts.get("org", {}).items():
+        words = name_key(v).split()
+        if len(words) > 1 and words[-1] in heads:
+            as_head[words[-1]] += c
     out: dict[str, dict[Member, int]] = {f: {} for f in FACETS}
     dropped: set[Member] = set()
     for f, vals in counts.items():
@@ -277,6 +292,10 @@ def decide_types(counts: Mapping[str, Mapping[str, int]], word_passages: WordPas
                 facet = "org"
             if f == "person" and " " not in key and known is not None and known != "person":
                 facet = known  # "Welsh" is a demonym and "Kremlin" an organisation, never a person
+            if facet == "org" and SHORT_FORM_RATIO is not None and key in heads and not v.isupper() and (
+                    as_head[key] > 0 and as_head[key] >= SHORT_FORM_RATIO * sum(tally.values())):
+                dropped.add((f, v))  # "United" of the index's many Uniteds
+                continue
             out.setdefault(facet, {})[(f, v)] = c
     return consistent_types(out), dropped
 

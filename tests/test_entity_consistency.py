@@ -56,3 +56,20 @@ def test_a_misspelt_demonym_joins_its_group() -> None:
     assert table.canonical("group", "Canadaian") == ("group", "Canadian")
     assert table.canonical("group", "Nigerien") == ("group", "Nigerien")
     assert {e.name for e in table.entities("group")} == {"American", "Japanese", "Canadian", "Nigerien", "Nigerian"}
+
+
+def test_a_person_the_index_never_names_in_full_takes_its_other_type() -> None:
+    """Sports pages: a club ("Hartwell") or a ground ("Kestonfield") typed a person where no
+    cue told the article, an organisation or place where a fixture, "Hartwell boss" or "at
+    Kestonfield" did; the index never gives it a first name. A player named in full
+    elsewhere ("Tom Brackley", then "Brackley") stays a person, and so does a bare name
+    that is only rarely anything else."""
+    table = EntityTable.build({
+        "person": {"Hartwell": 40, "Kestonfield": 12, "Tom Brackley": 30, "Brackley": 50, "Osmund": 60},
+        "org": {"Hartwell": 30, "Brackley": 30, "Osmund": 12},
+        "place": {"Kestonfield": 9},
+    })
+    assert facet_of(table, "person", "Hartwell") == "org"
+    assert facet_of(table, "person", "Kestonfield") == "place"
+    assert facet_of(table, "person", "Brackley") == "person"
+    assert facet_of(table, "person", "Osmund") == "person"

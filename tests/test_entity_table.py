@@ -163,3 +163,19 @@ def test_query_path_does_not_import_spacy() -> None:
         "t.expand('person', 'lukashenko'); assert 'spacy' not in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+
+
+def test_a_bare_head_word_shared_by_many_longer_names_is_no_entity() -> None:
+    """Football and business pages: "United" stands for a different club in each article
+    that never names it in full (Oakford United, Lyle United, Pemberton United), "Commission"
+    for a different commission; a head word named on its own more often than its longer
+    forms ("Parliament" beside one "Northern Parliament") is an institution and stays."""
+    table = EntityTable.build({"org": {
+        "United": 20, "Oakford United": 15, "Lyle United": 6, "Pemberton United": 4,
+        "Commission": 5, "Trade Commission": 9, "Water Commission": 3,
+        "Parliament": 30, "Northern Parliament": 8,
+    }})
+    names = {e.name for e in table.entities("org")}
+    assert not names & {"United", "Commission"}, names
+    assert {"Parliament", "Oakford United", "Trade Commission", "Northern Parliament"} <= names
+    assert table.canonical("org", "United") is None
