@@ -73,7 +73,8 @@ measurement (``bench/quality/duplicates.py``, 23,654 BBC + Reuters-21578 + synth
 pair F1 with unsure merges counted as wrong and no must-not-merge violation; leave one source
 out picks 0.6 (bbc held out), 0.6 (reuters), 0.7 (synthetic). At 0.6: pair precision 0.9995
 (0.991 with unsure pairs counted wrong), recall 0.981 on synthetic copies, 1 of 710 different
-stories merged (two days' identical Fed notices)."""
+stories merged (two days' Fed notices; split since the figures are also compared in order,
+members version 3)."""
 
 FORMAT_VERSION = MEMBERS_VERSION
 """2: the headline is signed with the text, short texts keep their figures, members their
