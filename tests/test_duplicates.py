@@ -295,7 +295,6 @@ def test_the_rule_keeps_its_shape_through_save_and_load(tmp_path: Path) -> None:
     assert loaded.add("late", notice_sig(payout("Municipal", "6.4", "15")), date="2026-04-20T17:00:00") != story
 
 
-
 def test_a_new_figure_found_elsewhere_in_the_other_notice_still_differs() -> None:
     """Two days' operations, aligned figure by figure: the amount and the rate changed, and the
     new rate's figures (5, 16) are in the other day's text too, so only the order tells."""
