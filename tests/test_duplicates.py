@@ -293,3 +293,22 @@ def test_the_rule_keeps_its_shape_through_save_and_load(tmp_path: Path) -> None:
     assert loaded.add("harbour", notice_sig(payout("Harbour", "6.4", "15")), date="2026-04-02T14:35:00") != story
     assert loaded.add("resent", notice_sig(payout("Municipal", "6.4", "15")), date="2026-04-02T17:00:00") == story
     assert loaded.add("late", notice_sig(payout("Municipal", "6.4", "15")), date="2026-04-20T17:00:00") != story
+
+
+def test_a_new_figure_found_elsewhere_in_the_other_notice_still_differs() -> None:
+    """Two days' operations, aligned figure by figure: the amount and the rate changed, and the
+    new rate's figures (5, 16) are in the other day's text too, so only the order tells."""
+    clusters = DuplicateClusters()
+    monday = clusters.add("monday", notice_sig(operation("2.5", "6-3/16")), date="2026-04-06T11:45:00")
+    assert clusters.add("wednesday", notice_sig(operation("two", "6-5/16")), date="2026-04-08T11:45:00") != monday
+
+
+def test_a_resent_notice_with_a_figure_added_is_a_copy() -> None:
+    """Aligned, a figure only added (a time, a copyright year) is no substitution: a same-day
+    re-send of a short notice is one story."""
+    head, body = operation("1.5", "6-3/16")
+    clusters = DuplicateClusters()
+    story = clusters.add("first", notice_sig((head, body)), date="2026-04-08T11:45:00")
+    resent = (head, body.replace("Reuter", "Sent 1145 EDT\n\nReuter"))
+    assert clusters.add("resent", notice_sig(resent), date="2026-04-08T12:20:00") == story
+    assert signature_of("Net 12 mln vs 9 mln", title="ACME 1ST QTR NET").figures == ("1st", "12", "9")

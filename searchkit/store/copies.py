@@ -31,11 +31,11 @@ CURRENT = "current.json"
 (``members-N.json``, ``clusters-N.json``, ``signatures-N.npy``) and then replaces this one:
 a save killed half-way leaves the previous table whole, and ``check`` finds any flipped byte."""
 FORMAT_VERSION = 1
-MEMBERS_VERSION = 2
+MEMBERS_VERSION = 3
 """Version of ``members-N.json`` (and the signatures beside it): 2 signs the headline with the
-text and keeps a short text's figures. Search reads only the clusters file (still version 1),
-so a table of an older version keeps working until the next ingest or ``check --repair``
-rebuilds it from the stored text."""
+text and keeps a short text's figures; 3 keeps them in text order (compared aligned too).
+Search reads only the clusters file (still version 1), so a table of an older version keeps
+working until the next ingest or ``check --repair`` rebuilds it from the stored text."""
 
 
 def crc32_of(path: Path) -> str:
