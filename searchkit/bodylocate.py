@@ -258,7 +258,8 @@ def _dominant_part(best: etree._Element, scores: dict[etree._Element, float], sh
     it) lifts the common parent above the story's own container. When one child holds at
     least ``share`` of the parent's score, the rest adds little and is more likely other
     content than the story's; the descent repeats while it holds. It stops where the rest
-    is part of the same text (a paragraph, a list or a subheading beside the child) or where
+    is part of the same text (a paragraph, a list or a subheading beside the child, lines of
+    its own separated by ``<br>``) or where
     prose comes before the child (the story's lead, then a side rail, then the rest). The
     rest of a story in a clean sibling after it comes back through :func:`continuations`.
     """
@@ -270,6 +271,8 @@ def _dominant_part(best: etree._Element, scores: dict[etree._Element, float], sh
         top = max(children, key=lambda child: scores[child])
         if scores[top] < share * total or scores[top] >= total:
             return best
+        if total - sum(scores[child] for child in children) > 0:
+            return best  # text of its own (lines separated by <br>): the story runs on here
         place = children.index(top)
         if any(_text_level(child, i < place) for i, child in enumerate(children) if child is not top):
             return best  # a paragraph, list or subheading beside it: the story runs on here

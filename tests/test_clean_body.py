@@ -185,3 +185,10 @@ def test_story_lead_before_a_side_rail_is_kept_with_the_larger_part() -> None:
     story = paragraphs_of(html, "//div[@class='story-part']/p")
     cleaned = clean_html(html)
     assert cleaned.paragraphs == story
+
+
+def test_post_lines_separated_by_br_are_kept_beside_a_dominant_list() -> None:
+    cleaned = clean_html(shape("br-lines-before-a-long-list.html"))
+    assert cleaned.paragraphs[0].startswith("Last year we opened the harbour archive")
+    assert any(p.startswith("Over the next few days") for p in cleaned.paragraphs)
+    assert any(p.startswith("Results can be saved as a list") for p in cleaned.paragraphs)
