@@ -118,6 +118,7 @@ def _best_node(
     ignored: set[etree._Element] | None,
     reference: Counter[str] | None,
     link_cap: float = 0.0,
+    detail: dict[etree._Element, float] | None = None,
 ) -> tuple[etree._Element, float]:
     """Best-scoring element: by JSON-LD text match when ``reference`` is given, else by score.
 
@@ -155,6 +156,8 @@ def _best_node(
                 totals[node] = totals.get(node, 0) + len(tokens)
     for node, cost in link_costs.items():
         scores[node] = scores.get(node, 0.0) + max(cost, -link_cap * gains.get(node, 0.0))
+    if detail is not None:
+        detail.update(scores)
     if not scores:
         return root, 0.0
     best = max(scores, key=lambda node: scores[node])
@@ -209,7 +212,8 @@ def choose_body(
     leaves far less prose than ignoring them, the marks were wrong (the page wraps its
     story in ``<nav>`` or a "share" div) and the unmarked choice wins, not honoured, so
     that the cleaner does not take prose inside a "sidebar" for the article without
-    checking. Then: a lone paragraph climbs to its container
+    checking. Then: a body that owes nearly all its score to one child gives way to it
+    (:func:`_dominant_part`), a lone paragraph climbs to its container
     (:func:`_paragraph_to_container`), and a body away from the headline gives way to the
     headline's container (:func:`_story_beside`). JSON-LD ``articleBody`` guides the choice
     when given.
@@ -218,12 +222,15 @@ def choose_body(
     cap = rules.link_cost_cap if rules is not None else 0.0
     # Page-wide, only a mark around nearly all the prose is a wrapper: a footer with one
     # long paragraph can out-weigh a two-paragraph story.
-    marked, marked_score = _best_node(blocks, root, wrapper_marks(blocks, marks, WRAPPER_SHARE), reference, cap)
+    node_scores: dict[etree._Element, float] = {}
+    marked, marked_score = _best_node(blocks, root, wrapper_marks(blocks, marks, WRAPPER_SHARE), reference, cap, node_scores)
     unmarked, unmarked_score = _best_node(blocks, root, None, reference, cap)
     honoured = marked_score >= 0.3 * unmarked_score
     best, score = (marked, marked_score) if honoured else (unmarked, unmarked_score)
     if rules is None:
         return BodyChoice(best, honoured)
+    if honoured and rules.dominant_share > 0 and reference is None:
+        best = _dominant_part(best, node_scores, rules.dominant_share)
     if honoured and rules.leaf_climb > 0:
         best = _paragraph_to_container(blocks, best, rules.leaf_climb)
     anchored = headline_container(blocks, root, title)
@@ -241,6 +248,52 @@ def choose_body(
 
 ANCHOR_SHARE = 0.5
 """The headline's container may hold at most this share of the page's text (else it is the page)."""
+
+
+def _dominant_part(best: etree._Element, scores: dict[etree._Element, float], share: float) -> etree._Element:
+    """The child of the chosen body that earns nearly all of its score, when there is one.
+
+    An element's score is the sum of its blocks', so any sibling with a little prose of its
+    own (a "happening now" feed of other stories beside the story column, a profile under
+    it) lifts the common parent above the story's own container. When one child holds at
+    least ``share`` of the parent's score, the rest adds little and is more likely other
+    content than the story's; the descent repeats while it holds. It stops where the rest
+    is part of the same text (a paragraph, a list or a subheading beside the child, lines of
+    its own separated by ``<br>``) or where
+    prose comes before the child (the story's lead, then a side rail, then the rest). The
+    rest of a story in a clean sibling after it comes back through :func:`continuations`.
+    """
+    while True:
+        total = scores.get(best, 0.0)
+        children = [child for child in best if child in scores]
+        if total <= 0 or not children:
+            return best
+        top = max(children, key=lambda child: scores[child])
+        if scores[top] < share * total or scores[top] >= total:
+            return best
+        if total - sum(scores[child] for child in children) > 0:
+            return best  # text of its own (lines separated by <br>): the story runs on here
+        place = children.index(top)
+        if any(_text_level(child, i < place) for i, child in enumerate(children) if child is not top):
+            return best  # a paragraph, list or subheading beside it: the story runs on here
+        if any(scores[child] > 0 and not _heading(child) for child in children[:place]):
+            return best  # prose before it is the story's lead (a first part, then a side rail)
+        best = top
+
+
+_TEXT_LEVEL = frozenset("p ul ol dl blockquote pre table li br h3 h4 h5 h6 span a b i em strong font".split())
+
+
+def _heading(element: etree._Element) -> bool:
+    """Whether ``element`` is a heading (the headline before the story is not its lead)."""
+    return isinstance(element.tag, str) and element.tag.lower() in HEADINGS
+
+
+def _text_level(element: etree._Element, before: bool) -> bool:
+    """Whether a sibling of the dominant part is part of the same text (a paragraph, a list,
+    a subheading; the headline only after it) rather than another container."""
+    tag = element.tag.lower() if isinstance(element.tag, str) else ""
+    return tag in _TEXT_LEVEL or (tag in ("h1", "h2") and not before)
 
 
 def _paragraph_to_container(blocks: list[Block], best: etree._Element, climb: float) -> etree._Element:

@@ -148,6 +148,7 @@ def load_rules(path: str | None = None) -> CleanRules:
             anchor_share=float(html.get("anchor_share", 1.0)),
             leaf_climb=float(html.get("leaf_climb", 0.0)),
             link_cost_cap=float(html.get("link_cost_cap", 0.0)),
+            dominant_share=float(html.get("dominant_share", 0.0)),
         ),
         edge_blocks=int(data.get("edge_blocks", 2)),
         trims=trims,

@@ -65,6 +65,7 @@ class HtmlRules:
     anchor_share: float = 1.0
     leaf_climb: float = 0.0
     link_cost_cap: float = 0.0
+    dominant_share: float = 0.0
 
 
 @dataclass

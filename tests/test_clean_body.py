@@ -170,3 +170,25 @@ def test_linked_headlines_near_the_top_of_a_shallow_page_do_not_break_cleaning()
             + "<section>" + pair.format(3, summary) + "</section></body></html>")
     cleaned = clean_html(page)
     assert summary in cleaned.paragraphs
+
+
+def test_feed_of_other_stories_in_a_sibling_wrapper_is_not_the_story() -> None:
+    html = shape("news-feed-column-after-story.html")
+    story = paragraphs_of(html, "//div[@class='article']/p")
+    cleaned = clean_html(html)
+    assert cleaned.paragraphs == story
+    assert "Bridge closed" not in cleaned.text and "canteens" not in cleaned.text
+
+
+def test_story_lead_before_a_side_rail_is_kept_with_the_larger_part() -> None:
+    html = shape("story-lead-before-side-rail.html")
+    story = paragraphs_of(html, "//div[@class='story-part']/p")
+    cleaned = clean_html(html)
+    assert cleaned.paragraphs == story
+
+
+def test_post_lines_separated_by_br_are_kept_beside_a_dominant_list() -> None:
+    cleaned = clean_html(shape("br-lines-before-a-long-list.html"))
+    assert cleaned.paragraphs[0].startswith("Last year we opened the harbour archive")
+    assert any(p.startswith("Over the next few days") for p in cleaned.paragraphs)
+    assert any(p.startswith("Results can be saved as a list") for p in cleaned.paragraphs)
