@@ -260,3 +260,14 @@ def test_alias_table_joins_articles(extractor: EntityExtractor, seed_text: str) 
     assert table.canonical("person", "Lukashenko") == ("person", "Alexander Lukashenko")
     assert table.expand("person", "lukashenko") == {("person", "Alexander Lukashenko"), ("person", "Lukashenko")}
     assert table.expand("org", "E.U.") == {("org", "EU")}
+
+
+def test_no_value_or_alias_holds_a_bracket(extractor: EntityExtractor) -> None:
+    # A writer's editorial brackets inside a name: "the (World) Bank" is the World Bank.
+    text = ("Philippine representatives have gone to Washington to the (International Monetary) Fund, "
+            "the (World) Bank, the Fed (Federal Reserve Board) and the Treasury to explain the plan.")
+    (result,) = list(extractor.extract_many([text]))
+    forms = [e.name for e in result.entities] + [a for e in result.entities for a in e.aliases]
+    forms += [m.name for m in result.mentions]
+    assert not [f for f in forms if any(ch in "()[]{}<>" for ch in f)], forms
+    assert {"World Bank", "International Monetary Fund"} <= {e.name for e in result.entities if e.type == "org"}
