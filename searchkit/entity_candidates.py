@@ -27,6 +27,7 @@ from .names import (
     name_rules,
     strip_possessive,
     title_prefix_length,
+    without_brackets,
 )
 
 if TYPE_CHECKING:  # spaCy is imported only when the model loads
@@ -109,7 +110,7 @@ def make_candidate(doc: Doc, start: int, end: int) -> Candidate:
     text = doc[start:end].text  # (doc.text would rebuild the whole text on every call)
     bare = strip_possessive(text)  # a pre-tokenised "Clinton's" is one token; a prefix of text
     end_char -= len(text) - len(bare)
-    form = display_form(bare)
+    form = display_form(without_brackets(bare))
     return Candidate(start, end, start_char, end_char, bare, form, name_key(form))
 
 

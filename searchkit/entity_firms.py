@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from .entity_candidates import WEIGHTS, Candidate, make_candidate
-from .names import display_form, name_key, name_rules
+from .names import display_form, name_key, name_rules, without_brackets
 
 if TYPE_CHECKING:  # spaCy is imported only when the model loads
     from spacy.tokens import Doc
@@ -126,7 +126,7 @@ def firm_candidates(doc: Doc, cands: Sequence[Candidate]) -> tuple[list[Candidat
             k += 1
             continue
         c = make_candidate(doc, start, end)
-        c.form = display_form(c.text.replace(" ,", "").replace(",", ""))
+        c.form = display_form(without_brackets(c.text.replace(" ,", "").replace(",", "")))
         c.key = name_key(c.form)
         c.votes = Counter({"org": WEIGHTS["organisation"]})
         c.label = "org" if any(labels.get(i) == "org" for i in range(start, end)) else None

@@ -28,7 +28,7 @@ from .entity_candidates import (
 )
 from .entity_context import NO_FACET, context_votes, name_votes
 from .entity_firms import firm_candidates
-from .names import gazetteer, name_key, name_rules
+from .names import gazetteer, name_key, name_rules, without_brackets
 from .records import FACETS, Entity, Mention
 
 if TYPE_CHECKING:  # spaCy is imported only when the model loads
@@ -381,26 +381,17 @@ def _canonical_name(cl: _Cluster) -> str:
     return max(counts, key=rank)
 
 
-_BRACKET_CHARS = re.compile(r"[()\[\]{}<>]")
-
-
-def without_brackets(form: str) -> str:
-    """A name as written with the brackets of an editorial insertion taken out: "the (World)
-    Bank" is the World Bank, and a value or alias never holds a bracket."""
-    return " ".join(_BRACKET_CHARS.sub(" ", form).split()) if _BRACKET_CHARS.search(form) else form
-
-
 def _article_entities(doc: Doc, clusters: Sequence[_Cluster]) -> ArticleEntities:
     mentions = []
     entities = []
     for cl in clusters:
-        name, facet = without_brackets(_canonical_name(cl)), cl.type
-        if facet not in FACETS or not name:
+        name, facet = _canonical_name(cl), cl.type  # forms hold no brackets (make_candidate)
+        if facet not in FACETS:
             continue  # an event, a work or an amount: no facet
         texts = [m.text for m in cl.members]  # no doc.text: rebuilding it costs a pass over the doc
         for m, text in zip(cl.members, texts):
             mentions.append(Mention(m.start_char, m.end_char, text, name, facet))
-        aliases = tuple(sorted({without_brackets(t) for t in texts} - {name, ""}))
+        aliases = tuple(sorted({without_brackets(t) for t in texts} - {name}))  # surface forms, brackets out
         entities.append((min(m.start for m in cl.members), Entity(name, facet, len(cl.members), aliases)))
     entities.sort(key=lambda e: (-e[1].count, e[0]))
     mentions.sort(key=lambda m: m.start)

@@ -216,6 +216,17 @@ def _is_title_word(lw: str, parts: Sequence[str], rules: NameRules) -> bool:
     )
 
 
+_BRACKETS_TO_SPACE = str.maketrans(dict.fromkeys("()[]{}<>", " "))
+
+
+def without_brackets(text: str) -> str:
+    """A name as written with the brackets of an editorial insertion taken out: "the (World)
+    Bank" is the World Bank, and a value or alias never holds a bracket. Text without
+    brackets is returned as it is."""
+    cleared = text.translate(_BRACKETS_TO_SPACE)
+    return text if cleared == text else collapse_spaces(cleared)
+
+
 def display_form(text: str) -> str:
     """The readable canonical form of a surface name: whitespace collapsed, a leading "the"
     and a trailing possessive dropped, dotted acronyms undotted (``the E.U.’s`` → ``EU``)."""
