@@ -46,6 +46,7 @@ if TYPE_CHECKING:  # rich is imported only to draw tables: a piped search never 
 
     from .records import Article, Cleaned, Removal
 
+
 def relative_path(path: str) -> str:
     """A path relative to the current folder when it lies below it, else as stored."""
     try:

@@ -138,6 +138,12 @@ def output_console(**options: Any) -> Console:
     return OutputConsole(**options)
 
 
+def stdout_console() -> Console:
+    """The rich console of a command's stdout: no highlighting of numbers or paths, no
+    wrapping but searchkit's own (:func:`print_wrapped`)."""
+    return output_console(highlight=False, soft_wrap=False)
+
+
 class PlainOutput:
     """stdout when it is not a terminal: :class:`Styled` text written as it is (no styles, no
     wrapping, tabs as rich expands them), in one write and flush per print as rich does;
@@ -165,7 +171,7 @@ class PlainOutput:
 
     def rich(self) -> Console:
         if self._console is None:
-            self._console = output_console(highlight=False, soft_wrap=False)
+            self._console = stdout_console()
         return self._console
 
     def __getattr__(self, name: str) -> Any:
@@ -202,7 +208,7 @@ class LazyConsole:
 
                 self._console = Console(stderr=True, highlight=False)
             elif _styles_wanted():
-                self._console = output_console(highlight=False, soft_wrap=False)
+                self._console = stdout_console()
             else:
                 self._console = PlainOutput()  # type: ignore[assignment]
         return getattr(self._console, name)

@@ -56,8 +56,8 @@ from .ranking import RobertsonBM25F, or_scores, rerank, rerank_pool, skip_stop_w
 from .segments import SegmentColumns
 
 if TYPE_CHECKING:
-    from ..records import Article, Passage
     from ..entity_table import EntityTable
+    from ..records import Article, Passage
     from .stats import IndexStats
 
 __all__ = ["SearchIndex", "open_index", "IndexStats", "FilterValue", "parse_date_bound", "highlight_spans"]

@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..results import FACETS, Entity
+from ..text import SURROGATES, parse_iso_datetime
+from .schema import ARTICLE_FIELD, GENERATION_FIELD, article_facet
 
 if TYPE_CHECKING:  # the records of ingest and show: a search does not load them
     from ..records import Article, Metadata, Passage, Removal
-from ..text import SURROGATES, parse_iso_datetime
-from .schema import ARTICLE_FIELD, GENERATION_FIELD, article_facet
 
 KIND_ARTICLE = "article"
 """``kind`` of the one document per article (record, article-wide entities, ``body``)."""
