@@ -151,6 +151,24 @@ def test_no_hits_suggests_a_close_term(idx) -> None:  # type: ignore[no-untyped-
     assert result.suggestion == "lukashenko"
 
 
+def test_a_short_word_is_not_corrected_into_an_unrelated_common_one(idx) -> None:  # type: ignore[no-untyped-def]
+    # 'at&t' is two edits from 'at', a word of every passage: not a spelling of it.
+    result = idx.search("AT&T")
+    assert result.hits == ()
+    assert result.suggestion is None
+    assert idx.search("bordr").suggestion == "border"  # one edit in a short word still is
+
+
+@pytest.mark.parametrize(("typed", "suggested", "offered"), [
+    ("at&t", "at", False), ("brwn", "brown", True), ("blari", "blair", True), ("ox", "on", False),
+    ("lukashenka", "lukashenko", True), ("putn", "putin", True), ("cat", "hat", True), ("merkle", "markel", True),
+    ("stalin", "staff", False)])
+def test_plausible_correction_allows_more_edits_in_longer_words(typed: str, suggested: str, offered: bool) -> None:
+    from searchkit.search.hints import plausible_correction
+
+    assert plausible_correction(typed, suggested) is offered
+
+
 @pytest.mark.parametrize("bad", ['"unclosed phrase', "(border", "nosuchfield:x", "border AND", "body:border"])
 def test_bad_syntax_raises_query_syntax(idx, bad: str) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(QuerySyntax):

@@ -414,11 +414,14 @@ class SearchIndex(EntityNames, EntityCorrections, Streaming):
         )
 
     def _suggest(self, q: Q.Query, text: str) -> str | None:
+        from .hints import plausible_correction
+
         try:
             corrected = self._searcher.correct_query(q, text, prefix=1, maxdist=2)
         except Exception:  # noqa: BLE001 - a suggestion is a nicety, never an error
             return None
-        if corrected.query != q and corrected.string.strip() and corrected.string != text:
+        if corrected.query != q and corrected.string.strip() and corrected.string != text \
+                and all(plausible_correction(t.original, t.text) for t in corrected.tokens):
             return corrected.string
         return None
 

@@ -20,6 +20,18 @@ KIND_NAMES = {"person": "person", "org": "organisation", "place": "place", "grou
               "tag": "tag"}
 
 
+def plausible_correction(typed: str, suggested: str) -> bool:
+    """True when ``suggested`` is close enough to the word the user typed to offer it as a
+    spelling correction: the edits allowed grow with the word's length, as spell checkers and
+    fuzzy search engines do ("auto" fuzziness: none up to 2 characters, 1 up to 5, then 2).
+    Without it a short word is "corrected" into an unrelated common one ('AT&T' to 'at')."""
+    from whoosh.support.levenshtein import damerau_levenshtein
+
+    n = len(typed)
+    allowed = 0 if n <= 2 else 1 if n <= 5 else 2
+    return damerau_levenshtein(typed.lower(), suggested.lower(), allowed + 1) <= allowed
+
+
 def close_names(value: str, names: Iterable[tuple[str, str]], n: int = 3) -> list[str]:
     """Up to ``n`` names closest to ``value``: ``names`` are (any alias, the name to show),
     compared case- and accent-insensitively."""
