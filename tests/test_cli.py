@@ -112,6 +112,11 @@ def test_entities_and_similar_commands(corpus_handmade_index: Path) -> None:
     assert r.returncode == 0, r.stderr
     rows = json.loads(r.stdout)["entities"]
     assert rows and all(row["type"] == "person" for row in rows)
+    # --limit, as search spells it, is --top here too
+    for spelling in ("--top", "--limit", "-n"):
+        one = run_cli("entities", "--type", "person", spelling, "1", "--index", corpus_handmade_index, "--json")
+        assert one.returncode == 0, one.stderr
+        assert json.loads(one.stdout)["entities"] == rows[:1]
     hit = json.loads(run_cli("search", "border closure", "--index", corpus_handmade_index, "--json").stdout)["hits"][0]
     similar = run_cli("similar", hit["passage_id"], "--index", corpus_handmade_index, "--json")
     assert similar.returncode == 0

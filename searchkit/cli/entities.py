@@ -21,7 +21,7 @@ def entities(
         help="TYPE ENTITY [NAME|TYPE] for an edit; FILE for export/import.")] = None,
     index: IndexOpt = DEFAULT_INDEX,
     type_: Annotated[Optional[str], typer.Option("--type", "-t", help=f"One of: {', '.join(FACETS)}.")] = None,  # noqa: UP007
-    top: Annotated[int, typer.Option("--top", "-n", min=1, help="Rows to show.")] = 20,
+    top: Annotated[int, typer.Option("--top", "-n", "--limit", min=1, help="Rows to show (--limit: the same, as in search).")] = 20,
     edits: Annotated[bool, typer.Option("--edits", help="List the corrections in force.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="CSV: entity, type, passages, aliases.")] = False,
