@@ -287,3 +287,15 @@ def test_a_name_read_as_place_and_organisation_alike_is_a_place(extractor: Entit
                 doc.char_span(second.start_char, second.end_char, label="ORG")]
     ents = list(resolve_article(doc).entities)
     assert "Klaipeda" in typed(ents, "place") and "Klaipeda" not in typed(ents, "org")
+
+
+def test_a_team_named_by_nationality_and_a_plural_is_no_person(extractor: EntityExtractor) -> None:
+    """BBC "Irish Lions" (of the British and Irish Lions) was a top person: "Irish" is in
+    the given-name list, so "Irish" + a capitalised word had the shape of a person's name."""
+    from searchkit.entity_candidates import is_given_name
+
+    ents = entities_of(extractor, "touring-side.txt")
+    assert not {n for n in typed(ents, "person") if "Lions" in n}, typed(ents, "person")
+    assert "Ian McGregor" in typed(ents, "person")
+    assert not is_given_name("Irish") and not is_given_name("German")
+    assert is_given_name("Jordan") and is_given_name("Shane")  # a country's name may be a given name
