@@ -12,7 +12,8 @@ overruling strong evidence:
   before "star", an organisation before a member's role ("boss", "striker", "shares") or
   after a kind of organisation ("oil giant Yukos", "rock band"), a product before "console"
   or "users", a person or organisation by the pronoun after "said", the two sides of a
-  fixture ("X v Y", "X 2-1 Y");
+  fixture ("X v Y", "X 2-1 Y"), a ground after "at" ("a draw at Anfield"), a team or band
+  that takes "the" ("the Harlequins were beaten");
 * **words that are never names** (:func:`is_not_name`): table abbreviations and units
   ("Revs", "Avg", "Shr", "GMT") and bare corporate suffixes ("Co", "Ltd").
 
