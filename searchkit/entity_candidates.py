@@ -61,10 +61,13 @@ _HYPHENS = frozenset({"-", "\u2010", "\u2011"})
 
 @cache
 def given_names() -> frozenset[str]:
-    """Given names (``data/names_given.txt``), casefolded and accent-folded via name_key."""
+    """Given names (``data/names_given.txt``), casefolded and accent-folded via name_key.
+    Titles ("Major", "Prince") are none, nor are nationality adjectives: in English news
+    "Irish", "German" or "Danish" before a name is the adjective ("Irish Lions", "German
+    Bundesbank"), not the rare given name, and it is no person's first word."""
     lines = (DATA_DIR / "names_given.txt").read_text(encoding="utf-8").splitlines()
     rules = name_rules()
-    not_names = rules.titles | rules.honorifics | rules.title_modifiers | rules.calendar  # "Major", "Prince"
+    not_names = rules.titles | rules.honorifics | rules.title_modifiers | rules.calendar | gazetteer().demonyms
     names: frozenset[str] = frozenset(name_key(n) for n in lines if n and not n.startswith("#"))
     return names - not_names
 

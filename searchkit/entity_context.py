@@ -12,7 +12,8 @@ overruling strong evidence:
   before "star", an organisation before a member's role ("boss", "striker", "shares") or
   after a kind of organisation ("oil giant Yukos", "rock band"), a product before "console"
   or "users", a person or organisation by the pronoun after "said", the two sides of a
-  fixture ("X v Y", "X 2-1 Y");
+  fixture ("X v Y", "X 2-1 Y"), a ground after "at" ("a draw at Anfield"), a team or band
+  that takes "the" ("the Harlequins were beaten");
 * **words that are never names** (:func:`is_not_name`): table abbreviations and units
   ("Revs", "Avg", "Shr", "GMT") and bare corporate suffixes ("Co", "Ltd").
 
@@ -50,6 +51,15 @@ WORK_WEIGHT = 6
 """Votes of a work cue ("the film X", "X star"): it must outweigh a given name at the start of
 the title ("Mary Poppins", "Harry Potter") and a label or two of the model."""
 
+THE_NAME_IS_NO_PERSON = True
+"""Whether a plural name written after "the" and not as a modifier ("the Lions were", "beat
+the Saints", not "the Lions squad") gets an organisation vote: English names no person with
+the article, and a plural name with it is a team or a band ("the Blues", "the Beatles"); a
+known place ("the Netherlands") keeps its type. A switch for the leave-one-set-out replay."""
+VENUE_CUES = True
+"""Whether a one-word name right after a venue preposition (``venue_cues_before``: "at
+Anfield", "at Twickenham") gets a place vote. A switch for the leave-one-set-out replay."""
+
 _SCORE = re.compile(r"\d{1,2}-\d{1,2}")
 _SKIPPABLE = frozenset({"-", "\u2013", "\u2014", ":", "the", "'", '"', "\u201c", "\u201d", "\u2018", "\u2019", "new"})
 
@@ -67,6 +77,7 @@ class ContextRules:
     role_nouns: frozenset[str]
     org_before: frozenset[str]
     product_after: frozenset[str]
+    venue_before: frozenset[str]
     org_heads: frozenset[str]
     fixture_words: frozenset[str]
     org_first_words: frozenset[str]
@@ -87,7 +98,7 @@ def context_rules() -> ContextRules:
     return ContextRules(
         not_names=words("not_names"), amount_heads=words("amount_heads"), event_heads=words("event_heads"),
         event_names=words("event_names"), work_before=words("work_cues_before"), work_after=words("work_cues_after"),
-        role_nouns=words("org_role_nouns"), org_before=words("org_cues_before"), product_after=words("product_cues"), org_heads=words("org_heads"), fixture_words=words("fixture_words"),
+        role_nouns=words("org_role_nouns"), org_before=words("org_cues_before"), product_after=words("product_cues"), venue_before=words("venue_cues_before"), org_heads=words("org_heads"), fixture_words=words("fixture_words"),
         org_first_words=words("org_first_words"), report_verbs=frozenset(raw["pronoun_cues"]["verbs"]),
         pronouns={p: t for t in ("person", "org") for p in raw["pronoun_cues"][t]},
         group_forms=forms,
@@ -157,11 +168,38 @@ def context_votes(doc: Doc, start: int, end: int, key: str) -> Counter[str]:
     if known != "place" and key not in gaz.demonyms:
         if before in rules.org_before and start > 0 and doc[start - 1].is_lower:
             votes["org"] += CONTEXT_WEIGHT
+        elif THE_NAME_IS_NO_PERSON and known is None and _after_the(doc, start, end):
+            votes["org"] += CONTEXT_WEIGHT
         if next_tok is not None and next_tok.is_lower and after in rules.role_nouns:
             votes["org"] += CONTEXT_WEIGHT
         elif _is_fixture_side(doc, start, end):
             votes["org"] += CONTEXT_WEIGHT
+    if (VENUE_CUES and known is None and end - start == 1 and start > 0 and doc[start - 1].lower_ in rules.venue_before
+            and _stands_alone(doc, end)):
+        votes["place"] += CONTEXT_WEIGHT  # "at Anfield", not "at Ericsson's lab"
     return votes
+
+
+def _stands_alone(doc: Doc, end: int) -> bool:
+    """Whether the name ending at ``end`` is used on its own, not as a modifier or an owner of
+    what follows ("the Blair government", "Ericsson's lab"): what follows is no possessive, no
+    capitalised word (the name goes on: "the Windows XP") and no lowercase word but a
+    function word ("were", "and", "on")."""
+    if end >= len(doc):
+        return True
+    nxt = doc[end]
+    if nxt.text in ("'s", "\u2019s", "'", "\u2019") or (nxt.is_alpha and nxt.text[:1].isupper()):
+        return False
+    return not (nxt.is_lower and nxt.is_alpha) or nxt.is_stop
+
+
+def _after_the(doc: Doc, start: int, end: int) -> bool:
+    """"the Lions were", "for the Saints.": a plural name that takes the article and stands
+    alone (:func:`_stands_alone`)."""
+    last = doc[end - 1].text
+    if start == 0 or doc[start - 1].text != "the" or not (last.endswith("s") and not last.endswith("ss") and last[:1].isupper()):
+        return False
+    return _stands_alone(doc, end)
 
 
 def _pronoun_after_verb(doc: Doc, end: int) -> str | None:

@@ -113,7 +113,7 @@ def _find(groups: dict[str, list[_Group]], facet: str, name: str) -> _Group | No
 def apply_edits(table: EntityTable, edits: Iterable[Edit]) -> EntityTable:
     """A new table with the edits applied in order; an edit naming no entity does nothing
     (the entity may come back with a later ingest)."""
-    groups = {f: [_Group(g.name, dict(g.values), set(g.keys)) for g in gs] for f, gs in table._groups.items()}
+    groups = {f: [_Group(g.name, dict(g.values), set(g.keys), g.shared) for g in gs] for f, gs in table._groups.items()}
     dropped = set(table._dropped)
     for e in edits:
         target = _find(groups, e.facet, e.entity)
@@ -126,6 +126,7 @@ def apply_edits(table: EntityTable, edits: Iterable[Edit]) -> EntityTable:
         elif e.action == "rename":
             target.name = e.argument or target.name
             target.keys = set(target.keys) | {name_key(target.name)}
+            target.shared = False  # the user named it: an entity of its own
         elif e.action == "merge":
             other = _find(groups, e.facet, e.argument or "")
             if other is not None and other is not target:

@@ -100,6 +100,10 @@ class _Group:
     name: str
     values: dict[Member, int]
     keys: Collection[str] = field(default_factory=set)
+    shared: bool = False
+    """A bare surname of several people of the index, none of them dominant ("Keane" of Roy
+    and Robbie Keane): no entity of its own, so no facet row or hit name, but a filter on
+    the surname still finds its passages (:meth:`EntityTable.expand`)."""
 
     @property
     def count(self) -> int:
@@ -182,9 +186,16 @@ def _group_form_names() -> dict[str, str]:
     return {name_key(n): n for n in set(context_rules().group_forms.values())}
 
 
-def _join_dominant_surnames(uf: _UnionFind, values: Mapping[Member, int], keys: Mapping[Member, str]) -> None:
+def _join_dominant_surnames(uf: _UnionFind, values: Mapping[Member, int], keys: Mapping[Member, str]) -> set[Member]:
     """Join each bare surname to the full name it dominantly refers to (DOMINANCE,
-    MONONYM_RATIO)."""
+    MONONYM_RATIO); return the bare surnames shared by several people, none dominant: two
+    or more full names that start with a given name ("Roy Keane", "Robbie Keane"; not "Old
+    Labour" nor "Kill Bill") and none with DOMINANCE of their counts. Such a value names a
+    different person in each article, so it is no entity of its own (:attr:`_Group.shared`)."""
+    from .entity_candidates import given_names
+
+    given = given_names()
+    shared: set[Member] = set()
     groups: dict[str, list[Member]] = defaultdict(list)
     for v in values:
         groups[uf.find(_node(v))].append(v)
@@ -204,8 +215,14 @@ def _join_dominant_surnames(uf: _UnionFind, values: Mapping[Member, int], keys: 
         weight = {r: sum(values[m] for m in groups[r]) for r in candidates}
         best = max(weight, key=lambda r: (weight[r], r))
         common = weight[best] >= FULL_NAME_PASSAGES or weight[best] * MONONYM_RATIO >= values[v]
-        if weight[best] >= DOMINANCE * sum(weight.values()) and common:
-            uf.union(_node(v), best)
+        if weight[best] >= DOMINANCE * sum(weight.values()):
+            if common:
+                uf.union(_node(v), best)
+            continue
+        people = {r: w for r, w in weight.items() if any(keys[m].split()[0] in given for m in groups[r] if len(keys[m].split()) > 1)}
+        if len(people) > 1 and max(people.values()) < DOMINANCE * sum(people.values()):
+            shared.add(v)
+    return shared
 
 
 def _node(member: Member) -> str:
@@ -222,8 +239,7 @@ def _group_facet(facet: str, values: Mapping[Member, int]) -> list[_Group]:
             uf.union(_node(m), "key:" + k)
         if k in gaz.alias_group and facet in ("place", "org"):
             uf.union(_node(m), "gaz:" + gaz.alias_group[k])
-    if facet == "person":
-        _join_dominant_surnames(uf, values, keys)
+    shared = _join_dominant_surnames(uf, values, keys) if facet == "person" else set()
     members: dict[str, dict[Member, int]] = defaultdict(dict)
     for m, c in values.items():
         members[uf.find(_node(m))][m] = c
@@ -239,6 +255,7 @@ def _group_facet(facet: str, values: Mapping[Member, int]) -> list[_Group]:
             preferred = _group_form_names().get(own)  # "Conservative" for Tory/Tories/Conservatives
         group = _Group(_choose_name(facet, vals, preferred, own), dict(vals), {keys[m] for m in vals})
         group.keys = set(group.keys) | {name_key(m[1]) for m in vals if not keys[m].startswith("=")}
+        group.shared = bool(shared) and all(len(keys[m].split()) == 1 for m in vals) and any(m in shared for m in vals)
         for g in gnames:
             group.keys |= alias_keys[g]
         out.append(group)
@@ -377,7 +394,8 @@ class EntityTable:
         return {
             "version": TABLE_VERSION,
             "facets": {
-                f: [{"name": g.name, "values": [[m[0], m[1], c] for m, c in g.values.items()], "keys": sorted(g.keys)}
+                f: [{"name": g.name, "values": [[m[0], m[1], c] for m, c in g.values.items()], "keys": sorted(g.keys),
+                     **({"shared": True} if g.shared else {})}
                     for g in gs]
                 for f, gs in self._groups.items()
             },
@@ -389,7 +407,7 @@ class EntityTable:
         if d.get("version") != TABLE_VERSION:
             raise ValueError(f"entity table version {d.get('version')!r}, expected {TABLE_VERSION}")
         # Written by to_json: names are strings and counts integers already.
-        groups = {f: [_Group(g["name"], {(m[0], m[1]): m[2] for m in g["values"]}, g["keys"]) for g in gs]
+        groups = {f: [_Group(g["name"], {(m[0], m[1]): m[2] for m in g["values"]}, g["keys"], bool(g.get("shared"))) for g in gs]
                   for f, gs in d["facets"].items()}
         return cls(groups, [(m[0], m[1]) for m in d.get("dropped", [])])
 
@@ -422,22 +440,27 @@ class EntityTable:
 
     def canonical(self, field_name: str, stored_value: str) -> tuple[str, str] | None:
         """(facet, index-wide name) of a stored value; the value itself in its field if the
-        table lacks it (an ingest still running); None for a value dropped as no name."""
+        table lacks it (an ingest still running); None for a value dropped as no name or a
+        bare surname of several people (:attr:`_Group.shared`)."""
         member = (field_name, stored_value)
         if member in self._dropped:
             return None
         hit = self._by_value.get(member)
+        if hit and hit[1].shared:
+            return None
         return (hit[0], hit[1].name) if hit else (field_name, stored_value)
 
     def canonical_names(self) -> dict[str, dict[str, list[str] | None]]:
         """field -> stored value -> ``[facet, name]`` for each stored value whose facet or name
-        differs from its own (None for a value dropped as no name): all that a search hit needs
-        of the table (written beside it, so a plain search never loads it)."""
+        differs from its own (None for a value dropped as no name or a shared bare surname): all
+        that a search hit needs of the table (written beside it, so a plain search never loads it)."""
         out: dict[str, dict[str, list[str] | None]] = {}
         for facet, gs in self._groups.items():
             for g in gs:
                 for field_name, value in g.values:
-                    if (facet, g.name) != (field_name, value):
+                    if g.shared:
+                        out.setdefault(field_name, {})[value] = None
+                    elif (facet, g.name) != (field_name, value):
                         out.setdefault(field_name, {})[value] = [facet, g.name]
         for field_name, value in self._dropped:
             out.setdefault(field_name, {})[value] = None
@@ -448,7 +471,7 @@ class EntityTable:
         The count sums its values' passages, so it bounds the passages naming the entity."""
         cached = self._sorted.get(facet)
         if cached is None:
-            cached = sorted(((g.name, tuple(g.values), g.count) for g in self._groups.get(facet, [])),
+            cached = sorted(((g.name, tuple(g.values), g.count) for g in self._groups.get(facet, []) if not g.shared),
                             key=lambda t: (-t[2], t[0]))
             self._sorted[facet] = cached
         return cached
@@ -460,5 +483,6 @@ class EntityTable:
             Entity(g.name, f, g.count, tuple(sorted({m[1] for m in g.values} - {g.name})))
             for f in facets
             for g in self._groups.get(f, [])
+            if not g.shared
         ]
         return sorted(rows, key=lambda e: (-e.count, FACETS.index(e.type) if e.type in FACETS else 99, e.name))
