@@ -59,12 +59,13 @@ def test_json_file_with_one_article_or_an_array(tmp_path: Path) -> None:
     (source,), issues = load.read_file(str(one))
     assert not issues and source.source_id == str(one) and source.input_kind == "json"
     many = tmp_path / "many.json"
-    many.write_text(json.dumps([{"id": "x", "text": BODY}, {"text": BODY + " Again."}, {"title": "no text"}], indent=2))
+    many.write_text(json.dumps([{"id": "x", "text": BODY}, {"text": BODY + " Again."}, {"url": "https://a.example/"}],
+                              indent=2))
     sources, issues = load.read_file(str(many))
     assert [s.source_id for s in sources] == [f"{many}#x", f"{many}#/1"]
     assert [(i.where, i.reason) for i in issues] == [
-        (f"{many}#/2", "no 'text' or 'html' field with content (also read: body, content, article, articleBody, "
-                       "maintext)")]
+        (f"{many}#/2", "no 'text', 'html' or 'title' field with content (also read: body, content, article, "
+                       "articleBody, maintext, headline)")]
 
 
 def test_json_that_is_not_articles_fails_once(tmp_path: Path) -> None:
@@ -76,11 +77,49 @@ def test_json_that_is_not_articles_fails_once(tmp_path: Path) -> None:
     broken.write_text('{\n  "title": "x",\n  "text": "unterminated\n}\n')
     results = {p.name: load.read_file(str(p)) for p in (gazetteer, names, broken)}
     assert {n: [i.reason for i in r[1]] for n, r in results.items()} == {
-        "gazetteer_places.json": ["JSON object is not an article: no 'text' or 'html' field with content (also read: "
-                                  "body, content, article, articleBody, maintext)"],
+        "gazetteer_places.json": ["JSON object is not an article: no 'text', 'html' or 'title' field with content "
+                                  "(also read: body, content, article, articleBody, maintext, headline)"],
         "names.json": ["JSON array of 3 items holds no article (item is a str, not a JSON object)"],
         "broken.json": ["malformed JSON: Invalid control character at line 3 column 24"],
     }
+
+
+def test_a_headline_with_no_body_is_an_article_of_one_paragraph(tmp_path: Path) -> None:
+    path = _jsonl(tmp_path / "briefs.jsonl", [
+        {"id": "b1", "title": "Ferry to Klaipeda cancelled by storm", "text": ""},
+        {"id": "b2", "headline": "Port strike ends", "body": "   "},
+        {"id": "b3", "text": "", "url": "https://news.example/empty"},
+    ])
+    sources, issues = load.read_file(str(path))
+    assert [s.source_id for s in sources] == [f"{path}#b1", f"{path}#b2"]
+    assert [i.where for i in issues] == [f"{path}#L3"]
+    cleaned = clean_source(sources[0])
+    assert cleaned.text == "Ferry to Klaipeda cancelled by storm"
+    assert cleaned.metadata.title == "Ferry to Klaipeda cancelled by storm"
+
+
+def test_a_title_only_record_is_ingested_found_and_shown(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    _jsonl(folder / "feed.jsonl", [
+        {"id": "brief", "title": "Ferry to Klaipeda cancelled by storm", "text": ""},
+        {"id": "full", "title": "Grain exports double", "text": BODY},
+    ])
+    index = str(tmp_path / "ix")
+    report = json.loads(run_cli(["ingest", str(folder), "--index", index, "--json", "-w", "1"]).stdout)
+    assert report["new"] == 2 and report["failed"] == []
+    hits = json.loads(run_cli(["search", "klaipeda", "--index", index, "--json"]).stdout)["hits"]
+    assert [(h["title"], h["text"]) for h in hits] == [("Ferry to Klaipeda cancelled by storm",
+                                                         "Ferry to Klaipeda cancelled by storm")]
+    shown = run_cli(["show", hits[0]["article_id"], "--index", index]).stdout
+    assert "Ferry to Klaipeda cancelled by storm" in shown
+    # the headline's words are counted once in the whole-article score, not once as title and again as text
+    from whoosh import index as windex
+    from whoosh.query import And, Term
+
+    with windex.open_dir(index, readonly=True).searcher() as s:
+        (docnum,) = s.docs_for_query(And([Term("kind", "article"), Term("article_id", hits[0]["article_id"])]))
+        assert s.doc_field_length(docnum, "body", 0) == 6
 
 
 def test_ingest_of_a_pretty_printed_json_file_is_one_failure(tmp_path: Path) -> None:

@@ -7,7 +7,8 @@ common names are read as aliases (first found wins, in this order):
 field      names read
 =========  ===============================================================================
 text       ``text``, ``body``, ``content``, ``article``, ``articleBody``, ``maintext``
-           (or HTML: ``html``, ``raw_html``)
+           (or HTML: ``html``, ``raw_html``); with none, the title is the text (a headline
+           with no body, such as a news brief, is an article of one paragraph)
 title      ``title``, ``headline``
 url        ``url``, ``link``
 date       ``date``, ``published``, ``pubDate``, ``publishedAt``, ``published_at``,
@@ -132,8 +133,12 @@ def article_source(path: str, obj: dict[str, Any], position: str, seen_ids: set[
                 body = obj[key]
                 break
     if body is None:
-        raise SourceError("no 'text' or 'html' field with content (also read: "
-                          + ", ".join(k for k in TEXT_KEYS[1:]) + ")")
+        # A headline with no body (a news brief, a catalogue record) is still an article:
+        # its title is its one paragraph, so a word of the title finds it.
+        body = next((v for v in (_meta_value(obj.get(k)) for k in FIELD_ALIASES["title"]) if v.strip()), None)
+    if body is None:
+        raise SourceError("no 'text', 'html' or 'title' field with content (also read: "
+                          + ", ".join([*TEXT_KEYS[1:], *FIELD_ALIASES["title"][1:]]) + ")")
     if len(body) > MAX_ARTICLE_CHARS:
         raise SourceError(f"article of {len(body):,} characters is over the {MAX_ARTICLE_CHARS:,} limit")
     if kind == "html":

@@ -67,8 +67,11 @@ def tag_values(value: str) -> dict[str, tuple[str, ...]]:
 
 
 def article_body(title: str | None, passage_texts: Iterable[str]) -> str:
-    """What ``body`` holds: the title, then every passage (together, the clean text's words)."""
-    return "\n\n".join([title or "", *passage_texts])
+    """What ``body`` holds: the title, then every passage (together, the clean text's words).
+    A passage that is the title again (a record whose only text is its headline) is left out,
+    so the article score counts the headline's words once, as a peer indexing title + text
+    would not count them twice either."""
+    return "\n\n".join([title or "", *(t for t in passage_texts if not title or t != title)])
 
 
 def article_record(a: Article, file_hash: str, file_sources: int | None = None) -> dict[str, Any]:
