@@ -132,10 +132,19 @@ def article_source(path: str, obj: dict[str, Any], position: str, seen_ids: set[
             if isinstance(obj.get(key), str) and obj[key].strip():
                 body = obj[key]
                 break
+    used = {*HTML_KEYS, *TEXT_KEYS, *ID_KEYS}
+    meta: dict[str, str] = {}
+    for name, keys in FIELD_ALIASES.items():
+        used.update(keys)
+        for key in keys:
+            value = _meta_value(obj.get(key))
+            if value:
+                meta[name] = value
+                break
     if body is None:
         # A headline with no body (a news brief, a catalogue record) is still an article:
         # its title is its one paragraph, so a word of the title finds it.
-        body = next((v for v in (_meta_value(obj.get(k)) for k in FIELD_ALIASES["title"]) if v.strip()), None)
+        body = meta.get("title")
     if body is None:
         raise SourceError("no 'text', 'html' or 'title' field with content (also read: "
                           + ", ".join([*TEXT_KEYS[1:], *FIELD_ALIASES["title"][1:]]) + ")")
@@ -148,15 +157,6 @@ def article_source(path: str, obj: dict[str, Any], position: str, seen_ids: set[
         content = normalise_text(body)
     if not content.strip():
         raise SourceError("no 'text' or 'html' field with content")
-    used = {*HTML_KEYS, *TEXT_KEYS, *ID_KEYS}
-    meta: dict[str, str] = {}
-    for name, keys in FIELD_ALIASES.items():
-        used.update(keys)
-        for key in keys:
-            value = _meta_value(obj.get(key))
-            if value:
-                meta[name] = value
-                break
     ext = next((v for v in (_meta_value(obj.get(k), join=False) for k in ID_KEYS) if v), "")
     if ext and ext not in seen_ids:
         seen_ids.add(ext)
