@@ -1,0 +1,104 @@
+"""The write side of store/whoosh_ext.py: the commit's posting loop writes the very files
+Whoosh's own loop writes, and an ingest's writer keeps its postings in memory until the
+commit, or spills them to disk and merges them back to the same files."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from whoosh import fields
+from whoosh import index as windex
+
+from searchkit.store import whoosh_ext
+
+WORDS = [f"w{k}" for k in range(400)]
+
+
+def _schema() -> fields.Schema:
+    return fields.Schema(
+        id=fields.ID(stored=True, unique=True),
+        text=fields.TEXT(stored=True, phrase=True),
+        plain=fields.TEXT(phrase=False),
+        tags=fields.KEYWORD(commas=True, scorable=False),
+        n=fields.NUMERIC(stored=True),
+    )
+
+
+def _documents(seed: int = 7, count: int = 600) -> list[dict]:
+    """Documents whose postings take every path: a word in every document (posting lists
+    of several blocks), words seen once (inlined in the term table), long and empty texts
+    (length bytes from 0 to large), repeated words (weights above 1), fields left out."""
+    rng = random.Random(seed)
+    docs = []
+    for k in range(count):
+        words = ["common"] + rng.choices(WORDS, k=rng.choice([0, 1, 5, 40, 300]))
+        if k % 97 == 0:
+            words.append(f"only{k}")
+        doc = {"id": f"d{k}", "text": " ".join(words), "n": k}
+        if k % 3:
+            doc["plain"] = " ".join(reversed(words))
+        if k % 5 == 0:
+            doc["tags"] = ",".join(rng.sample(["a", "b", "c", "d"], 2))
+        docs.append(doc)
+    return docs
+
+
+def _segment_files(folder: Path) -> dict[str, bytes]:
+    """The one segment's files by extension (their names carry a random segment id)."""
+    ix = windex.open_dir(str(folder))
+    (segment,) = whoosh_ext.segments(ix)
+    ix.close()
+    prefix = segment.segment_id()
+    files = sorted(p for p in folder.iterdir() if p.name.startswith(prefix))
+    return {p.name[len(prefix):]: p.read_bytes() for p in files}
+
+
+def _write(folder: Path, docs: list[dict], ours: bool, pool_mb: int = whoosh_ext.POOL_MB) -> dict[str, bytes]:
+    folder.mkdir()
+    ix = windex.create_in(str(folder), _schema())
+    if ours:
+        writer = whoosh_ext.new_writer(ix, folder, pool_mb)
+    else:
+        writer = ix.writer(limitmb=pool_mb, compound=False)
+    assert ("add_postings" in vars(writer.fieldwriter)) is ours
+    for doc in docs:
+        writer.add_document(**doc)
+    writer.commit()
+    ix.close()
+    return _segment_files(folder)
+
+
+def test_the_commit_writes_the_files_whoosh_writes(tmp_path: Path) -> None:
+    docs = _documents()
+    mine = _write(tmp_path / "ours", docs, ours=True)
+    theirs = _write(tmp_path / "whoosh", docs, ours=False)
+    assert set(mine) == set(theirs)
+    assert any(name.endswith(".pst") for name in mine)
+    for name in theirs:
+        assert mine[name] == theirs[name], f"segment file *{name} differs"
+
+
+def test_postings_spilled_to_disk_give_the_same_index(tmp_path: Path) -> None:
+    """A pool too small for the batch sorts runs to disk and merges them back: same files."""
+    docs = _documents(seed=11, count=900)
+    in_memory = _write(tmp_path / "memory", docs, ours=True, pool_mb=512)
+    spilled = _write(tmp_path / "spilled", docs, ours=True, pool_mb=1)
+    assert in_memory == spilled
+
+
+def test_the_index_answers_as_whoosh_wrote_it(tmp_path: Path) -> None:
+    """Read back through Whoosh: the multi-block term, an inlined one, phrase positions."""
+    docs = _documents()
+    _write(tmp_path / "ours", docs, ours=True)
+    ix = windex.open_dir(str(tmp_path / "ours"))
+    with ix.searcher() as s:
+        from whoosh.qparser import QueryParser
+
+        parse = QueryParser("text", ix.schema).parse
+        assert s.doc_frequency("text", "common") == len(docs)
+        assert [h["id"] for h in s.search(parse("only194"))] == ["d194"]
+        first = docs[1]["text"].split()
+        hit_ids = {h["id"] for h in s.search(parse(f'"{first[0]} {first[1]}"'), limit=None)}
+        assert "d1" in hit_ids
+    ix.close()
