@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import pytest
 from whoosh import fields
 from whoosh import index as windex
 
@@ -54,11 +55,13 @@ def _segment_files(folder: Path) -> dict[str, bytes]:
     return {p.name[len(prefix):]: p.read_bytes() for p in files}
 
 
-def _write(folder: Path, docs: list[dict], ours: bool, pool_mb: int = whoosh_ext.POOL_MB) -> dict[str, bytes]:
+def _write(folder: Path, docs: list[dict], ours: bool, pool_mb: int = whoosh_ext.POOL_MB,
+           by_term: bool = False) -> dict[str, bytes]:
     folder.mkdir()
     ix = windex.create_in(str(folder), _schema())
     if ours:
-        writer = whoosh_ext.new_writer(ix, folder, pool_mb)
+        writer = whoosh_ext.new_writer(ix, folder, pool_mb, by_term=by_term)
+        assert isinstance(writer.pool, whoosh_ext.TermPool) is by_term
     else:
         writer = ix.writer(limitmb=pool_mb, compound=False)
     assert ("add_postings" in vars(writer.fieldwriter)) is ours
@@ -69,9 +72,10 @@ def _write(folder: Path, docs: list[dict], ours: bool, pool_mb: int = whoosh_ext
     return _segment_files(folder)
 
 
-def test_the_commit_writes_the_files_whoosh_writes(tmp_path: Path) -> None:
+@pytest.mark.parametrize("by_term", [False, True], ids=["whoosh-pool", "term-pool"])
+def test_the_commit_writes_the_files_whoosh_writes(tmp_path: Path, by_term: bool) -> None:
     docs = _documents()
-    mine = _write(tmp_path / "ours", docs, ours=True)
+    mine = _write(tmp_path / "ours", docs, ours=True, by_term=by_term)
     theirs = _write(tmp_path / "whoosh", docs, ours=False)
     assert set(mine) == set(theirs)
     assert any(name.endswith(".pst") for name in mine)
@@ -79,18 +83,19 @@ def test_the_commit_writes_the_files_whoosh_writes(tmp_path: Path) -> None:
         assert mine[name] == theirs[name], f"segment file *{name} differs"
 
 
-def test_postings_spilled_to_disk_give_the_same_index(tmp_path: Path) -> None:
+@pytest.mark.parametrize("by_term", [False, True], ids=["whoosh-pool", "term-pool"])
+def test_postings_spilled_to_disk_give_the_same_index(tmp_path: Path, by_term: bool) -> None:
     """A pool too small for the batch sorts runs to disk and merges them back: same files."""
     docs = _documents(seed=11, count=900)
-    in_memory = _write(tmp_path / "memory", docs, ours=True, pool_mb=512)
-    spilled = _write(tmp_path / "spilled", docs, ours=True, pool_mb=1)
+    in_memory = _write(tmp_path / "memory", docs, ours=True, pool_mb=512, by_term=by_term)
+    spilled = _write(tmp_path / "spilled", docs, ours=True, pool_mb=1, by_term=by_term)
     assert in_memory == spilled
 
 
 def test_the_index_answers_as_whoosh_wrote_it(tmp_path: Path) -> None:
     """Read back through Whoosh: the multi-block term, an inlined one, phrase positions."""
     docs = _documents()
-    _write(tmp_path / "ours", docs, ours=True)
+    _write(tmp_path / "ours", docs, ours=True, by_term=True)
     ix = windex.open_dir(str(tmp_path / "ours"))
     with ix.searcher() as s:
         from whoosh.qparser import QueryParser

@@ -82,7 +82,7 @@ class IngestRun:
 
     def get_writer(self) -> Any:
         if self.writer is None:
-            self.writer = whoosh_ext.new_writer(self.ix, self.folder.path, self.settings.pool_mb)
+            self.writer = whoosh_ext.new_writer(self.ix, self.folder.path, self.settings.pool_mb, by_term=True)
         return self.writer
 
     def commit(self) -> None:

@@ -60,7 +60,7 @@ def write_shard_batch(shard: str, sources: list[Source], stamps: list[FileStamp]
     with folder.write_lock(wait):
         ix = folder.open_or_create(False)
         remove_orphans(ix, folder.path)
-        writer = whoosh_ext.new_writer(ix, folder.path)
+        writer = whoosh_ext.new_writer(ix, folder.path, by_term=True)
         try:
             out: list[Failure | None] = []
             for result, stamp in zip(built, stamps):
