@@ -200,7 +200,7 @@ def test_an_index_from_before_the_generation_field_gets_it_on_its_next_ingest(
     index = tmp_path / "index"
     with monkeypatch.context() as m:  # the writer of before: no field, no generation
         m.setattr(folder_module, "build_schema", old_schema)
-        m.setattr(whoosh_ext, "new_writer", lambda ix, where: ix.writer(limitmb=128, compound=False))
+        m.setattr(whoosh_ext, "new_writer", lambda ix, where, *_, **__: ix.writer(limitmb=128, compound=False))
         m.setattr(whoosh_ext, "writer_generation", lambda writer: None)
         write_articles(index, [handmade(1, DOCK), handmade(2, "The strike went on at the depot.")])
     from whoosh import index as windex
