@@ -133,7 +133,7 @@ class TermPool(PostingPool):
         super().save()
 
     def items(self, maxfiles: int = 128) -> Any:
-        if not self.runs:  # ``current`` is empty but between a save and its run
+        if not self.runs:  # nothing written to disk: every posting is in ``terms``
             return self._in_order()
         self.save()
         return super().items(maxfiles)
