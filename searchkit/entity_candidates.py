@@ -99,6 +99,19 @@ class Candidate:
         return self.form.split()
 
 
+def token_texts(doc: Doc) -> list[str]:
+    """Every token's text, listed once per doc: the loops over a whole doc test the text
+    first and build a Token (``doc[i]``, the costliest step of those loops) only for the
+    few capitalised words that pass."""
+    texts: list[str] | None = doc.user_data.get(_TEXTS_KEY)
+    if texts is None:
+        texts = doc.user_data[_TEXTS_KEY] = [t.text for t in doc]
+    return texts
+
+
+_TEXTS_KEY = "searchkit.token_texts"
+
+
 def is_sentence_start(doc: Doc, i: int) -> bool:
     """A cheap sentence-start test (no parser in the pipeline)."""
     if i == 0:
@@ -385,11 +398,12 @@ def pattern_candidates(doc: Doc, taken: set[int]) -> list[Candidate]:
     gaz, rules, given = gazetteer(), name_rules(), given_names()
     out = []
     i = 0
+    texts = token_texts(doc)
     while i < len(doc):
-        tok = doc[i]
-        if i in taken or not tok.text[:1].isupper():
+        if i in taken or not texts[i][:1].isupper():
             i += 1
             continue
+        tok = doc[i]
         found = None
         starts_person = _is_initial(tok) or (_is_name_word(tok) and not tok.is_stop and name_key(tok.text) in given)
         if starts_person and i + 1 < len(doc):
@@ -435,9 +449,13 @@ def gazetteer_candidates(doc: Doc, cands: Sequence[Candidate]) -> list[Candidate
     out = []
     i = 0
     n = len(doc)
+    texts = token_texts(doc)
     while i < n:
+        if not texts[i][:1].isupper():
+            i += 1
+            continue
         tok = doc[i]
-        limit = gaz.span_limit.get(name_key(tok.text), 0) if tok.text[:1].isupper() else 0
+        limit = gaz.span_limit.get(name_key(tok.text), 0)
         if not limit or (i in owner and owner[i].start != i) or tok.lower_ in name_rules().determiners:
             i += 1
             continue

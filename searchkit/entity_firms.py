@@ -20,7 +20,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from .entity_candidates import WEIGHTS, Candidate, make_candidate
+from .entity_candidates import WEIGHTS, Candidate, make_candidate, token_texts
 from .names import display_form, name_key, name_rules, without_brackets
 
 if TYPE_CHECKING:  # spaCy is imported only when the model loads
@@ -111,9 +111,10 @@ def firm_candidates(doc: Doc, cands: Sequence[Candidate]) -> tuple[list[Candidat
     out: list[Candidate] = []
     short: set[str] = set()
     labels = {i: c.label for c in cands for i in range(c.start, c.end)}
+    texts = token_texts(doc)
     k = 1
     while k < len(doc) - 1:
-        if doc[k].lower_ not in _AND:
+        if texts[k].lower() not in _AND:  # spaCy's lower_
             k += 1
             continue
         tail = _tail_end(doc, k)

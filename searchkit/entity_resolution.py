@@ -25,6 +25,7 @@ from .entity_candidates import (
     make_candidate,
     model_candidates,
     pattern_candidates,
+    token_texts,
 )
 from .entity_context import NO_FACET, context_votes, name_votes
 from .entity_firms import firm_candidates
@@ -79,14 +80,19 @@ class _Cluster:
         """The type with most votes: a facet, or one of NO_FACET (an event, a work, an
         amount); the model's labels count as :data:`MODEL_LABEL_CAP` labels at most, and a
         tie goes to the type listed first in :data:`_TYPES`."""
-        votes: Counter[str] = self.votes
-        labels = Counter(m.label for m in self.members if m.label)
-        n = sum(labels.values())
-        if MODEL_LABEL_CAP is not None and n > MODEL_LABEL_CAP:
-            votes = votes.copy()
-            for f, k in labels.items():
-                votes[f] -= WEIGHTS["model"] * k * (1 - MODEL_LABEL_CAP / n)
-        return max(_TYPES, key=lambda f: (votes[f], -_TYPES.index(f)))
+        votes: Mapping[str, float] = self.votes
+        if MODEL_LABEL_CAP is not None:
+            labels: dict[str, int] = {}
+            for m in self.members:
+                if m.label:
+                    labels[m.label] = labels.get(m.label, 0) + 1
+            n = sum(labels.values())
+            if n > MODEL_LABEL_CAP:
+                capped = dict(votes)
+                for f, k in labels.items():
+                    capped[f] = capped.get(f, 0) - WEIGHTS["model"] * k * (1 - MODEL_LABEL_CAP / n)
+                votes = capped
+        return max(_TYPES, key=lambda f: votes.get(f, 0))  # max keeps the first of equals
 
     @property
     def longest_words(self) -> list[str]:
@@ -341,10 +347,11 @@ def _next_is_name(doc: Doc, j: int) -> bool:
 def propagate(doc: Doc, clusters: Sequence[_Cluster], taken: set[int]) -> None:
     """Add untagged occurrences of the article's resolved names to their clusters."""
     forms = _search_forms(doc, clusters)
+    texts = token_texts(doc)
     i = 0
     while i < len(doc):
-        tok = doc[i]
-        entries = forms.get(tok.lower_) if i not in taken and tok.text[:1].isupper() else None
+        text = texts[i]
+        entries = forms.get(text.lower()) if i not in taken and text[:1].isupper() else None
         hit = None
         for seq, cl in entries or ():
             j = i + len(seq)
@@ -405,7 +412,7 @@ def _ordinary_words(doc: Doc, clusters: Sequence[_Cluster]) -> list[_Cluster]:
     name, not with a word the article uses ("Rail Baltica" beside "the rail link")."""
     if not clusters:
         return []
-    lower = {t.text for t in doc if t.is_lower and t.is_alpha}
+    lower = {t for t in token_texts(doc) if t.islower() and t.isalpha()}  # spaCy's is_lower, is_alpha
     known = gazetteer().facet
     kept = []
     for cl in clusters:
