@@ -55,16 +55,54 @@ def _segment_files(folder: Path) -> dict[str, bytes]:
     return {p.name[len(prefix):]: p.read_bytes() for p in files}
 
 
+NEWS_WORDS = ["Blair", "blair's", "AT&T", "M&S", "£1.5bn", "COVID-19", "U.S.", "US", "us", "the", "said",
+              "Résumé", "9/11", "C++", ".NET", "F-35s", "naïve", "Lukashenko's"] + WORDS[:60]
+
+
+def _news_schema() -> fields.Schema:
+    """searchkit's kinds of text field: its analyzer (normalised and exact), positions or
+    counts only, a field boost; beside fields that keep Whoosh's own analysis."""
+    from searchkit.store.analysis import NewsAnalyzer
+
+    news, exact = NewsAnalyzer(), NewsAnalyzer(exact=True)
+    return fields.Schema(
+        id=fields.ID(stored=True, unique=True),
+        text=fields.TEXT(analyzer=news, stored=True, phrase=True),
+        exact=fields.TEXT(analyzer=exact, phrase=True),
+        title=fields.TEXT(analyzer=news, stored=True, field_boost=2.0),
+        body=fields.TEXT(analyzer=news, phrase=False),
+        tags=fields.KEYWORD(commas=True, scorable=False, stored=True),
+    )
+
+
+def _news_documents(seed: int = 5, count: int = 500) -> list[dict]:
+    """Passages of every length (none, one word, hundreds with repeats), symbols in names,
+    case that the exact field keeps apart, titles on some."""
+    rng = random.Random(seed)
+    docs = []
+    for k in range(count):
+        words = rng.choices(NEWS_WORDS, k=rng.choice([0, 1, 3, 30, 250]))
+        text = " ".join(words) + (", said Blair." if k % 4 == 0 else "")
+        doc = {"id": f"p{k}", "text": text, "exact": text, "body": text}
+        if k % 3 == 0:
+            doc["title"] = " ".join(rng.choices(NEWS_WORDS, k=rng.choice([1, 6])))
+        if k % 7 == 0:
+            doc["tags"] = "topic=trade,place=uk"
+        docs.append(doc)
+    return docs
+
+
 def _write(folder: Path, docs: list[dict], ours: bool, pool_mb: int = whoosh_ext.POOL_MB,
-           by_term: bool = False) -> dict[str, bytes]:
+           by_term: bool = False, schema: fields.Schema | None = None) -> dict[str, bytes]:
     folder.mkdir()
-    ix = windex.create_in(str(folder), _schema())
+    ix = windex.create_in(str(folder), schema or _schema())
     if ours:
         writer = whoosh_ext.new_writer(ix, folder, pool_mb, by_term=by_term)
         assert isinstance(writer.pool, whoosh_ext.TermPool) is by_term
     else:
         writer = ix.writer(limitmb=pool_mb, compound=False)
     assert ("add_postings" in vars(writer.fieldwriter)) is ours
+    assert ("add_document" in vars(writer)) is (ours and by_term)
     for doc in docs:
         writer.add_document(**doc)
     writer.commit()
@@ -90,6 +128,39 @@ def test_postings_spilled_to_disk_give_the_same_index(tmp_path: Path, by_term: b
     in_memory = _write(tmp_path / "memory", docs, ours=True, pool_mb=512, by_term=by_term)
     spilled = _write(tmp_path / "spilled", docs, ours=True, pool_mb=1, by_term=by_term)
     assert in_memory == spilled
+
+
+@pytest.mark.parametrize("pool_mb", [512, 1], ids=["in-memory", "spilled"])
+def test_searchkit_text_fields_index_as_whoosh_analyses_them(tmp_path: Path, pool_mb: int) -> None:
+    """The ingest writer analyses searchkit's text fields in one pass of its own: the
+    segment files are those of Whoosh's own add_document (terms, positions, counts,
+    weights with the field boost, field lengths, stored values)."""
+    docs = _news_documents()
+    mine = _write(tmp_path / "ours", docs, ours=True, pool_mb=pool_mb, by_term=True, schema=_news_schema())
+    theirs = _write(tmp_path / "whoosh", docs, ours=False, schema=_news_schema())
+    assert set(mine) == set(theirs)
+    for name in theirs:
+        assert mine[name] == theirs[name], f"segment file *{name} differs"
+
+
+def test_searchkit_text_fields_answer_phrases_and_exact_words(tmp_path: Path) -> None:
+    """Read back: a phrase needs its positions, the exact field tells US from us."""
+    docs = [{"id": "a", "text": "AT&T said US trade rose", "exact": "AT&T said US trade rose",
+             "body": "AT&T said US trade rose"},
+            {"id": "b", "text": "trade with us rose, said AT&T", "exact": "trade with us rose, said AT&T",
+             "body": "trade with us rose, said AT&T", "title": "Trade"}]
+    _write(tmp_path / "ours", docs, ours=True, by_term=True, schema=_news_schema())
+    ix = windex.open_dir(str(tmp_path / "ours"))
+    with ix.searcher() as s:
+        from whoosh.qparser import QueryParser
+
+        text = QueryParser("text", ix.schema).parse
+        exact = QueryParser("exact", ix.schema).parse
+        assert [h["id"] for h in s.search(text('"at&t said"'))] == ["a"]
+        assert sorted(h["id"] for h in s.search(text("us"))) == ["a", "b"]
+        assert [h["id"] for h in s.search(exact("US"))] == ["a"]
+        assert s.frequency("body", "trade") == 2
+    ix.close()
 
 
 def test_the_index_answers_as_whoosh_wrote_it(tmp_path: Path) -> None:

@@ -24,7 +24,7 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3FieldWriter, W3LeafMatcher, _
 from whoosh.columns import CompressedBytesColumn, NumericColumn, PickleColumn, VarBytesColumn
 from whoosh.matching.wrappers import FilterMatcher, RequireMatcher
 from whoosh.util.numeric import byte_to_length
-from whoosh.writing import PostingPool
+from whoosh.writing import PostingPool, SegmentWriter
 
 from ..errors import IndexLocked, describe
 
@@ -81,7 +81,139 @@ def new_writer(ix: Any, where: Path, pool_mb: int = POOL_MB, *, by_term: bool = 
     fieldwriter = getattr(writer, "fieldwriter", None)
     if type(fieldwriter) is W3FieldWriter:
         fieldwriter.add_postings = partial(add_postings, fieldwriter)
+    if by_term and type(writer) is SegmentWriter:
+        fast = {name: f for name, field in writer.schema.items() if (f := _fast_index(field)) is not None}
+        writer.add_document = partial(add_document, writer, fast)
     return writer
+
+
+def add_document(writer: Any, fast: dict[str, Callable[[str], list[tuple[bytes, int, float, bytes]]]],
+                 **fields: Any) -> None:
+    """Whoosh's ``SegmentWriter.add_document``, with the text fields of :class:`NewsAnalyzer`
+    analysed in one pass (``fast``: field name → its :func:`_fast_index`) instead of through
+    Whoosh's token stream, format and field generators: the same postings, with less work a
+    word (an ingest's writer analyses every passage's text, exact text, title and the whole
+    article; that was ~40% of the writer's time between commits). Every other field, and
+    every value that is not one string, goes through the field's own ``index``.
+
+    Relies on what Whoosh's ``add_document`` does (whoosh3 3.54, ``writing.py``): the same
+    steps in the same order, its ``_check_state``/``_doc_boost``/``_field_boost``/
+    ``_check_fields``, ``perdocwriter``, ``pool.add`` of ``(field, term, docnum, weight,
+    value)``, ``docnum`` and ``_added``. ``tests/test_store_whoosh_ext.py`` checks that the
+    segment files are byte for byte those of Whoosh's own ``add_document``."""
+    writer._check_state()
+    perdocwriter = writer.perdocwriter
+    schema = writer.schema
+    docnum = writer.docnum
+    add_post = writer.pool.add
+
+    docboost = writer._doc_boost(fields)
+    fieldnames = sorted([name for name in fields if not name.startswith("_")])
+    writer._check_fields(schema, fieldnames)
+
+    perdocwriter.start_doc(docnum)
+    try:
+        for fieldname in fieldnames:
+            value = fields.get(fieldname)
+            if value is None:
+                continue
+            field = schema[fieldname]
+            length = 0
+            if field.indexed:
+                fieldboost = writer._field_boost(fields, fieldname, docboost)
+                index = fast.get(fieldname) if type(value) is str else None
+                items = index(value) if index is not None else field.index(value)
+                scorable = field.scorable
+                for tbytes, freq, weight, vbytes in items:
+                    weight *= fieldboost
+                    if scorable:
+                        length += freq
+                    add_post((fieldname, tbytes, docnum, weight, vbytes))
+            if field.separate_spelling():
+                spellfield = field.spelling_fieldname(fieldname)
+                for word in field.spellable_words(value):
+                    add_post((spellfield, word.encode("utf-8"), 0, 1, vbytes))
+            vformat = field.vector
+            if vformat:
+                vitems = vformat.word_values(value, field.analyzer, mode="index")
+                vitems = sorted((text, weight, vbytes) for text, _, weight, vbytes in vitems)
+                perdocwriter.add_vector_items(fieldname, field, vitems)
+            customval = fields.get(f"_stored_{fieldname}", value)
+            sv = customval if field.stored else None
+            perdocwriter.add_field(fieldname, field, sv, length)
+            column = field.column_type
+            if column and customval is not None:
+                perdocwriter.add_column_value(fieldname, column, field.to_column_value(customval))
+    except ValueError:
+        perdocwriter.cancel_doc()
+        raise
+
+    perdocwriter.finish_doc()
+    writer._added = True
+    writer.docnum += 1
+
+
+def _fast_index(field: Any) -> Callable[[str], list[tuple[bytes, int, float, bytes]]] | None:
+    """For a field of :class:`NewsAnalyzer` text in Whoosh's ``Positions`` or ``Frequency``
+    format, a function giving what ``field.index(text)`` yields, as a list: per distinct term
+    in order of first occurrence, its UTF-8 bytes, count, weight (count × the format's field
+    boost) and value (the format's encoding of its positions, or of its count). None for
+    any other field.
+
+    Relies on: ``Positions.word_values``/``Frequency.word_values`` (a token's boost is 1.0,
+    a weight the sum of its tokens' boosts times ``field_boost``), ``Positions.encode`` of a
+    term's position list, ``Frequency``'s value ``pack_uint(count)``; :class:`NewsAnalyzer`
+    yielding one token per :func:`token_spans` span, none stopped, position = span index."""
+    from whoosh.formats import Frequency, Positions
+    from whoosh.system import pack_uint
+
+    from .analysis import NewsAnalyzer, token_spans
+
+    analyzer, fmt = field.analyzer, field.format
+    if type(analyzer) is not NewsAnalyzer or type(fmt) not in (Positions, Frequency):
+        return None
+    at = 3 if analyzer.exact else 2
+    boost = fmt.field_boost
+
+    if type(fmt) is Frequency:
+        def by_count(text: str) -> list[tuple[bytes, int, float, bytes]]:
+            counts: dict[str, int] = {}
+            for span in token_spans(text):
+                term = span[at]
+                counts[term] = counts.get(term, 0) + 1
+            return [(term.encode("utf-8"), n, float(n) * boost, pack_uint(n)) for term, n in counts.items()]
+        return by_count
+
+    encode, single, one = fmt.encode, _SINGLE_POSITION, pack_uint(1)
+
+    def by_position(text: str) -> list[tuple[bytes, int, float, bytes]]:
+        where: dict[str, list[int]] = {}
+        for pos, span in enumerate(token_spans(text)):
+            term = span[at]
+            seen = where.get(term)
+            if seen is None:
+                where[term] = [pos]
+            else:
+                seen.append(pos)
+        out = []
+        for term, poses in where.items():
+            n = len(poses)
+            if n == 1:  # a new bytes object each time, as Whoosh's (pickle would share one)
+                tail = single.get(poses[0])
+                if tail is None:
+                    tail = single[poses[0]] = encode(poses)[len(one):]
+                value = one + tail
+            else:
+                value = encode(poses)
+            out.append((term.encode("utf-8"), n, float(n) * boost, value))
+        return out
+    return by_position
+
+
+_SINGLE_POSITION: dict[int, bytes] = {}
+"""``Positions.encode([p])`` after its count, by position ``p``: most terms of a passage
+occur once. The value is made new from it each time: the commit pickles a block's values
+together, and pickle writes an object seen twice in a list as a reference to the first."""
 
 
 POSTING_BYTES = 185
