@@ -9,10 +9,14 @@ twice is listed here, each suggestion with why and as the ``merge`` edit that ac
   that mention both when the index can tell;
 * **acronym / expansion** — an all-caps org or place whose letters are the initials of
   another entity of the same type ("OSCE", "Organization for Security and Co-operation in
-  Europe");
+  Europe"), and, when the index can tell, named in the same articles (the initials alone
+  fit too many names: "EC" fits a dozen organisations of a news archive);
 * **plural / adjective and spelling variants** — two names of one type whose keys differ by
   a plural ending, a doubled letter or one letter in a long name ("Lukashenka"/"Lukashenko";
   names that differ in their first letters are not compared).
+
+Suggestions that articles naming both support come first, then the rest, each by the
+passages involved.
 
 Example::
 
@@ -43,7 +47,8 @@ _DOUBLE = re.compile(r"(.)\1")
 class Suggestion:
     edit: Edit
     evidence: str
-    weight: int  # passages involved: the order of the list
+    weight: int  # passages involved: the order of the list (after ``shared``)
+    shared: int = 0  # articles that name both, when the index was asked
 
 
 def _initials(name: str) -> str:
@@ -61,6 +66,8 @@ def _one_letter_apart(a: str, b: str) -> bool:
 
 def _variant(a: str, b: str) -> str | None:
     """Why two keys look like one name, or None."""
+    if a == b:  # the table keeps them apart on purpose: a firm's suffix ("US co" is not the US)
+        return None
     if a.rstrip("s") == b.rstrip("s"):
         return "plural"
     if _DOUBLE.sub(r"\1", a) == _DOUBLE.sub(r"\1", b):
@@ -73,7 +80,7 @@ def _variant(a: str, b: str) -> str | None:
 def suggest_merges(table: EntityTable, shared: SharedArticles | None = None, limit: int = 50) -> list[Suggestion]:
     """Suggestions over every facet, the most passages first."""
     found = [s for facet in FACETS for s in _facet_suggestions(table, facet, shared)]
-    found.sort(key=lambda s: (-s.weight, s.edit.to_line()))
+    found.sort(key=lambda s: (s.shared == 0, -s.weight, s.edit.to_line()))
     return found[:limit]
 
 
@@ -94,13 +101,17 @@ def _facet_suggestions(table: EntityTable, facet: str, shared: SharedArticles | 
                 both = shared(facet, single, full) if shared else None
                 if shared and not both:
                     continue
-                where = f"; {both} articles name both" if both else ""
-                yield Suggestion(Edit("merge", facet, full, single), f"surname of {full!r}{where}", counts[single] + counts[full])
+                yield Suggestion(Edit("merge", facet, full, single), f"surname of {full!r}{_both(both)}",
+                                 counts[single] + counts[full], both or 0)
     if facet in ("org", "place"):
         for single in singles:
             if single.isupper() and 2 <= len(single) <= 6:
                 for full in by_initials.get(single, []):
-                    yield Suggestion(Edit("merge", facet, full, single), f"acronym of {full!r}", counts[single] + counts[full])
+                    both = shared(facet, single, full) if shared else None
+                    if shared and not both:
+                        continue
+                    yield Suggestion(Edit("merge", facet, full, single), f"acronym of {full!r}{_both(both)}",
+                                     counts[single] + counts[full], both or 0)
     keyed = sorted(((name_key(n), n) for n in counts), key=lambda t: t[0])
     buckets: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for key, name in keyed:
@@ -111,4 +122,12 @@ def _facet_suggestions(table: EntityTable, facet: str, shared: SharedArticles | 
                 why = _variant(ka, kb)
                 if why:
                     keep, other = (a, b) if counts[a] >= counts[b] else (b, a)
-                    yield Suggestion(Edit("merge", facet, keep, other), f"{why}: {other!r} / {keep!r}", counts[a] + counts[b])
+                    both = shared(facet, a, b) if shared else None
+                    yield Suggestion(Edit("merge", facet, keep, other), f"{why}: {other!r} / {keep!r}{_both(both)}",
+                                     counts[a] + counts[b], both or 0)
+
+
+def _both(shared: int | None) -> str:
+    if not shared:
+        return ""
+    return "; 1 article names both" if shared == 1 else f"; {shared} articles name both"

@@ -180,6 +180,28 @@ def test_suggestions_name_their_evidence() -> None:
     assert found[("International Electoral Agency", "IEA")] == "acronym of 'International Electoral Agency'"
 
 
+def test_suggestions_from_the_index_need_articles_that_name_both() -> None:
+    """An acronym fits many names ("EC": European Community, Electoral Commission, Earls
+    Court ...): with the index to ask, only expansions named in the same articles are
+    suggested, and pairs that articles support come before spelling guesses without."""
+    from searchkit.entity_suggest import suggest_merges
+
+    t = table({"org": {"EC": 150, "European Community": 40, "Electoral Commission": 30, "Earls Court": 5},
+               "place": {"Europe": 300, "Europa": 4, "Taiwan": 50, "Taiwain": 1}})
+    together = {frozenset({"EC", "European Community"}): 12, frozenset({"Taiwan", "Taiwain"}): 1}
+
+    def shared(facet: str, a: str, b: str) -> int:
+        return together.get(frozenset({a, b}), 0)
+
+    found = suggest_merges(t, shared)
+    lines = [(s.edit.entity, s.edit.argument, s.evidence) for s in found]
+    acronyms = [(e, a) for e, a, why in lines if why.startswith("acronym")]
+    assert acronyms == [("European Community", "EC")]
+    assert lines[0] == ("European Community", "EC", "acronym of 'European Community'; 12 articles name both")
+    assert lines[1] == ("Taiwan", "Taiwain", "one letter apart: 'Taiwain' / 'Taiwan'; 1 article names both")
+    assert ("Europe", "Europa") in [(e, a) for e, a, _ in lines[2:]]  # listed, after the supported ones
+
+
 def test_gazetteer_types_and_stray_values_at_the_table() -> None:
     """Person "Welsh" (a demonym), person "I. The" (junk), place "Man" (of "Man Utd")."""
     t = table({"person": {"Welsh": 26, "I. The": 22, "Adrian Mutu": 3}, "place": {"Man": 26, "Wales": 40}})
