@@ -166,4 +166,4 @@ def test_suggest_lists_a_surname_and_a_full_name_named_in_the_same_article(
     result = run_cli("entities", "suggest", "--json", "--index", index)
     assert result.returncode == 0, result.stderr
     found = json.loads(result.stdout)["suggestions"]
-    assert {"edit": ["merge", "person", "Reveta Bowers", "Bowers"], "evidence": "surname of 'Reveta Bowers'; 1 articles name both"} in found
+    assert {"edit": ["merge", "person", "Reveta Bowers", "Bowers"], "evidence": "surname of 'Reveta Bowers'; 1 article names both"} in found

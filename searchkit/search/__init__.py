@@ -124,6 +124,7 @@ class SearchIndex(EntityNames, EntityCorrections, Streaming):
                                      hint="rebuild it: searchkit ingest --rebuild PATH") from e
         self._table: EntityTable | None = None
         self._names: dict[str, dict[str, str]] | None = None  # facet -> stored value -> canonical name
+        self._names_tried = False  # entity_names.json read (None above: missing, stale, or edits apply)
         self._copies: CopyTable | None = None
 
     # -- lifecycle --------------------------------------------------------------------------
@@ -145,6 +146,7 @@ class SearchIndex(EntityNames, EntityCorrections, Streaming):
                     self._searcher = new
                     self._table = None
                     self._names = None
+                    self._names_tried = False
                     self._copies = None
                     self._starts = None
                     self._columns = SegmentColumns(new)

@@ -53,6 +53,7 @@ class EntityCorrections:
                 raise NotFound(f"no {facet} {name!r} in the index", hint=f"searchkit entities --type {facet}")
         write_edits(self.path, [*self.entity_edits(), edit])
         self._table = self._names = None
+        self._names_tried = False
         return edit
 
     def replace_entity_edits(self, edits: list[Edit]) -> None:
@@ -61,6 +62,7 @@ class EntityCorrections:
 
         write_edits(self.path, edits)
         self._table = self._names = None
+        self._names_tried = False
 
     def suggest_merges(self, limit: int = 50) -> list[Suggestion]:
         """Likely duplicates with their evidence (:mod:`searchkit.entity_suggest`)."""

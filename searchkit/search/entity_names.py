@@ -29,6 +29,7 @@ class EntityNames:
     _searcher: Any
     _table: EntityTable | None
     _names: dict[str, dict[str, Any]] | None
+    _names_tried: bool
 
     if TYPE_CHECKING:  # from EntityCorrections, which comes after this class in SearchIndex's bases
         def entity_edits(self) -> list[Edit]: ...
@@ -45,9 +46,10 @@ class EntityNames:
         ingest writes beside the table, and the table itself (a megabyte of JSON at 2,000
         articles, a fifth of a cold search) is loaded only for filters, facets, ``entities``,
         ``stats`` and when the user has corrections (``entity_edits.tsv``)."""
-        if self._table is None and self._names is None:
+        if self._names is None and not self._names_tried:
+            self._names_tried = True  # (a filter may have loaded the table first: still the cheaper answer)
             self._names = self._load_names()
-        if self._names is not None and self._table is None:
+        if self._names is not None:
             moved = self._names.get(field_name, {})
             if stored_value not in moved:
                 return field_name, stored_value
