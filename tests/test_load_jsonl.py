@@ -98,6 +98,18 @@ def test_a_headline_with_no_body_is_an_article_of_one_paragraph(tmp_path: Path) 
     assert cleaned.metadata.title == "Ferry to Klaipeda cancelled by storm"
 
 
+def test_a_body_of_only_invisible_characters_is_no_body(tmp_path: Path) -> None:
+    """Zero-width spaces and a BOM are not text: the headline stands in, as for an empty body."""
+    path = _jsonl(tmp_path / "briefs.jsonl", [
+        {"id": "z1", "title": "Rail Baltica tender reopened", "text": "\u200b\u200b\ufeff \u200d"},
+        {"id": "z2", "text": "\u200b"},
+    ])
+    sources, issues = load.read_file(str(path))
+    assert [s.source_id for s in sources] == [f"{path}#z1"]
+    assert [i.where for i in issues] == [f"{path}#L2"]
+    assert clean_source(sources[0]).text == "Rail Baltica tender reopened"
+
+
 def test_a_title_only_record_is_ingested_found_and_shown(tmp_path: Path) -> None:
     folder = tmp_path / "in"
     folder.mkdir()

@@ -122,7 +122,7 @@ def article_source(path: str, obj: dict[str, Any], position: str, seen_ids: set[
                    input_kind: str) -> Source:
     """The source for one article object. ``position`` (``L<n>``, ``/<n>`` or ``""`` for a
     whole-file object) names it when it has no id of its own, or a repeated one."""
-    kind, body = "text", None
+    kind, body, content = "text", None, None
     for key in HTML_KEYS:
         if isinstance(obj.get(key), str) and obj[key].strip():
             kind, body = "html", obj[key]
@@ -130,8 +130,12 @@ def article_source(path: str, obj: dict[str, Any], position: str, seen_ids: set[
     else:
         for key in TEXT_KEYS:
             if isinstance(obj.get(key), str) and obj[key].strip():
-                body = obj[key]
-                break
+                # Content as read: a text of only invisible characters (zero-width spaces,
+                # a BOM) is no body, and the title stands in as for a record without one.
+                text = normalise_text(obj[key])
+                if text.strip():
+                    body, content = obj[key], text
+                    break
     used = {*HTML_KEYS, *TEXT_KEYS, *ID_KEYS}
     meta: dict[str, str] = {}
     for name, keys in FIELD_ALIASES.items():
@@ -153,7 +157,7 @@ def article_source(path: str, obj: dict[str, Any], position: str, seen_ids: set[
     if kind == "html":
         check_html_depth(body)
         content = SURROGATE.sub("\ufffd", body)
-    else:
+    elif content is None:
         content = normalise_text(body)
     if not content.strip():
         raise SourceError("no 'text' or 'html' field with content")
