@@ -119,3 +119,63 @@ def test_clarity_scales_the_feedback_weight_down_and_never_up(model) -> None:  #
     for t in plain:
         assert strict[t] < plain[t]
         assert math.isclose(loose[t], plain[t])
+
+
+def test_pair_frequencies_sum_inverse_squared_distances_in_window(model) -> None:  # type: ignore[no-untyped-def]
+    seq = np.array([1, 2, 9, 1, 9, 9, 9, 9, 9, 2])  # 1 2 at distance 1; 2 1 at 2; 1 ... 2 at 6
+    weights = {1: 1.0, 2: 1.0}
+    assert model.pair_frequencies(seq, weights, 5) == {(1, 2): 1.0 + 1 / 4}
+    assert model.pair_frequencies(seq, weights, 6) == {(1, 2): 1.0 + 1 / 4 + 1 / 36}
+    assert model.pair_frequencies(np.array([1, 1, 1]), weights, 5) == {}  # one word repeated is no pair
+
+
+def test_min_distance_is_the_closest_two_distinct_query_words(model) -> None:  # type: ignore[no-untyped-def]
+    assert model.min_distance(np.array([1, 9, 9, 2, 9, 1]), {1: 1.0, 2: 1.0}) == 2.0
+    assert model.min_distance(np.array([1, 9, 1]), {1: 1.0, 2: 1.0}) == 3.0  # one word: the length
+
+
+def test_pair_windows_count_neighbouring_query_words_in_either_order(model) -> None:  # type: ignore[no-untyped-def]
+    seq = np.array([1, 2, 9, 9, 2, 1, 9, 9, 9, 9, 9, 1])
+    assert model.pair_windows(seq, {(1, 2)}, 2) == {(1, 2): 2}  # "1 2" and "2 1" side by side
+    assert model.pair_windows(seq, {(1, 2)}, 8) == {(1, 2): 3}  # the last 1 is 7 after a 2
+    assert model.pair_windows(seq, {(1, 3)}, 8) == {}
+
+
+FILLER = ("the committee met on monday and again on friday to discuss the plan for the new "
+          "school building in the north of the town")
+
+
+@pytest.fixture(scope="module")
+def proximity_prep(model):  # type: ignore[no-untyped-def]
+    """Two articles of the same words, one with "kidney failure" side by side, one with the two
+    words far apart; and a third that never says "failure"."""
+    words = FILLER.split()
+    near = " ".join(["kidney", "failure"] + words + ["report"])
+    far = " ".join(["kidney"] + words + ["failure", "report"])
+    docs = [{"id": "far", "title": "", "text": far + "."}, {"id": "near", "title": "", "text": near + "."},
+            {"id": "other", "title": "", "text": "kidney " + FILLER + " report."}]
+    coll = model.Collection("tiny", docs, {"q": "kidney failure"}, {"q": {"near": 1}})
+    return model.Prepared(coll, all_words=True)
+
+
+def test_proximity_ranks_the_passage_with_the_words_adjacent_first(  # type: ignore[no-untyped-def]
+        model, proximity_prep) -> None:
+    base = model.Config(all_words=True, k1=1.2, b=0.4, article_weight=4.0, query_stop="snowball", fb_weight=0.0)
+    assert model.rank(proximity_prep, base, "q")[:2] == ["far", "near"]  # same score: document order
+    for kind, window in (("tp", 5), ("seq", 8), ("mindist", 5)):
+        ranked = model.rank(proximity_prep, replace(base, prox_weight=1.0, prox_kind=kind, prox_window=window), "q")
+        assert ranked[0] == "near", kind
+        assert set(ranked) == {"near", "far", "other"}
+
+
+def test_b_long_applies_to_queries_of_enough_words_only(model, proximity_prep) -> None:  # type: ignore[no-untyped-def]
+    base = model.Config(all_words=True, k1=1.2, b=0.4, article_weight=4.0, query_stop="snowball", fb_weight=0.0)
+    first = model.first_pass
+    seen: list[float] = []
+    model.first_pass = lambda prep, cfg, qid: (seen.append(cfg.b), first(prep, cfg, qid))[1]
+    try:
+        model.rank(proximity_prep, replace(base, b_long=0.75, long_words=2), "q")  # two words: long
+        model.rank(proximity_prep, replace(base, b_long=0.75, long_words=3), "q")
+    finally:
+        model.first_pass = first
+    assert seen == [0.75, 0.4]

@@ -20,7 +20,10 @@ before any number from it is trusted. What it copies from searchkit, exactly:
 It also scores methods searchkit does not run, for the sweep to judge (``sweep.FURTHER_METHODS``;
 each off by default): BM25+'s ``delta``, an ``idf_power``, query words weighted
 ``min(1, idf / idf_floor)``, a ``df_cut``, and feedback gated by the top articles' score ratio
-(``fb_min_ratio``) or scaled by the query's clarity (``fb_clarity``).
+(``fb_min_ratio``) or scaled by the query's clarity (``fb_clarity``), a ``b_long`` for queries
+of ``long_words`` or more words, and a term-proximity bonus on the pooled passages
+(``prox_weight``, ``prox_kind``, ``prox_window``: BM25TP's pairs, MinDist, or the query's
+neighbouring word pairs), read from each passage's token sequence.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ import math
 import sys
 import tempfile
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -167,12 +170,15 @@ class Prepared:
         self.body = Field(len(arts), len(arts))
         self.article_of = np.zeros(n_pass, dtype=np.int64)
         self.vectors: list[tuple[np.ndarray, np.ndarray]] = []  # body term ids, tfs (for RM3)
+        self.seqs: list[np.ndarray] = []  # each passage's text as term ids, in order (proximity)
         p = 0
         for a, (_, title, passages) in enumerate(arts):
             tcounts = self.counts(title)
             body: Counter[int] = Counter(tcounts)
             for text in passages:
-                c = self.counts(text)
+                seq = self.sequence(text)
+                self.seqs.append(seq)
+                c = Counter(seq.tolist())
                 body.update(c)
                 self.text.add(p, c)
                 if title:
@@ -192,8 +198,16 @@ class Prepared:
         for t, (_, tfs) in self.body.post.items():
             self.body_cf[t] = tfs.sum()
         self.queries = {q: self.query_stems(coll.queries[q]) for q in coll.judged_queries}
+        # each query's stems in the order typed, repeats kept (pairs of neighbouring query words)
+        self.query_order = {q: [t.text for w in query_terms(coll.queries[q]) for t in self.ana(w)]
+                            for q in coll.judged_queries}
         self.cache: dict[tuple[Any, ...], tuple[np.ndarray, np.ndarray]] = {}  # term scores
         self.first: dict[tuple[Any, ...], Any] = {}  # first passes
+
+    def sequence(self, text: str) -> np.ndarray:
+        """The text's term ids in order: token i is at position i, as the index counts them."""
+        return np.fromiter((self.vocab.setdefault(tok.text, len(self.vocab)) for tok in self.ana(text)),
+                           dtype=np.int64)
 
     def counts(self, text: str) -> Counter[int]:
         c: Counter[int] = Counter()
@@ -239,6 +253,12 @@ class Config:
     idf_power: float = 1.0  # each word's idf raised to this power (above 1: rare words weigh more)
     idf_floor: float = 0.0  # a query word's weight is scaled by min(1, idf / idf_floor) (0 = off)
     df_cut: float = 1.0  # an OR query leaves out words in more than this share of the articles
+    b_long: float | None = None  # b for queries of at least ``long_words`` distinct words (None: b)
+    long_words: int = 10
+    prox_weight: float = 0.0  # term proximity: this x the pooled passage's pair bonus added (0 = off)
+    prox_window: int = 5  # "tp": pairs at most this many positions apart; "seq": within a window of this many words
+    prox_kind: str = "tp"  # "tp": BM25TP's pair term frequency sum 1/d^2; "mindist": log(a + e^-mindist);
+    # "seq": the query's neighbouring word pairs (sequential dependence) found within the window
 
 
 Stems = list[tuple[str, int, frozenset[str]]]
@@ -338,12 +358,17 @@ def first_pass(prep: Prepared, cfg: Config, qid: str) -> tuple[dict[int, float],
 
 def rank(prep: Prepared, cfg: Config, qid: str) -> list[str]:
     """The article ranking (doc ids, best first, at most 100) for one query."""
+    if cfg.b_long is not None:
+        long = len(query_weights(prep, cfg, prep.queries[qid])) >= cfg.long_words
+        cfg = replace(cfg, b=cfg.b_long if long else cfg.b, b_long=None)
     weights, pool_arr, arts, ps = first_pass(prep, cfg, qid)
     if not len(pool_arr):
         return []
     score = cfg.passage_weight * ps
     if cfg.article_weight:
         score = score + cfg.article_weight * _body_scores(prep, cfg, weights, arts)
+    if cfg.prox_weight:
+        score = score + cfg.prox_weight * _proximity(prep, cfg, qid, weights, pool_arr)
     order2 = np.argsort(-score, kind="stable")
     if cfg.fb_weight > 0 and len(weights) >= cfg.fb_min_words:
         added = _feedback(prep, cfg, weights, arts[order2], score[order2])
@@ -359,6 +384,97 @@ def rank(prep: Prepared, cfg: Config, qid: str) -> list[str]:
     for a in arts[order2].tolist():
         seen.setdefault(a, None)
     return [prep.doc_ids[a] for a in list(seen)[:100]]
+
+
+def pair_frequencies(seq: np.ndarray, weights: dict[int, float], window: int) -> dict[tuple[int, int], float]:
+    """BM25TP's pair frequencies of a passage: for each pair of distinct query words, the sum
+    of 1/d^2 over their occurrences d <= ``window`` positions apart (each occurrence paired with
+    the next occurrences of the other words in the window)."""
+    at = [(i, t) for i, t in enumerate(seq.tolist()) if t in weights]
+    out: dict[tuple[int, int], float] = {}
+    for k, (i, t) in enumerate(at):
+        for j, u in at[k + 1:]:
+            d = j - i
+            if d > window:
+                break
+            if u != t:
+                key = (t, u) if t < u else (u, t)
+                out[key] = out.get(key, 0.0) + 1.0 / (d * d)
+    return out
+
+
+def pair_windows(seq: np.ndarray, pairs: set[tuple[int, int]], window: int) -> dict[tuple[int, int], int]:
+    """For each pair (a, b), how many occurrences of a have a b inside a window of ``window``
+    words (fewer than ``window`` positions apart), in either order: Metzler & Croft's unordered
+    window (``window`` 2: the two words side by side)."""
+    if not pairs:
+        return {}
+    where: dict[int, list[int]] = {}
+    wanted = {t for pr in pairs for t in pr}
+    for i, t in enumerate(seq.tolist()):
+        if t in wanted:
+            where.setdefault(t, []).append(i)
+    out: dict[tuple[int, int], int] = {}
+    for a, b in pairs:
+        pa, pb = where.get(a), where.get(b)
+        if not pa or not pb:
+            continue
+        n = sum(1 for i in pa if any(abs(i - j) < window for j in pb))
+        if n:
+            out[(a, b)] = n
+    return out
+
+
+def min_distance(seq: np.ndarray, weights: dict[int, float]) -> float:
+    """Tao & Zhai's MinDist: the fewest positions between two distinct query words (the
+    passage's length if fewer than two match)."""
+    best = float(len(seq))
+    last: dict[int, int] = {}
+    for i, t in enumerate(seq.tolist()):
+        if t in weights:
+            for u, j in last.items():
+                if u != t and i - j < best:
+                    best = float(i - j)
+            last[t] = i
+    return best
+
+
+def _proximity(prep: Prepared, cfg: Config, qid: str, weights: dict[int, float], pool: np.ndarray) -> np.ndarray:
+    """The proximity bonus of each pooled passage. ``tp``: BM25TP (Rasolofo & Savoy 2003),
+    sum over pairs of min(w_i idf_i, w_j idf_j) x acc (k1+1) / (acc + K), with K the passage's
+    BM25 length norm; ``mindist``: log(0.3 + exp(-MinDist)) (Tao & Zhai 2007)."""
+    key = ("prox", qid, cfg.prox_kind, cfg.prox_window, cfg.k1, cfg.b, pool.tobytes())
+    hit = prep.first.get(key)
+    if hit is not None:
+        return hit
+    out = np.zeros(len(pool))
+    if cfg.prox_kind == "seq":
+        qw = {t: w * prep.text.idf(t) for t, w in weights.items() if t in prep.text.post}
+        order = [prep.vocab[s] for s in prep.query_order[qid] if s in prep.vocab and prep.vocab[s] in qw]
+        pairs = {(a, b) for a, b in zip(order, order[1:]) if a != b}
+        avg = prep.text.avg
+        for n, p in enumerate(pool.tolist()):
+            tfs = pair_windows(prep.seqs[p], pairs, cfg.prox_window)
+            if not tfs:
+                continue
+            big_k = cfg.k1 * (1 - cfg.b + cfg.b * prep.text.length[p] / avg)
+            out[n] = sum(min(qw[a], qw[b]) * tf * (cfg.k1 + 1) / (tf + big_k) for (a, b), tf in tfs.items())
+        prep.first[key] = out
+        return out
+    if cfg.prox_kind == "mindist":
+        for n, p in enumerate(pool.tolist()):
+            out[n] = math.log(0.3 + math.exp(-min_distance(prep.seqs[p], weights)))
+    else:
+        qw = {t: w * prep.text.idf(t) for t, w in weights.items() if t in prep.text.post}
+        avg = prep.text.avg
+        for n, p in enumerate(pool.tolist()):
+            pairs = pair_frequencies(prep.seqs[p], qw, cfg.prox_window)
+            if not pairs:
+                continue
+            big_k = cfg.k1 * (1 - cfg.b + cfg.b * prep.text.length[p] / avg)
+            out[n] = sum(min(qw[t], qw[u]) * acc * (cfg.k1 + 1) / (acc + big_k) for (t, u), acc in pairs.items())
+    prep.first[key] = out
+    return out
 
 
 def _feedback(prep: Prepared, cfg: Config, weights: dict[int, float], arts: np.ndarray, scores: np.ndarray

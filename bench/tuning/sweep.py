@@ -88,6 +88,19 @@ FURTHER_METHODS: dict[str, list[dict[str, Any]]] = {
     "feedback scaled by clarity": [{"fb_weight": 0.0}] + [
         {"fb_weight": w, "fb_words": n, "fb_clarity": c} for w in (0.1, 0.2, 0.3) for n in (10, 20)
         for c in (1.0, 2.0, 4.0)],
+    # term proximity on the pooled passages: BM25TP's pair bonus (query words within a window,
+    # 1/d^2 each, saturated like a term frequency) or Tao & Zhai's log(0.3 + e^-MinDist)
+    "term proximity (BM25TP pairs)": [{"prox_weight": 0.0}] + [
+        {"prox_weight": w, "prox_window": n} for w in (0.25, 0.5, 1.0, 2.0, 4.0) for n in (3, 5, 10)],
+    "term proximity (MinDist)": [{"prox_weight": 0.0}] + [
+        {"prox_weight": w, "prox_kind": "mindist"} for w in (0.25, 0.5, 1.0, 2.0, 4.0)],
+    # sequential dependence: the query's neighbouring word pairs within a window, as pseudo-terms
+    "term proximity (query-word pairs in a window)": [{"prox_weight": 0.0}] + [
+        {"prox_weight": w, "prox_kind": "seq", "prox_window": n} for w in (0.25, 0.5, 1.0, 2.0)
+        for n in (2, 4, 8)],
+    # a stronger length normalisation for long (verbose) queries
+    "b for long queries": [{"b_long": None}] + [
+        {"b_long": b, "long_words": n} for b in (0.5, 0.6, 0.75) for n in (6, 10, 15)],
 }
 METHODS_OFF: dict[str, dict[str, list[Any]]] = {
     "article score": {"mix": [(1.0, 0.0)]},
