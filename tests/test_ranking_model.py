@@ -51,6 +51,15 @@ def test_bm25_plus_adds_idf_times_delta_to_every_match(model) -> None:  # type: 
     assert np.allclose(plus - plain, 0.5 * f.idf(0))
 
 
+def test_b_short_changes_only_the_documents_shorter_than_the_average(model) -> None:  # type: ignore[no-untyped-def]
+    f = field(model, DOCS)  # lengths 6, 6, 4, 3: the average is 4.75
+    _, plain = f.scores(0, 1.2, 0.75)
+    _, one_sided = f.scores(0, 1.2, 0.75, b_short=0.0)
+    assert np.allclose(one_sided[:2], plain[:2])  # the two longer documents: b as before
+    assert (one_sided[2:] < plain[2:]).all()  # the shorter ones are no longer lifted by their length
+    assert np.allclose(f.scores(0, 1.2, 0.75, b_short=0.75)[1], plain)
+
+
 def test_idf_power_scales_by_idf_to_the_power_minus_one(model) -> None:  # type: ignore[no-untyped-def]
     f = field(model, DOCS)
     _, plain = f.scores(1, 1.2, 0.4)

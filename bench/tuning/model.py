@@ -143,13 +143,19 @@ class Field:
         n = len(self.post[t][0])
         return math.log(1 + (self.population - n + 0.5) / (n + 0.5))
 
-    def scores(self, t: int, k1: float, b: float, boost: float = 1.0, delta: float = 0.0, idf_power: float = 1.0
-               ) -> tuple[np.ndarray, np.ndarray]:
+    def scores(self, t: int, k1: float, b: float, boost: float = 1.0, delta: float = 0.0, idf_power: float = 1.0,
+               b_short: float | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(docs, BM25 of term ``t`` in each), Whoosh's way (boost scales tf, not length);
-        ``delta``: BM25+'s lower bound, ``idf * delta`` added to every match."""
+        ``delta``: BM25+'s lower bound, ``idf * delta`` added to every match; ``b_short``: the
+        length normalisation of documents shorter than the average (None: ``b``), so that long
+        documents can be normalised harder without rewarding very short ones."""
         rows, tf = self.post[t]
         tf = tf * boost
-        saturated = tf * (k1 + 1) / (tf + k1 * (1 - b + b * self.length[rows] / self.avg))
+        r = self.length[rows] / self.avg
+        norm = 1 - b + b * r
+        if b_short is not None and b_short != b:
+            norm = np.where(r < 1, 1 - b_short + b_short * r, norm)
+        saturated = tf * (k1 + 1) / (tf + k1 * norm)
         return rows, self.idf(t) ** idf_power * (saturated + delta)
 
 
@@ -254,6 +260,7 @@ class Config:
     idf_floor: float = 0.0  # a query word's weight is scaled by min(1, idf / idf_floor) (0 = off)
     df_cut: float = 1.0  # an OR query leaves out words in more than this share of the articles
     b_long: float | None = None  # b for queries of at least ``long_words`` distinct words (None: b)
+    b_short: float | None = None  # b for documents shorter than the average (None: b); b then acts on the longer
     long_words: int = 10
     prox_weight: float = 0.0  # term proximity: this x the pooled passage's pair bonus added (0 = off)
     prox_window: int = 5  # "tp": pairs at most this many positions apart; "seq": within a window of this many words
@@ -284,11 +291,11 @@ def query_weights(prep: Prepared, cfg: Config, stems: Stems) -> dict[int, float]
 
 
 def _term_scores(prep: Prepared, f: Field, t: int, k1: float, b: float, boost: float, delta: float = 0.0,
-                 idf_power: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
-    key = (id(f), t, k1, b, boost, delta, idf_power)
+                 idf_power: float = 1.0, b_short: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    key = (id(f), t, k1, b, boost, delta, idf_power, b_short)
     hit = prep.cache.get(key)
     if hit is None:
-        hit = prep.cache[key] = f.scores(t, k1, b, boost, delta, idf_power)
+        hit = prep.cache[key] = f.scores(t, k1, b, boost, delta, idf_power, b_short)
     return hit
 
 
@@ -299,7 +306,7 @@ def _passage_scores(prep: Prepared, cfg: Config, weights: dict[int, float], pos:
     for t, w in weights.items():
         for f, boost in ((prep.text, 1.0), (prep.title, cfg.title_boost)):
             if t in f.post:
-                rows, sc = _term_scores(prep, f, t, cfg.k1, cfg.b, boost, cfg.delta, cfg.idf_power)
+                rows, sc = _term_scores(prep, f, t, cfg.k1, cfg.b, boost, cfg.delta, cfg.idf_power, cfg.b_short)
                 rows_all.append(rows)
                 vals.append(w * sc)
     n = prep.n_passages if pos is None else size
@@ -320,7 +327,8 @@ def _body_scores(prep: Prepared, cfg: Config, weights: dict[int, float], arts: n
     rows_all, vals = [], []
     for t, w in weights.items():
         if t in prep.body.post:
-            rows, sc = _term_scores(prep, prep.body, t, k1, b, 1.0, cfg.delta, cfg.idf_power)
+            rows, sc = _term_scores(prep, prep.body, t, k1, b, 1.0, cfg.delta, cfg.idf_power,
+                                    cfg.b_short if cfg.body_b is None else None)
             rows_all.append(rows)
             vals.append(w * sc)
     if not rows_all:

@@ -98,6 +98,9 @@ FURTHER_METHODS: dict[str, list[dict[str, Any]]] = {
     "term proximity (query-word pairs in a window)": [{"prox_weight": 0.0}] + [
         {"prox_weight": w, "prox_kind": "seq", "prox_window": n} for w in (0.25, 0.5, 1.0, 2.0)
         for n in (2, 4, 8)],
+    # one-sided length normalisation: long documents normalised harder (b), short ones less (b_short)
+    "b for long documents, b_short below the average": [{"b_short": None}] + [
+        {"b": b, "b_short": bs} for b in (0.5, 0.6, 0.75) for bs in (0.0, 0.2, 0.4)],
     # a stronger length normalisation for long (verbose) queries
     "b for long queries": [{"b_long": None}] + [
         {"b_long": b, "long_words": n} for b in (0.5, 0.6, 0.75) for n in (6, 10, 15)],
