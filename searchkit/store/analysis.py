@@ -94,6 +94,19 @@ def _spans(text: str) -> tuple[Span, ...]:
     return tuple([(m.start(), m.end(), *token_forms(m.group())) for m in TOKEN.finditer(text)])
 
 
+def token_terms(text: str) -> tuple[tuple[str, str], ...]:
+    """(normalised, exact) of every token of ``text``, in order: :func:`token_spans` without
+    the offsets, which indexing does not need (the same tokens, found with less work)."""
+    return _terms(text)
+
+
+@lru_cache(maxsize=8)
+def _terms(text: str) -> tuple[tuple[str, str], ...]:
+    # Cached as _spans: ingest indexes each passage twice in a row (text, then exact).
+    forms = token_forms
+    return tuple([forms(word) for word in TOKEN.findall(text)])
+
+
 @lru_cache(maxsize=100_000)
 def token_forms(raw: str) -> tuple[str, str]:
     """(normalised, exact) of one token as written: a word recurs, its forms are computed once."""

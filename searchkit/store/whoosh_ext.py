@@ -169,22 +169,23 @@ def _fast_index(field: Any) -> Callable[[str], list[tuple[bytes, int, float, byt
     Relies on: ``Positions.word_values``/``Frequency.word_values`` (a token's boost is 1.0,
     a weight the sum of its tokens' boosts times ``field_boost``), ``Positions.encode`` of a
     term's position list, ``Frequency``'s value ``pack_uint(count)``; :class:`NewsAnalyzer`
-    yielding one token per :func:`token_spans` span, none stopped, position = span index."""
+    yielding one token per :func:`token_spans` span, none stopped, position = span index
+    (:func:`token_terms` gives the same tokens' forms)."""
     from whoosh.formats import Frequency, Positions
     from whoosh.system import pack_uint
 
-    from .analysis import NewsAnalyzer, token_spans
+    from .analysis import NewsAnalyzer, token_terms
 
     analyzer, fmt = field.analyzer, field.format
     if type(analyzer) is not NewsAnalyzer or type(fmt) not in (Positions, Frequency):
         return None
-    at = 3 if analyzer.exact else 2
+    at = 1 if analyzer.exact else 0  # in a token_terms pair
     boost = fmt.field_boost
 
     if type(fmt) is Frequency:
         def by_count(text: str) -> list[tuple[bytes, int, float, bytes]]:
             counts: dict[str, int] = {}
-            for span in token_spans(text):
+            for span in token_terms(text):
                 term = span[at]
                 counts[term] = counts.get(term, 0) + 1
             return [(term.encode("utf-8"), n, float(n) * boost, pack_uint(n)) for term, n in counts.items()]
@@ -194,7 +195,7 @@ def _fast_index(field: Any) -> Callable[[str], list[tuple[bytes, int, float, byt
 
     def by_position(text: str) -> list[tuple[bytes, int, float, bytes]]:
         where: dict[str, list[int]] = {}
-        for pos, span in enumerate(token_spans(text)):
+        for pos, span in enumerate(token_terms(text)):
             term = span[at]
             seen = where.get(term)
             if seen is None:
