@@ -254,6 +254,9 @@ def test_highlighting_tokenises_exactly_as_the_index_does(text: str) -> None:
     for field, form in (("text", 2), ("exact", 3)):
         indexed = [(t.startchar, t.endchar, t.text) for t in schema[field].analyzer(text, chars=True)]
         assert indexed == [(s[0], s[1], s[form]) for s in spans]
+    from searchkit.store.analysis import token_terms
+
+    assert token_terms(text) == tuple((s[2], s[3]) for s in spans)  # what the ingest writer indexes
 
 
 def test_passages_follow_their_article_document(corpus_handmade_index: Path) -> None:
