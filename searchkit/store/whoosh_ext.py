@@ -334,22 +334,22 @@ def add_postings(fieldwriter: Any, schema: Any, lengths: Any, items: Iterable[tu
             lastfn = fieldname
             raw = _perdoc_length_bytes(lengths, fieldname) if lengths else None
             table = [_BYTE_LENGTHS[b] for b in raw] if raw is not None else ()
-        ids = [p[2] for p in postings]
+        _, _, ids, weights, values = zip(*postings)  # (field, term, docnum, weight, value) each
         if -1 in ids:  # spelling words, not postings
             postings = [p for p in postings if p[2] != -1]
             if not postings:
                 continue
-            ids = [p[2] for p in postings]
+            _, _, ids, weights, values = zip(*postings)
         fieldwriter.start_term(btext)
-        _write_term(fieldwriter, ids, [p[3] for p in postings], [p[4] for p in postings],
-                    [table[d] for d in ids] if ids[-1] < len(table) else
+        _write_term(fieldwriter, ids, weights, values,
+                    list(map(table.__getitem__, ids)) if ids[-1] < len(table) else
                     [table[d] if d < len(table) else None for d in ids])
     if lastfn is not None:
         fieldwriter.finish_field()
 
 
-def _write_term(fieldwriter: Any, ids: list[int], weights: list[float], values: list[Any],
-                lens: list[Any]) -> None:
+def _write_term(fieldwriter: Any, ids: Sequence[int], weights: Sequence[float], values: Sequence[Any],
+                lens: Sequence[Any]) -> None:
     """One term's postings (in document order) through Whoosh's postings writer, a block at a
     time as its ``add_posting`` would fill them; the last block is left for ``finish_term``."""
     pw = fieldwriter._postwriter
