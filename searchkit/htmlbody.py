@@ -66,6 +66,7 @@ class HtmlRules:
     leaf_climb: float = 0.0
     link_cost_cap: float = 0.0
     dominant_share: float = 0.0
+    thread_words: frozenset[str] = frozenset()
 
 
 @dataclass

@@ -192,3 +192,11 @@ def test_post_lines_separated_by_br_are_kept_beside_a_dominant_list() -> None:
     assert cleaned.paragraphs[0].startswith("Last year we opened the harbour archive")
     assert any(p.startswith("Over the next few days") for p in cleaned.paragraphs)
     assert any(p.startswith("Results can be saved as a list") for p in cleaned.paragraphs)
+
+
+def test_comment_thread_longer_than_the_post_it_follows_is_not_the_story() -> None:
+    html = shape("long-thread-under-short-post.html")
+    post = paragraphs_of(html, "//div[@id='content']/p[not(@class)]")
+    cleaned = clean_html(html)
+    assert cleaned.paragraphs == post
+    assert "grandfather" not in cleaned.text and "Leave a Reply" not in cleaned.text
