@@ -200,3 +200,11 @@ def test_comment_thread_longer_than_the_post_it_follows_is_not_the_story() -> No
     cleaned = clean_html(html)
     assert cleaned.paragraphs == post
     assert "grandfather" not in cleaned.text and "Leave a Reply" not in cleaned.text
+
+
+def test_long_rights_notice_in_a_container_named_for_it_is_not_the_story() -> None:
+    html = shape("rights-notice-beside-story.html")
+    story = paragraphs_of(html, "//div[@id='wideCol']//p")
+    cleaned = clean_html(html)
+    assert cleaned.paragraphs == story
+    assert "trademarks" not in cleaned.text and "WATCH NOW" not in cleaned.text
