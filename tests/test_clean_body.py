@@ -208,3 +208,11 @@ def test_long_rights_notice_in_a_container_named_for_it_is_not_the_story() -> No
     cleaned = clean_html(html)
     assert cleaned.paragraphs == story
     assert "trademarks" not in cleaned.text and "WATCH NOW" not in cleaned.text
+
+
+def test_post_named_like_a_body_inside_a_container_named_meta_is_the_story() -> None:
+    html = shape("body-named-inside-meta-box.html")
+    post = paragraphs_of(html, "//div[@class='post-content']/p")
+    cleaned = clean_html(html)
+    assert cleaned.paragraphs == post
+    assert "cheque" not in cleaned.text and "said," not in cleaned.text
