@@ -216,3 +216,12 @@ def test_post_named_like_a_body_inside_a_container_named_meta_is_the_story() -> 
     cleaned = clean_html(html)
     assert cleaned.paragraphs == post
     assert "cheque" not in cleaned.text and "said," not in cleaned.text
+
+
+def test_one_long_paragraph_climbs_to_the_short_rows_of_its_story() -> None:
+    html = shape("paragraph-and-short-rows.html")
+    cleaned = clean_html(html)
+    assert cleaned.paragraphs[0].startswith("Earning a certificate is a way")
+    assert any("Result of an assessment process" in p for p in cleaned.paragraphs)
+    assert any("Must be renewed" in p for p in cleaned.paragraphs)
+    assert "Privacy" not in cleaned.text and "Programs" not in cleaned.text
