@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
-from .htmlbody import HEADINGS, Block, HtmlRules, class_words, is_prose, normalise_space
+from .htmlbody import HEADINGS, Block, HtmlRules, class_words, is_prose, normalise_space, stem_hits
 from .records import Removal
 
 WEAK_BODY = 300
@@ -180,6 +180,49 @@ def _best_node(
     return best, scores[best]
 
 
+THREAD_LEVELS = 2
+"""How far above a comment thread the post it follows is looked for (its parent, grandparent)."""
+
+
+def comment_threads(
+    blocks: list[Block], marks: dict[etree._Element, tuple[str, str]], rules: HtmlRules | None
+) -> frozenset[etree._Element]:
+    """Containers named for comments that follow the post they answer.
+
+    A "comments" box after prose of its own parent or grandparent (outside every mark) is
+    the thread under a post: however much it holds, it is never the story, so its mark is
+    not overruled by the scores nor voided as a wrapper. A comment-named container with no
+    prose before it keeps the usual presumption (a site may name its opinion column so).
+    """
+    if rules is None or not rules.thread_words:
+        return frozenset()
+    named: dict[etree._Element, bool] = {}
+    first: dict[etree._Element, int] = {}
+    for index, block in enumerate(blocks):
+        for element in block.marks:
+            if element not in named:
+                words = class_words(element)
+                named[element] = marks[element][0] == "boilerplate-container" and bool(
+                    words & rules.thread_words or stem_hits(words, rules.thread_words)
+                )
+            if named[element]:
+                first.setdefault(element, index)
+                break  # the outermost thread only: the comments inside it are part of it
+    threads: set[etree._Element] = set()
+    for element, start in first.items():
+        above = list(_ancestors(element, None))[1:]
+        levels, wrappers = above[:THREAD_LEVELS], set(above)
+        if not levels:
+            continue
+        for block in blocks[:start]:
+            if not is_prose(block) or any(m not in wrappers for m in block.marks):
+                continue
+            if any(node in levels for node in _ancestors(block.owner, levels[-1])):
+                threads.add(element)
+                break
+    return frozenset(threads)
+
+
 @dataclass(frozen=True)
 class BodyChoice:
     """The element chosen as the article body, and how.
@@ -194,6 +237,7 @@ class BodyChoice:
     element: etree._Element
     honoured: bool
     how: str = "scores"
+    threads: frozenset[etree._Element] = frozenset()
 
 
 def choose_body(
@@ -223,8 +267,11 @@ def choose_body(
     # Page-wide, only a mark around nearly all the prose is a wrapper: a footer with one
     # long paragraph can out-weigh a two-paragraph story.
     node_scores: dict[etree._Element, float] = {}
-    marked, marked_score = _best_node(blocks, root, wrapper_marks(blocks, marks, WRAPPER_SHARE), reference, cap, node_scores)
-    unmarked, unmarked_score = _best_node(blocks, root, None, reference, cap)
+    threads = comment_threads(blocks, marks, rules)
+    marked, marked_score = _best_node(
+        blocks, root, wrapper_marks(blocks, marks, WRAPPER_SHARE) - threads, reference, cap, node_scores
+    )
+    unmarked, unmarked_score = _best_node(blocks, root, set(marks) - threads if threads else None, reference, cap)
     honoured = marked_score >= 0.3 * unmarked_score
     best, score = (marked, marked_score) if honoured else (unmarked, unmarked_score)
     if rules is None:
@@ -236,14 +283,14 @@ def choose_body(
     anchored = headline_container(blocks, root, title)
     if score >= WEAK_BODY:
         if anchored is not None and _story_beside(blocks, best, honoured, anchored, rules.anchor_share):
-            return BodyChoice(anchored, True, "headline")
-        return BodyChoice(best, honoured)
+            return BodyChoice(anchored, True, "headline", threads)
+        return BodyChoice(best, honoured, threads=threads)
     if anchored is not None:
-        return BodyChoice(anchored, False, "weak-headline")
+        return BodyChoice(anchored, False, "weak-headline", threads)
     named = named_container(root, rules)
     if named is not None:
-        return BodyChoice(named, False, "named")
-    return BodyChoice(best, honoured)
+        return BodyChoice(named, False, "named", threads)
+    return BodyChoice(best, honoured, threads=threads)
 
 
 ANCHOR_SHARE = 0.5
@@ -465,6 +512,7 @@ def split_blocks(
     body: etree._Element,
     marks: dict[etree._Element, tuple[str, str]],
     extra: Iterable[etree._Element] = (),
+    threads: frozenset[etree._Element] = frozenset(),
 ) -> tuple[list[Block], list[Removal]]:
     """Blocks of the article body, and a removal for every block outside it or in boilerplate.
 
@@ -485,7 +533,7 @@ def split_blocks(
             removed.append(Removal(block.text, "outside-article", "outside the element that holds the article prose"))
         else:
             inside.append(block)
-    void = wrapping | wrapper_marks(inside, marks)
+    void = wrapping | (wrapper_marks(inside, marks) - threads)
     kept: list[Block] = []
     for block in inside:
         inner = [m for m in block.marks if m not in void]

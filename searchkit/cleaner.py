@@ -149,6 +149,7 @@ def load_rules(path: str | None = None) -> CleanRules:
             leaf_climb=float(html.get("leaf_climb", 0.0)),
             link_cost_cap=float(html.get("link_cost_cap", 0.0)),
             dominant_share=float(html.get("dominant_share", 0.0)),
+            thread_words=frozenset(html.get("thread_words", [])),
         ),
         edge_blocks=int(data.get("edge_blocks", 2)),
         trims=trims,
@@ -304,7 +305,7 @@ def _article_blocks(
     relaxed = layout_marks(marks, rules, blocks)
     # the rest of a post after its "continue reading" cut, in a sibling of the body
     extra = continuations(blocks, body, marks, relaxed) if honoured else []
-    inside, removed = split_blocks(blocks, body, marks, extra)
+    inside, removed = split_blocks(blocks, body, marks, extra, choice.threads)
     if choice.how == "headline":
         removed.insert(0, Removal(
             "the scores chose a body away from the page's headline (a sidebar, a profile or the "
@@ -325,9 +326,15 @@ def _article_blocks(
         return inside, removed
     kept_marks = {element: mark for element, mark in marks.items() if element not in relaxed}
     loose = [replace(b, marks=tuple(m for m in b.marks if m not in relaxed)) for b in blocks]
-    body2 = choose_body(loose, root, kept_marks, facts.article_body, rules, facts.metadata.title).element
-    inside2, removed2 = split_blocks(loose, body2, kept_marks)
-    second = prose_chars(inside2)  # every mark left on these blocks still applies
+    choice2 = choose_body(loose, root, kept_marks, facts.article_body, rules, facts.metadata.title)
+    inside2, removed2 = split_blocks(loose, choice2.element, kept_marks, (), choice2.threads)
+    if choice2.honoured:
+        second = prose_chars(inside2)  # every mark left on these blocks still applies
+    else:
+        # The second strategy overruled the marks that are left (its body holds the
+        # comments or a sidebar): like the first, it is scored on its prose outside them.
+        neutral2 = wrapper_marks(loose, kept_marks, WRAPPER_SHARE)
+        second = prose_chars(b for b in inside2 if all(m in neutral2 for m in b.marks))
     if first >= share * second:
         return inside, removed
     note = (

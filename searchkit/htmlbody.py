@@ -66,6 +66,7 @@ class HtmlRules:
     leaf_climb: float = 0.0
     link_cost_cap: float = 0.0
     dominant_share: float = 0.0
+    thread_words: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -241,9 +242,31 @@ def boilerplate_mark(element: etree._Element, rules: HtmlRules) -> tuple[str, st
     if not bad and words and rules.negative_stems:
         # run-together names: "commentlist", "relatedposts", "socialshare"
         bad = stem_hits(words, rules.negative_stems)
-    if bad and not _is_quote_embed(element):
+    if bad and not _is_quote_embed(element) and not _holds_named_body(element, words, rules):
         return "boilerplate-container", f"inside a container named '{sorted(bad)[0]}' by its class or id"
     return None
+
+
+NAMED_BODY_CHARS = 500
+"""A container named like the article body holds the story when it has this much text outside links."""
+
+
+def _holds_named_body(element: etree._Element, words: frozenset[str], rules: HtmlRules) -> bool:
+    """Whether a name-marked container holds the article body by name ("post-meta" around
+    "post-content", an "overlay" around "article-body"): the page says what the inner
+    element is, so the outer name describes its presentation or its place, not its content.
+    A comment thread keeps its mark (a comment's text may be named like a body too)."""
+    if words & rules.thread_words or stem_hits(words, rules.thread_words):
+        return False
+    for inner in element.iter():
+        if inner is element or not isinstance(inner.tag, str):
+            continue
+        if inner.get("itemprop") == "articleBody" or class_words(inner) & rules.body_names:
+            text = len(normalise_space(inner.text_content()))
+            links = sum(len(normalise_space(a.text_content())) for a in inner.iter("a"))
+            if text - links >= NAMED_BODY_CHARS:
+                return True
+    return False
 
 
 HIDDEN_STORY = 3

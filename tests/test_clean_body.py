@@ -192,3 +192,36 @@ def test_post_lines_separated_by_br_are_kept_beside_a_dominant_list() -> None:
     assert cleaned.paragraphs[0].startswith("Last year we opened the harbour archive")
     assert any(p.startswith("Over the next few days") for p in cleaned.paragraphs)
     assert any(p.startswith("Results can be saved as a list") for p in cleaned.paragraphs)
+
+
+def test_comment_thread_longer_than_the_post_it_follows_is_not_the_story() -> None:
+    html = shape("long-thread-under-short-post.html")
+    post = paragraphs_of(html, "//div[@id='content']/p[not(@class)]")
+    cleaned = clean_html(html)
+    assert cleaned.paragraphs == post
+    assert "grandfather" not in cleaned.text and "Leave a Reply" not in cleaned.text
+
+
+def test_long_rights_notice_in_a_container_named_for_it_is_not_the_story() -> None:
+    html = shape("rights-notice-beside-story.html")
+    story = paragraphs_of(html, "//div[@id='wideCol']//p")
+    cleaned = clean_html(html)
+    assert cleaned.paragraphs == story
+    assert "trademarks" not in cleaned.text and "WATCH NOW" not in cleaned.text
+
+
+def test_post_named_like_a_body_inside_a_container_named_meta_is_the_story() -> None:
+    html = shape("body-named-inside-meta-box.html")
+    post = paragraphs_of(html, "//div[@class='post-content']/p")
+    cleaned = clean_html(html)
+    assert cleaned.paragraphs == post
+    assert "cheque" not in cleaned.text and "said," not in cleaned.text
+
+
+def test_one_long_paragraph_climbs_to_the_short_rows_of_its_story() -> None:
+    html = shape("paragraph-and-short-rows.html")
+    cleaned = clean_html(html)
+    assert cleaned.paragraphs[0].startswith("Earning a certificate is a way")
+    assert any("Result of an assessment process" in p for p in cleaned.paragraphs)
+    assert any("Must be renewed" in p for p in cleaned.paragraphs)
+    assert "Privacy" not in cleaned.text and "Programs" not in cleaned.text
