@@ -77,6 +77,7 @@ class ContextRules:
     role_nouns: frozenset[str]
     org_before: frozenset[str]
     product_after: frozenset[str]
+    origin_after: frozenset[str]
     venue_before: frozenset[str]
     org_heads: frozenset[str]
     fixture_words: frozenset[str]
@@ -98,7 +99,8 @@ def context_rules() -> ContextRules:
     return ContextRules(
         not_names=words("not_names"), amount_heads=words("amount_heads"), event_heads=words("event_heads"),
         event_names=words("event_names"), work_before=words("work_cues_before"), work_after=words("work_cues_after"),
-        role_nouns=words("org_role_nouns"), org_before=words("org_cues_before"), product_after=words("product_cues"), venue_before=words("venue_cues_before"), org_heads=words("org_heads"), fixture_words=words("fixture_words"),
+        role_nouns=words("org_role_nouns"), org_before=words("org_cues_before"), product_after=words("product_cues"),
+        origin_after=words("origin_cues"), venue_before=words("venue_cues_before"), org_heads=words("org_heads"), fixture_words=words("fixture_words"),
         org_first_words=words("org_first_words"), report_verbs=frozenset(raw["pronoun_cues"]["verbs"]),
         pronouns={p: t for t in ("person", "org") for p in raw["pronoun_cues"][t]},
         group_forms=forms,
@@ -165,6 +167,8 @@ def context_votes(doc: Doc, start: int, end: int, key: str) -> Counter[str]:
     next_tok = doc[end] if end < len(doc) else None
     if known is None and next_tok is not None and next_tok.is_lower and after in rules.product_after:
         votes["product"] += CONTEXT_WEIGHT
+    if known is None and next_tok is not None and next_tok.is_lower and after in rules.origin_after:
+        votes["place"] += CONTEXT_WEIGHT
     if known != "place" and key not in gaz.demonyms:
         if before in rules.org_before and start > 0 and doc[start - 1].is_lower:
             votes["org"] += CONTEXT_WEIGHT

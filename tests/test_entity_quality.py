@@ -288,6 +288,18 @@ def test_one_model_label_repeated_does_not_outvote_the_context(extractor: Entity
     assert "Yukos" in typed(ents, "org") and "Yukos" not in typed(ents, "person")
 
 
+def test_a_name_before_a_crop_is_where_it_is_grown(extractor: EntityExtractor) -> None:
+    """Reuters: person "Bahia" on every cocoa review ("the Bahia cocoa zone", "Total Bahia
+    sales"); a footballer of that name stays a person."""
+    text = ("Showers continued throughout the week in the Bahia cocoa zone, alleviating the drought.\n\n"
+            "Total Bahia sales are estimated at 6.13 mln bags. Iowa farmers expect a late harvest.")
+    ents = resolved(extractor, text, {"Bahia": "PERSON", "Iowa": "PERSON"})
+    assert {"Bahia", "Iowa"} <= typed(ents, "place") and not typed(ents, "person")
+    player = resolved(extractor, "Fiorentina striker Bahia is said to be a target for the club.",
+                      {"Fiorentina": "ORG", "Bahia": "PERSON"})
+    assert "Bahia" in typed(player, "person")
+
+
 def test_a_repeated_person_keeps_the_type_its_own_evidence_gives(extractor: EntityExtractor) -> None:
     """The same shape for a person: the given name and "he" outweigh a stray organisation cue."""
     text = ("Rival Adrian Mutu was sacked on Friday.\n\n"
