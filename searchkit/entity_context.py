@@ -151,6 +151,14 @@ def _word_after(doc: Doc, end: int) -> str:
     return doc[k].lower_ if k < len(doc) else ""
 
 
+def _starts_sentence(doc: Doc, i: int) -> bool:
+    """Whether ``doc[i]`` starts a sentence or a paragraph (capitalised whatever it is)."""
+    if i == 0:
+        return True
+    prev = doc[i - 1]
+    return prev.text in (".", "!", "?", '"', "\u201c") or "\n" in prev.whitespace_ or prev.is_space
+
+
 def context_votes(doc: Doc, start: int, end: int, key: str) -> Counter[str]:
     """Votes from the tokens around the mention ``doc[start:end]`` (key ``key``)."""
     rules = context_rules()
@@ -167,7 +175,8 @@ def context_votes(doc: Doc, start: int, end: int, key: str) -> Counter[str]:
     next_tok = doc[end] if end < len(doc) else None
     if known is None and next_tok is not None and next_tok.is_lower and after in rules.product_after:
         votes["product"] += CONTEXT_WEIGHT
-    if known is None and next_tok is not None and next_tok.is_lower and after in rules.origin_after:
+    if (known is None and next_tok is not None and next_tok.is_lower and after in rules.origin_after
+            and not _starts_sentence(doc, start)):  # "Apple growers in eastern Poland": the crop itself
         votes["place"] += CONTEXT_WEIGHT
     if known != "place" and key not in gaz.demonyms:
         if before in rules.org_before and start > 0 and doc[start - 1].is_lower:

@@ -298,6 +298,8 @@ def test_a_name_before_a_crop_is_where_it_is_grown(extractor: EntityExtractor) -
     player = resolved(extractor, "Fiorentina striker Bahia is said to be a target for the club.",
                       {"Fiorentina": "ORG", "Bahia": "PERSON"})
     assert "Bahia" in typed(player, "person")
+    fruit = resolved(extractor, "Apple growers in eastern Poland say the border closure hurts them.", {"Apple": "ORG"})
+    assert "Apple" not in typed(fruit, "place")  # the crop itself, capitalised by the sentence
 
 
 def test_a_repeated_person_keeps_the_type_its_own_evidence_gives(extractor: EntityExtractor) -> None:
