@@ -431,3 +431,23 @@ def test_package_functions_survive_a_second_call() -> None:
                            "assert callable(searchkit.ingest) and callable(searchkit.clean)"],
                           capture_output=True, text=True, env=child_env())
     assert proc.returncode == 0, proc.stderr
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_a_stop_signal_lost_in_a_finalizer_still_stops_the_ingest() -> None:
+    """Ctrl-C that lands while Python runs a ``__del__`` (Whoosh's lock objects have one)
+    raises there, where Python only prints "Exception ignored": the ingest must still stop
+    at its next article instead of running to the end and exiting 0."""
+    from searchkit.ingest.signals import StopSignals
+
+    class Finalised:
+        def __del__(self) -> None:
+            os.kill(os.getpid(), signal.SIGINT)  # the handler runs here, inside the finalizer
+
+    with StopSignals() as stop:
+        Finalised()  # collected at once: its KeyboardInterrupt is swallowed
+        assert stop.received == signal.SIGINT
+        with pytest.raises(KeyboardInterrupt):
+            stop.check()
+        with stop.deferred(then_stop=False):
+            stop.check()  # while a commit writes, never

@@ -199,6 +199,7 @@ class IngestRun:
 
         try:
             for result, stamp in built:
+                self.stop.check()
                 if isinstance(result, Failure):
                     self.report.failed.append((display_path(result.where), result.reason))
                 else:
@@ -216,6 +217,7 @@ class IngestRun:
     # -- finish ---------------------------------------------------------------------------
     def finish(self, progress: ProgressCallback | None) -> None:
         """Deletions and re-stamps, the last commit, the merge, the entity table, the counts."""
+        self.stop.check()
         for aid in self.to_delete:
             self.get_writer().delete_by_term("article_id", aid)
             self.copies.remove(aid)

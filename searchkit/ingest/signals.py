@@ -41,6 +41,13 @@ class StopSignals:
         else:
             raise KeyboardInterrupt
 
+    def check(self) -> None:
+        """Act on a stop signal whose KeyboardInterrupt was lost: raised while Python ran a
+        finalizer (a ``__del__``), it is printed as "Exception ignored" and the ingest would
+        go on to the end. Called between articles and before the last commit."""
+        if self.received is not None and not self._holding:
+            raise KeyboardInterrupt
+
     @contextlib.contextmanager
     def deferred(self, *, then_stop: bool = True) -> Iterator[None]:
         """Run the body to the end even if a stop signal arrives; with ``then_stop``, act on
