@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING
 
-from .entity_context import context_rules, is_not_name, short_lowercase
+from .entity_context import context_rules, is_not_name, is_sentence_start, short_lowercase
 from .names import (
     DATA_DIR,
     TITLE_RUN,
@@ -53,7 +53,6 @@ CUT_TITLE_ENDS = True
 """Whether a title's last word left inside a person's span is cut (:func:`_ends_title`); a
 switch for the leave-one-set-out replay."""
 _POSSESSIVE_TOKENS = frozenset({"'s", "\u2019s", "'", "\u2019", "'S", "\u2019S"})
-_SENTENCE_END = frozenset({".", "!", "?", ":", ";", '"', "\u201c", "\u201d", "\u2014", "-", "(", "["})
 _SPAN_BREAKS = frozenset({",", "(", ")", "[", "]", ":", ";", "/", '"', "\u201c", "\u201d", "-", "\u2013", "\u2014", "|"})
 _BRACKETS = frozenset("()[]{}<>")
 _HYPHENS = frozenset({"-", "\u2010", "\u2011"})
@@ -110,14 +109,6 @@ def token_texts(doc: Doc) -> list[str]:
 
 
 _TEXTS_KEY = "searchkit.token_texts"
-
-
-def is_sentence_start(doc: Doc, i: int) -> bool:
-    """A cheap sentence-start test (no parser in the pipeline)."""
-    if i == 0:
-        return True
-    prev = doc[i - 1]
-    return prev.text in _SENTENCE_END or "\n" in prev.whitespace_ or prev.is_space
 
 
 def make_candidate(doc: Doc, start: int, end: int) -> Candidate:

@@ -151,12 +151,16 @@ def _word_after(doc: Doc, end: int) -> str:
     return doc[k].lower_ if k < len(doc) else ""
 
 
-def _starts_sentence(doc: Doc, i: int) -> bool:
-    """Whether ``doc[i]`` starts a sentence or a paragraph (capitalised whatever it is)."""
+_SENTENCE_END = frozenset({".", "!", "?", ":", ";", '"', "\u201c", "\u201d", "\u2014", "-", "(", "["})
+
+
+def is_sentence_start(doc: Doc, i: int) -> bool:
+    """A cheap sentence-start test (no parser in the pipeline): a word there is capitalised
+    whatever it is."""
     if i == 0:
         return True
     prev = doc[i - 1]
-    return prev.text in (".", "!", "?", '"', "\u201c") or "\n" in prev.whitespace_ or prev.is_space
+    return prev.text in _SENTENCE_END or "\n" in prev.whitespace_ or prev.is_space
 
 
 def context_votes(doc: Doc, start: int, end: int, key: str) -> Counter[str]:
@@ -176,7 +180,7 @@ def context_votes(doc: Doc, start: int, end: int, key: str) -> Counter[str]:
     if known is None and next_tok is not None and next_tok.is_lower and after in rules.product_after:
         votes["product"] += CONTEXT_WEIGHT
     if (known is None and next_tok is not None and next_tok.is_lower and after in rules.origin_after
-            and not _starts_sentence(doc, start)):  # "Apple growers in eastern Poland": the crop itself
+            and not is_sentence_start(doc, start)):  # "Apple growers in eastern Poland": the crop itself
         votes["place"] += CONTEXT_WEIGHT
     if known != "place" and key not in gaz.demonyms:
         if before in rules.org_before and start > 0 and doc[start - 1].is_lower:
