@@ -126,15 +126,14 @@ def add_document(writer: Any, fast: dict[str, Callable[[str], list[tuple[bytes, 
                 items = index(value) if index is not None else field.index(value)
                 scorable = field.scorable
                 if add_all is not None and index is not None:  # one call for the field's terms
-                    length = add_all(fieldname, docnum, items, fieldboost)
-                    if not scorable:
-                        length = 0
-                    items = ()
-                for tbytes, freq, weight, vbytes in items:
-                    weight *= fieldboost
-                    if scorable:
-                        length += freq
-                    add_post((fieldname, tbytes, docnum, weight, vbytes))
+                    counted = add_all(fieldname, docnum, items, fieldboost)
+                    length = counted if scorable else 0
+                else:
+                    for tbytes, freq, weight, vbytes in items:
+                        weight *= fieldboost
+                        if scorable:
+                            length += freq
+                        add_post((fieldname, tbytes, docnum, weight, vbytes))
             if field.separate_spelling():
                 spellfield = field.spelling_fieldname(fieldname)
                 for word in field.spellable_words(value):
