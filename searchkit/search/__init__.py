@@ -144,9 +144,7 @@ class SearchIndex(EntityNames, EntityCorrections, Streaming):
                 new = self._searcher.refresh()
                 if new is not self._searcher:
                     self._searcher = new
-                    self._table = None
-                    self._names = None
-                    self._names_tried = False
+                    self._forget_entity_names()
                     self._copies = None
                     self._starts = None
                     self._columns = SegmentColumns(new)

@@ -31,6 +31,9 @@ class EntityCorrections:
     def entity_table(self) -> EntityTable:
         raise NotImplementedError
 
+    def _forget_entity_names(self) -> None:
+        raise NotImplementedError
+
     def entity_edits(self) -> list[Edit]:
         """The corrections in the index folder's ``entity_edits.tsv``, in the order applied."""
         from ..entity_edits import read_edits
@@ -52,8 +55,7 @@ class EntityCorrections:
             if not self.entity_table.expand(facet, name or ""):
                 raise NotFound(f"no {facet} {name!r} in the index", hint=f"searchkit entities --type {facet}")
         write_edits(self.path, [*self.entity_edits(), edit])
-        self._table = self._names = None
-        self._names_tried = False
+        self._forget_entity_names()
         return edit
 
     def replace_entity_edits(self, edits: list[Edit]) -> None:
@@ -61,8 +63,7 @@ class EntityCorrections:
         from ..entity_edits import write_edits
 
         write_edits(self.path, edits)
-        self._table = self._names = None
-        self._names_tried = False
+        self._forget_entity_names()
 
     def suggest_merges(self, limit: int = 50) -> list[Suggestion]:
         """Likely duplicates with their evidence (:mod:`searchkit.entity_suggest`)."""

@@ -34,6 +34,12 @@ class EntityNames:
     if TYPE_CHECKING:  # from EntityCorrections, which comes after this class in SearchIndex's bases
         def entity_edits(self) -> list[Edit]: ...
 
+    def _forget_entity_names(self) -> None:
+        """Drop the loaded table and names (a new commit, a new correction): read again on use."""
+        self._table = None
+        self._names = None
+        self._names_tried = False
+
     @property
     def entity_table(self) -> EntityTable:
         if self._table is None:
