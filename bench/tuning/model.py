@@ -456,31 +456,29 @@ def _proximity(prep: Prepared, cfg: Config, qid: str, weights: dict[int, float],
     if hit is not None:
         return hit
     out = np.zeros(len(pool))
-    if cfg.prox_kind == "seq":
-        qw = {t: w * prep.text.idf(t) for t, w in weights.items() if t in prep.text.post}
-        order = [prep.vocab[s] for s in prep.query_order[qid] if s in prep.vocab and prep.vocab[s] in qw]
-        pairs = {(a, b) for a, b in zip(order, order[1:]) if a != b}
-        avg = prep.text.avg
-        for n, p in enumerate(pool.tolist()):
-            tfs = pair_windows(prep.seqs[p], pairs, cfg.prox_window)
-            if not tfs:
-                continue
-            big_k = cfg.k1 * (1 - cfg.b + cfg.b * prep.text.length[p] / avg)
-            out[n] = sum(min(qw[a], qw[b]) * tf * (cfg.k1 + 1) / (tf + big_k) for (a, b), tf in tfs.items())
-        prep.first[key] = out
-        return out
     if cfg.prox_kind == "mindist":
         for n, p in enumerate(pool.tolist()):
             out[n] = math.log(0.3 + math.exp(-min_distance(prep.seqs[p], weights)))
-    else:
-        qw = {t: w * prep.text.idf(t) for t, w in weights.items() if t in prep.text.post}
-        avg = prep.text.avg
-        for n, p in enumerate(pool.tolist()):
-            pairs = pair_frequencies(prep.seqs[p], qw, cfg.prox_window)
-            if not pairs:
-                continue
-            big_k = cfg.k1 * (1 - cfg.b + cfg.b * prep.text.length[p] / avg)
-            out[n] = sum(min(qw[t], qw[u]) * acc * (cfg.k1 + 1) / (acc + big_k) for (t, u), acc in pairs.items())
+        prep.first[key] = out
+        return out
+    qw = {t: w * prep.text.idf(t) for t, w in weights.items() if t in prep.text.post}
+    if cfg.prox_kind == "seq":  # the query's neighbouring word pairs, counted in a window
+        order = [prep.vocab[s] for s in prep.query_order[qid] if s in prep.vocab and prep.vocab[s] in qw]
+        pairs = {(a, b) for a, b in zip(order, order[1:]) if a != b}
+
+        def pair_tfs(seq: np.ndarray) -> dict[tuple[int, int], Any]:
+            return pair_windows(seq, pairs, cfg.prox_window)
+    else:  # "tp": every pair of query words, 1/d^2 each
+
+        def pair_tfs(seq: np.ndarray) -> dict[tuple[int, int], Any]:
+            return pair_frequencies(seq, qw, cfg.prox_window)
+    avg = prep.text.avg
+    for n, p in enumerate(pool.tolist()):
+        tfs = pair_tfs(prep.seqs[p])
+        if not tfs:
+            continue
+        big_k = cfg.k1 * (1 - cfg.b + cfg.b * prep.text.length[p] / avg)
+        out[n] = sum(min(qw[a], qw[b]) * tf * (cfg.k1 + 1) / (tf + big_k) for (a, b), tf in tfs.items())
     prep.first[key] = out
     return out
 
