@@ -38,13 +38,15 @@ class StopSignals:
             self.received = signum
         if self._holding:
             self._pending = True
-        else:
+        elif not _in_finalizer(frame):
             raise KeyboardInterrupt
+        # In a finalizer the exception would be printed as "Exception ignored" (a traceback
+        # on the user's terminal) and lost: :meth:`check` acts on it at the next article.
 
     def check(self) -> None:
-        """Act on a stop signal whose KeyboardInterrupt was lost: raised while Python ran a
-        finalizer (a ``__del__``), it is printed as "Exception ignored" and the ingest would
-        go on to the end. Called between articles and before the last commit."""
+        """Act on a stop signal that arrived while Python ran a finalizer (a ``__del__``, such
+        as Whoosh's lock), where raising would be printed and lost and the ingest would go on
+        to the end. Called between articles and before the last commit."""
         if self.received is not None and not self._holding:
             raise KeyboardInterrupt
 
@@ -65,3 +67,12 @@ class StopSignals:
     @property
     def name(self) -> str:
         return "terminated (SIGTERM)" if self.received == signal.SIGTERM else "interrupted"
+
+
+def _in_finalizer(frame: Any) -> bool:
+    """Whether the interrupted code runs inside a ``__del__`` (at any depth)."""
+    while frame is not None:
+        if frame.f_code.co_name == "__del__":
+            return True
+        frame = frame.f_back
+    return False
