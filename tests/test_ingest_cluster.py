@@ -205,3 +205,22 @@ def test_without_dask_the_flag_says_how_to_install_it(tmp_path: Path) -> None:
     assert "pip install 'searchkit[dask]'" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
     assert not (tmp_path / "index").exists()
+
+
+def test_dask_tasks_start_at_the_pool_batch_size_and_grow_on_long_runs() -> None:
+    """A short run (and the start of a long one, whose first commits a killed client keeps)
+    sends the local pool's batches; a long run sends fewer, larger tasks, up to the bound; no
+    source is lost, doubled or moved."""
+    from searchkit.ingest.cluster import TASK_GROWTH, _growing_batches
+
+    def sizes(n: int) -> list[int]:
+        items = [(i, None) for i in range(n)]
+        batches = list(_growing_batches(iter(items), 16, TASK_GROWTH * 16))  # type: ignore[arg-type]
+        assert [x for b in batches for x in b] == items
+        return [len(b) for b in batches]
+
+    assert sizes(60) == [16, 16, 16, 12]
+    assert sizes(0) == []
+    long = sizes(2225)
+    assert long[:8] == [16] * 8 and max(long) == TASK_GROWTH * 16 == long[-2]
+    assert len(long) < 2225 / 32  # far fewer tasks than batches of 16 (140)
