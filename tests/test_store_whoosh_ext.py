@@ -178,3 +178,55 @@ def test_the_index_answers_as_whoosh_wrote_it(tmp_path: Path) -> None:
         hit_ids = {h["id"] for h in s.search(parse(f'"{first[0]} {first[1]}"'), limit=None)}
         assert "d1" in hit_ids
     ix.close()
+
+
+def _merged(folder: Path, ours: bool, schema: fields.Schema, docs: list[dict],
+            delete: bool = False) -> dict[str, bytes]:
+    """Four commits of ``docs`` (one segment each, documents deleted from the second when
+    ``delete``), then every segment merged into one: by Whoosh's ``add_reader`` or by
+    searchkit's end-of-ingest merge."""
+    from whoosh.reading import SegmentReader
+
+    folder.mkdir()
+    ix = windex.create_in(str(folder), schema)
+    quarter = len(docs) // 4
+    for k in range(4):
+        writer = whoosh_ext.new_writer(ix, folder, by_term=True)
+        for doc in docs[k * quarter:(k + 1) * quarter]:
+            writer.add_document(**doc)
+        writer.commit(merge=False)
+        if delete and k == 1:
+            writer = ix.writer()
+            for doc in docs[quarter:2 * quarter:3]:
+                writer.delete_by_term("id", doc["id"])
+            writer.commit(merge=False)
+    assert len(whoosh_ext.segments(ix)) == 4
+    if ours:
+        whoosh_ext.commit_merging(ix, folder, whoosh_ext.segments(ix))
+    else:
+        def everything(writer: object, current: list) -> list:
+            for seg in current:
+                reader = SegmentReader(writer.storage, writer.schema, seg)  # type: ignore[attr-defined]
+                writer.add_reader(reader)  # type: ignore[attr-defined]
+                reader.close()
+            return []
+
+        writer = ix.writer(compound=False)
+        writer.commit(mergetype=everything)
+    ix.close()
+    return _segment_files(folder)
+
+
+@pytest.mark.parametrize("delete", [False, True], ids=["segments", "with-deletions"])
+@pytest.mark.parametrize("kind", ["whoosh-fields", "searchkit-fields"])
+def test_the_end_of_ingest_merge_writes_the_segment_whoosh_writes(tmp_path: Path, kind: str, delete: bool) -> None:
+    """The merge reads each term's postings a block at a time, not one by one: the merged
+    segment is byte for byte the one Whoosh's own merge writes (multi-block terms, positions,
+    field boosts, renumbered documents after deletions)."""
+    schema, docs = (_schema(), _documents(seed=3, count=900)) if kind == "whoosh-fields" else \
+        (_news_schema(), _news_documents(seed=9, count=800))
+    mine = _merged(tmp_path / "ours", True, schema, docs, delete=delete)
+    theirs = _merged(tmp_path / "whoosh", False, schema, docs, delete=delete)
+    assert set(mine) == set(theirs) and any(name.endswith(".pst") for name in mine)
+    for name in theirs:
+        assert mine[name] == theirs[name], f"segment file *{name} differs"

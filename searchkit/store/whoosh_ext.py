@@ -14,7 +14,7 @@ import struct
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import partial
-from itertools import accumulate, groupby
+from itertools import accumulate, groupby, repeat
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -324,7 +324,7 @@ def add_postings(fieldwriter: Any, schema: Any, lengths: Any, items: Iterable[tu
     as Whoosh skips them; a missing value is ``b""``; a length byte 0 is no length."""
     lastfn: Any = None
     table: Sequence[Any] = ()
-    groups = items.groups() if isinstance(items, _TermGroups) else _group_terms(items)
+    groups = items.groups() if isinstance(items, (_TermGroups, _MergedPostings)) else _group_terms(items)
     for fieldname, btext, postings in groups:
         if fieldname != lastfn:
             if lastfn is not None:
@@ -414,18 +414,33 @@ def segment_is_churned(segment: Any) -> bool:
 def commit_merging(ix: Any, where: Path, chosen: list[Any]) -> None:
     """Commit a writer whose only change is merging ``chosen`` segments into one.
 
-    Whoosh's ``mergetype`` is a callable ``(writer, segments) -> segments kept``: the
-    chosen ones are read into the new segment through ``writer.add_reader`` and dropped."""
+    Whoosh's ``mergetype`` is a callable ``(writer, segments) -> segments kept``; Whoosh's
+    own merge reads the chosen ones in through ``writer.add_reader``, which copies their
+    documents and puts every posting in the writer's pool, to be sorted (on disk past the
+    pool's memory) before it is written. Here the documents are copied the same way
+    (``write_per_doc``) and the pool is replaced by :class:`_MergedPostings`, which streams
+    the segments' terms in order, each term's postings read a block at a time, straight to
+    the new segment: nothing is sorted, nothing spilled. At BBC 2x (4.1M postings, three
+    segments) the merge took 63 s through Whoosh's pool, which wrote and re-read every
+    posting through pickle."""
     from whoosh.reading import SegmentReader
 
     ids = {s.segment_id() for s in chosen}
+    merged = _MergedPostings()
 
     def policy(writer: Any, current: list[Any]) -> list[Any]:
+        fieldnames = set(writer.schema.names())
         for seg in current:
             if seg.segment_id() in ids:
                 reader = SegmentReader(writer.storage, writer.schema, seg)
-                writer.add_reader(reader)
-                reader.close()
+                merged.readers.append(reader)
+                basedoc = writer.docnum
+                docmap = writer.write_per_doc(fieldnames, reader)
+                merged.parts.append((reader, basedoc, docmap))
+                writer._added = True
+        merged.schema = writer.schema
+        old_pool, writer.pool = writer.pool, merged
+        old_pool.cleanup()
         return [seg for seg in current if seg.segment_id() not in ids]
 
     writer = new_writer(ix, where)
@@ -435,6 +450,82 @@ def commit_merging(ix: Any, where: Path, chosen: list[Any]) -> None:
         with contextlib.suppress(Exception):
             writer.cancel()
         raise
+    finally:
+        merged.cleanup()
+
+
+class _MergedPostings:
+    """The pool of a merging commit: the merged segments' postings, read from them in order.
+
+    Relies on: the writer's commit calling the pool's ``iter_postings()`` once (handed to
+    :func:`add_postings`, which takes ``groups()``) and ``cleanup()``; ``write_per_doc``
+    returning the old-to-new document map of a segment with deletions (None without);
+    ``W3LeafMatcher``'s block state (``_read_ids``/``_read_weights``/``_read_values``,
+    ``_ids``/``_weights``/``_values``, ``_atend``, ``_blocklength``, ``_next_block``); a
+    segment with deletions filters its matchers, read then one posting at a time. Each term's
+    postings come segment after segment, as Whoosh's pool sorts them (by document)."""
+
+    def __init__(self) -> None:
+        self.parts: list[tuple[Any, int, dict[int, int] | None]] = []
+        self.readers: list[Any] = []
+        self.schema: Any = None
+
+    def iter_postings(self) -> _MergedPostings:
+        return self
+
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        for _, _, postings in self.groups():
+            yield from postings
+
+    def groups(self) -> Iterator[tuple[str, bytes, list[tuple[Any, ...]]]]:
+        import heapq
+
+        schema = self.schema
+        streams = [zip(reader.all_terms(), repeat(k)) for k, (reader, _, _) in enumerate(self.parts)]
+        for key, group in groupby(heapq.merge(*streams), key=itemgetter(0)):
+            fieldname, btext = key
+            if fieldname not in schema:
+                continue
+            postings: list[tuple[Any, ...]] = []
+            for _, k in group:
+                reader, basedoc, docmap = self.parts[k]
+                ids, weights, values = _term_postings(reader.postings(fieldname, btext))
+                if ids:
+                    new = [docmap[d] for d in ids] if docmap is not None else [basedoc + d for d in ids]
+                    postings.extend(zip(repeat(fieldname), repeat(btext), new, weights, values))
+            if postings:
+                yield fieldname, btext, postings
+
+    def cleanup(self) -> None:
+        while self.readers:
+            with contextlib.suppress(Exception):
+                self.readers.pop().close()
+
+
+def _term_postings(m: Any) -> tuple[list[int], list[float], list[Any]]:
+    """A matcher's document numbers, weights and values: a block at a time from Whoosh's
+    own leaf matcher, else one posting at a time."""
+    from whoosh.codec.whoosh3 import W3LeafMatcher
+
+    ids: list[int] = []
+    weights: list[float] = []
+    values: list[Any] = []
+    if type(m) is W3LeafMatcher:
+        while not m._atend and m._blocklength:
+            m._read_ids()
+            m._read_weights()
+            m._read_values()
+            ids.extend(m._ids)
+            weights.extend(m._weights)
+            values.extend(m._values)
+            m._next_block()
+    else:
+        while m.is_active():
+            ids.append(m.id())
+            weights.append(m.weight())
+            values.append(m.value())
+            m.next()
+    return ids, weights, values
 
 
 def read_toc(ix: Any) -> tuple[int, list[Any]]:
