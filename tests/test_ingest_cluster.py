@@ -211,11 +211,12 @@ def test_dask_tasks_start_at_the_pool_batch_size_and_grow_on_long_runs() -> None
     """A short run (and the start of a long one, whose first commits a killed client keeps)
     sends the local pool's batches; a long run sends fewer, larger tasks, up to the bound; no
     source is lost, doubled or moved."""
-    from searchkit.ingest.cluster import TASK_GROWTH, _growing_batches
+    from searchkit.ingest.cluster import TASK_GROWTH
+    from searchkit.ingest.workers import _batched
 
     def sizes(n: int) -> list[int]:
         items = [(i, None) for i in range(n)]
-        batches = list(_growing_batches(iter(items), 16, TASK_GROWTH * 16))  # type: ignore[arg-type]
+        batches = list(_batched(iter(items), 16, TASK_GROWTH * 16))  # type: ignore[arg-type]
         assert [x for b in batches for x in b] == items
         return [len(b) for b in batches]
 

@@ -35,7 +35,7 @@ from typing import Any
 from ..errors import SearchkitError, describe
 from ..records import Article, Failure, Source
 from ..store.documents import FileStamp
-from .workers import Batch, Built
+from .workers import Batch, Built, _batched
 
 SCHEDULER_ENV = "SEARCHKIT_SCHEDULER"
 LOCAL = "local"
@@ -89,9 +89,9 @@ def connect(address: str) -> Iterator[Any]:
 def _quiet_config() -> Iterator[None]:
     """Dask's housekeeping, turned down for a LocalCluster (a remote cluster keeps its own
     configuration): a 10 ms statistical profiler in every worker, a 20 ms event-loop tick,
-    a 0.5 s system monitor in every process and the scheduler's work stealing. An ingest of 300 BBC articles on a LocalCluster
-    took 58% more CPU than on the local pool with them, 27% more without them (README,
-    "Beyond one machine")."""
+    a 0.5 s system monitor in every process, and the scheduler's work stealing. An ingest of
+    300 BBC articles on a LocalCluster took 58% more CPU than on the local pool with the first
+    three, 27% more without them (README, "Beyond one machine")."""
     import dask
 
     with dask.config.set({"distributed.worker.profile.enabled": False, "distributed.admin.tick.interval": "1s",
@@ -151,34 +151,19 @@ def build_batch(sources: list[Source], model: str) -> list[Article | Failure]:
 
 
 TASK_GROWTH = 4
-"""Tasks grow from the local pool's batch size to this many times it as a run goes on (see
-:func:`_growing_batches`)."""
-
-
-def _growing_batches(items: Iterator[tuple[Source, FileStamp]], first: int, most: int) -> Iterator[Batch]:
-    """Batches of ``first`` sources, then larger, up to ``most``: an eighth of what was sent
-    so far. Each Dask task costs the scheduler and the worker's event loop the same whatever
-    its size, so a long run sends fewer, larger tasks (at BBC 1x, tasks of 64 instead of 16
-    took the overhead over the local pool from 1.13x to 1.05x wall); a short run — and the
-    start of every run, whose first commits a killed client keeps — has the local pool's
-    batches, and a killed worker's lost task is never more than ``most`` sources."""
-    batch: Batch = []
-    sent = 0
-    for item in items:
-        batch.append(item)
-        if len(batch) >= min(most, max(first, sent // 8)):
-            sent += len(batch)
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+"""Dask tasks grow from the local pool's batch size to this many times it as a run goes on
+(:func:`~.workers._batched`). Each task costs the scheduler and the worker's event loop the
+same whatever its size, so a long run sends fewer, larger tasks (at BBC 1x, tasks of 64
+instead of 16 took the overhead over the local pool from 1.13x to 1.05x wall); a short run —
+and the start of every run, whose first commits a killed client keeps — has the local pool's
+batches, and a killed worker's lost task is never more than this many batches' sources."""
 
 
 def cluster_pipeline(sources: Iterator[tuple[Source, FileStamp]], address: str, model: str, *,
                      batch_size: int, window_per_worker: int) -> Iterator[Built]:
     """Yield built articles (or failures) in the order of ``sources``, built on the cluster at
     ``address`` in batches of ``batch_size``. Nothing to do: no cluster is contacted."""
-    batches = _growing_batches(sources, batch_size, TASK_GROWTH * batch_size)
+    batches = _batched(sources, batch_size, TASK_GROWTH * batch_size)
     first = next(batches, None)
     if first is None:
         return

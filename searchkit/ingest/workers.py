@@ -193,11 +193,16 @@ def run_pipeline(sources: Iterator[tuple[Source, FileStamp]], workers: int, mode
         pool.shutdown()
 
 
-def _batched(items: Iterator[tuple[Source, FileStamp]], n: int) -> Iterator[Batch]:
+def _batched(items: Iterator[tuple[Source, FileStamp]], first: int, most: int | None = None) -> Iterator[Batch]:
+    """Batches of ``first`` sources; with ``most``, growing as a run goes on to an eighth of
+    what was sent so far, up to ``most`` (Dask's tasks: :data:`.cluster.TASK_GROWTH`)."""
+    most = most or first
     batch: Batch = []
+    sent = 0
     for item in items:
         batch.append(item)
-        if len(batch) >= n:
+        if len(batch) >= min(most, max(first, sent // 8)):
+            sent += len(batch)
             yield batch
             batch = []
     if batch:

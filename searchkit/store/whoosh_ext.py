@@ -324,7 +324,7 @@ def add_postings(fieldwriter: Any, schema: Any, lengths: Any, items: Iterable[tu
     as Whoosh skips them; a missing value is ``b""``; a length byte 0 is no length."""
     lastfn: Any = None
     table: Sequence[Any] = ()
-    groups = items.groups() if isinstance(items, (_TermGroups, _MergedPostings)) else _group_terms(items)
+    groups = items.groups() if isinstance(items, _PostingGroups) else _group_terms(items)
     for fieldname, btext, postings in groups:
         if fieldname != lastfn:
             if lastfn is not None:
@@ -375,9 +375,21 @@ def _group_terms(items: Iterable[tuple[Any, ...]]) -> Iterator[tuple[str, bytes,
         yield fieldname, btext, list(group)
 
 
-class _TermGroups:
-    """A :class:`TermPool`'s postings in order: iterated, one posting at a time as Whoosh
-    reads a pool; ``groups()``, a (field, term, postings) at a time for :func:`add_postings`."""
+class _PostingGroups:
+    """Postings in (field, term, document) order, a (field, term, postings) at a time by
+    ``groups()`` for :func:`add_postings`; iterated, one posting at a time as Whoosh reads a
+    pool."""
+
+    def groups(self) -> Iterator[tuple[str, bytes, list[tuple[Any, ...]]]]:
+        raise NotImplementedError
+
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        for _, _, postings in self.groups():
+            yield from postings
+
+
+class _TermGroups(_PostingGroups):
+    """A :class:`TermPool`'s postings in order."""
 
     def __init__(self, terms: dict[tuple[str, bytes], list[tuple[Any, ...]]]) -> None:
         self.terms = terms
@@ -386,10 +398,6 @@ class _TermGroups:
         terms = self.terms
         for key in sorted(terms):
             yield key[0], key[1], terms[key]
-
-    def __iter__(self) -> Iterator[tuple[Any, ...]]:
-        for _, _, postings in self.groups():
-            yield from postings
 
 
 _BYTE_LENGTHS = [byte_to_length(b) if b else None for b in range(256)]
@@ -414,10 +422,9 @@ def segment_is_churned(segment: Any) -> bool:
 def commit_merging(ix: Any, where: Path, chosen: list[Any]) -> None:
     """Commit a writer whose only change is merging ``chosen`` segments into one.
 
-    Whoosh's ``mergetype`` is a callable ``(writer, segments) -> segments kept``; Whoosh's
-    own merge reads the chosen ones in through ``writer.add_reader``, which copies their
-    documents and puts every posting in the writer's pool, to be sorted (on disk past the
-    pool's memory) before it is written. Here the documents are copied the same way
+    Whoosh's own merge reads the chosen ones in through ``writer.add_reader``, which copies
+    their documents and puts every posting in the writer's pool, to be sorted (on disk past
+    the pool's memory) before it is written. Here the documents are copied the same way
     (``write_per_doc``) and the pool is replaced by :class:`_MergedPostings`, which streams
     the segments' terms in order, each term's postings read a block at a time, straight to
     the new segment: nothing is sorted, nothing spilled. At BBC 2x (4.1M postings, three
@@ -426,35 +433,43 @@ def commit_merging(ix: Any, where: Path, chosen: list[Any]) -> None:
     from whoosh.reading import SegmentReader
 
     ids = {s.segment_id() for s in chosen}
-    merged = _MergedPostings()
+    writer = new_writer(ix, where)
+    merged = _MergedPostings(writer.schema)
 
     def policy(writer: Any, current: list[Any]) -> list[Any]:
         fieldnames = set(writer.schema.names())
         for seg in current:
             if seg.segment_id() in ids:
                 reader = SegmentReader(writer.storage, writer.schema, seg)
-                merged.readers.append(reader)
-                basedoc = writer.docnum
-                docmap = writer.write_per_doc(fieldnames, reader)
+                try:
+                    basedoc = writer.docnum
+                    docmap = writer.write_per_doc(fieldnames, reader)
+                except BaseException:
+                    reader.close()
+                    raise
                 merged.parts.append((reader, basedoc, docmap))
                 writer._added = True
-        merged.schema = writer.schema
-        old_pool, writer.pool = writer.pool, merged
-        old_pool.cleanup()
+        writer.pool = merged
         return [seg for seg in current if seg.segment_id() not in ids]
 
-    writer = new_writer(ix, where)
     try:
-        writer.commit(mergetype=policy)
-    except BaseException:
-        with contextlib.suppress(Exception):
-            writer.cancel()
-        raise
+        _commit(writer, policy)
     finally:
         merged.cleanup()
 
 
-class _MergedPostings:
+def _commit(writer: Any, mergetype: Callable[[Any, list[Any]], list[Any]]) -> None:
+    """Commit with Whoosh's ``mergetype`` (``(writer, segments) -> segments kept``); a failed
+    commit cancels the writer (its lock released, its new files removed)."""
+    try:
+        writer.commit(mergetype=mergetype)
+    except BaseException:
+        with contextlib.suppress(Exception):
+            writer.cancel()
+        raise
+
+
+class _MergedPostings(_PostingGroups):
     """The pool of a merging commit: the merged segments' postings, read from them in order.
 
     Relies on: the writer's commit calling the pool's ``iter_postings()`` once (handed to
@@ -465,17 +480,13 @@ class _MergedPostings:
     segment with deletions filters its matchers, read then one posting at a time. Each term's
     postings come segment after segment, as Whoosh's pool sorts them (by document)."""
 
-    def __init__(self) -> None:
+    def __init__(self, schema: Any) -> None:
+        self.schema = schema
         self.parts: list[tuple[Any, int, dict[int, int] | None]] = []
-        self.readers: list[Any] = []
-        self.schema: Any = None
+        """Each merged segment's reader, its first new document number, its document map."""
 
     def iter_postings(self) -> _MergedPostings:
         return self
-
-    def __iter__(self) -> Iterator[tuple[Any, ...]]:
-        for _, _, postings in self.groups():
-            yield from postings
 
     def groups(self) -> Iterator[tuple[str, bytes, list[tuple[Any, ...]]]]:
         import heapq
@@ -497,9 +508,9 @@ class _MergedPostings:
                 yield fieldname, btext, postings
 
     def cleanup(self) -> None:
-        while self.readers:
+        while self.parts:
             with contextlib.suppress(Exception):
-                self.readers.pop().close()
+                self.parts.pop()[0].close()
 
 
 def _term_postings(m: Any) -> tuple[list[int], list[float], list[Any]]:
@@ -568,13 +579,7 @@ def commit_dropping(ix: Any, where: Path, dropped: set[str]) -> None:
     """Commit a writer whose only change is removing the ``dropped`` segments (by id) from
     the index, without reading them: how ``check --repair`` sets damaged segments aside.
     Whoosh's commit then deletes their files (``index.clean_files``)."""
-    writer = new_writer(ix, where)
-    try:
-        writer.commit(mergetype=lambda _w, current: [s for s in current if s.segment_id() not in dropped])
-    except BaseException:
-        with contextlib.suppress(Exception):
-            writer.cancel()
-        raise
+    _commit(new_writer(ix, where), lambda _w, current: [s for s in current if s.segment_id() not in dropped])
 
 
 # Query side ----------------------------------------------------------------------------------
