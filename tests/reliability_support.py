@@ -107,14 +107,27 @@ def has_articles(index: Path) -> bool:
 
 
 LIBRARY_INGEST = """
-import sys
+import pathlib, sys, time
 from searchkit.errors import Interrupted
 from searchkit.ingest import ingest
 from searchkit.settings import IngestSettings
+commit_every = int(sys.argv[4])
+pause = pathlib.Path(sys.argv[6]) if len(sys.argv) > 6 else None
+
+def progress(event, done, total):
+    # With a pause file: once two batches are committed, create it and wait (up to a minute)
+    # until the test removes it or signals, so what the test does lands mid-run however fast
+    # the machine is.
+    if pause is not None and event == "articles" and done == 2 * commit_every + 1:
+        pause.touch()
+        end = time.monotonic() + 60
+        while pause.exists() and time.monotonic() < end:
+            time.sleep(0.02)
+
 try:
     r = ingest([sys.argv[1]], index=sys.argv[2], workers=int(sys.argv[3]),
-               settings=IngestSettings(commit_every=int(sys.argv[4])),
-               wait=float(sys.argv[5]) if len(sys.argv) > 5 else 5.0)
+               settings=IngestSettings(commit_every=commit_every),
+               wait=float(sys.argv[5]) if len(sys.argv) > 5 else 5.0, progress=progress)
     print(f"done {r.articles} {r.passages}", flush=True)
 except Interrupted as e:
     print(str(e), file=sys.stderr, flush=True)
@@ -123,11 +136,16 @@ except Interrupted as e:
 
 
 def start_library_ingest(corpus: Path, index: Path, *, workers: int = 1, commit_every: int = 20,
-                         wait: float = 5.0, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+                         wait: float = 5.0, env: dict[str, str] | None = None,
+                         pause: Path | None = None) -> subprocess.Popen[str]:
     """An ingest through the library API in a child process (small commits, so kills land
-    between and inside commits)."""
+    between and inside commits). With ``pause``, the child creates that file once two commits
+    are written, then waits in its progress callback (up to a minute) until the file is
+    removed or a signal arrives."""
+    extra = [str(pause)] if pause is not None else []
     return subprocess.Popen(
-        [sys.executable, "-c", LIBRARY_INGEST, str(corpus), str(index), str(workers), str(commit_every), str(wait)],
+        [sys.executable, "-c", LIBRARY_INGEST, str(corpus), str(index), str(workers), str(commit_every), str(wait),
+         *extra],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env or child_env(),
     )
 
