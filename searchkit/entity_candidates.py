@@ -128,7 +128,18 @@ def _is_junk(c: Candidate) -> bool:
         return True
     if not form[0].isupper() and not form[0].isdigit():
         return True
-    return c.key in name_rules().junk or c.key in name_rules().calendar or is_not_name(c.key)
+    return c.key in name_rules().junk or c.key in name_rules().calendar or is_not_name(c.key) or _firm_tail(c.text)
+
+
+def _firm_tail(text: str) -> bool:
+    """Whether a span is the tail of a firm's name cut inside its brackets: "U.K.) Ltd" of
+    "Marks and Spencer (U.K.) Ltd", "USA) Inc": a closing bracket with no opening one, then
+    only corporate suffixes. It names neither the country nor the firm."""
+    close = min((i for i in (text.find(")"), text.find("]")) if i >= 0), default=-1)
+    if close < 0 or "(" in text[:close] or "[" in text[:close]:
+        return False
+    tail = text[close + 1 :].replace(".", " ").replace(",", " ").casefold().split()
+    return bool(tail) and all(w in name_rules().corporate_suffixes for w in tail)
 
 
 def _trim_span(doc: Doc, start: int, end: int, facet: str, votes: Counter[str]) -> tuple[int, int]:

@@ -13,7 +13,8 @@ overruling strong evidence:
   after a kind of organisation ("oil giant Yukos", "rock band"), a product before "console"
   or "users", a person or organisation by the pronoun after "said", the two sides of a
   fixture ("X v Y", "X 2-1 Y"), a ground after "at" ("a draw at Anfield"), a team or band
-  that takes "the" ("the Harlequins were beaten");
+  that takes "the" ("the Harlequins were beaten"), a town before its region ("Burbank,
+  California");
 * **words that are never names** (:func:`is_not_name`): table abbreviations and units
   ("Revs", "Avg", "Shr", "GMT") and bare corporate suffixes ("Co", "Ltd").
 
@@ -60,6 +61,11 @@ VENUE_CUES = True
 """Whether a one-word name right after a venue preposition (``venue_cues_before``: "at
 Anfield", "at Twickenham") gets a place vote. A switch for the leave-one-set-out replay."""
 
+LOCALITY_CUES = True
+"""Whether a name written before a comma and its region ("Burbank, California") gets a place
+vote (:func:`_before_its_region`). A switch for the leave-one-set-out replay."""
+
+_POSSESSIVES = frozenset({"'s", "\u2019s", "'", "\u2019"})
 _SCORE = re.compile(r"\d{1,2}-\d{1,2}")
 _SKIPPABLE = frozenset({"-", "\u2013", "\u2014", ":", "the", "'", '"', "\u201c", "\u201d", "\u2018", "\u2019", "new"})
 
@@ -192,10 +198,30 @@ def context_votes(doc: Doc, start: int, end: int, key: str) -> Counter[str]:
             votes["org"] += CONTEXT_WEIGHT
         elif _is_fixture_side(doc, start, end):
             votes["org"] += CONTEXT_WEIGHT
+    if LOCALITY_CUES and known is None and _before_its_region(doc, end):
+        votes["place"] += CONTEXT_WEIGHT  # "based in Burbank, California, said"
     if (VENUE_CUES and known is None and end - start == 1 and start > 0 and doc[start - 1].lower_ in rules.venue_before
             and _stands_alone(doc, end)):
         votes["place"] += CONTEXT_WEIGHT  # "at Anfield", not "at Ericsson's lab"
     return votes
+
+
+def _before_its_region(doc: Doc, end: int) -> bool:
+    """"Burbank, California, said", "Armonk, N.Y.": a name followed by a comma and a known
+    country, state or region that ends the phrase (punctuation, a lowercase word or the end
+    follows) is a town of that region, the way datelines and addresses write it."""
+    if end + 1 >= len(doc) or doc[end].text != ",":
+        return False
+    regions = gazetteer().regions
+    for n in (3, 2, 1):  # "New South Wales", "New York", "California"
+        k = end + 1 + n
+        if k > len(doc) or doc[k - 1].text in _POSSESSIVES or name_key(doc[end + 1 : k].text) not in regions:
+            continue
+        if k == len(doc):
+            return True
+        # not "Petro-Canada, Canada's state-owned oil company": a possessive starts an apposition
+        return doc[k].text not in _POSSESSIVES and (doc[k].is_punct or doc[k].is_lower)
+    return False
 
 
 def _stands_alone(doc: Doc, end: int) -> bool:

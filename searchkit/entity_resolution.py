@@ -48,6 +48,10 @@ type vote (shared in their proportions): the mentions of one name get the same l
 the same reasons, so five "Yukos" PERSON labels are one piece of evidence told five times,
 and the context cues ("oil giant Yukos", "Yukos shares") must be able to outweigh it.
 None: every label counts. Chosen by leave-one-set-out: see the README."""
+PERSON_BY_SURNAME = True
+"""Whether a full name the model typed as an organisation or place becomes a person when the
+article uses its last word alone for a person ("Ms Bowers", "Bowers said she"), see
+:func:`_full_name_of`; a switch for the leave-one-set-out replay."""
 _TYPES = ("person", "place", "org", "group", *NO_FACET)
 """The order that breaks a tie of the type vote. Place before organisation: a name the model
 calls a place and an organisation equally, with no other evidence ("the ports of Klaipeda",
@@ -230,7 +234,9 @@ def _join_surnames_to_people(clusters: list[_Cluster]) -> list[_Cluster]:
     """A one-word name that is the last word of a person's full name joins that person; with
     several such people in the article, each mention goes to the nearest one before it."""
     gaz = gazetteer()
-    people = [cl for cl in clusters if cl.type == "person" and len(cl.longest_words) > 1]
+    named_alone = _people_named_alone(clusters)
+    people = [cl for cl in clusters if len(cl.longest_words) > 1
+              and (cl.type == "person" or (PERSON_BY_SURNAME and _full_name_of(cl, named_alone)))]
     by_surname, by_word = _people_by_word(people, True), _people_by_word(people, False)
     kept = []
     linked: set[int] = set()
@@ -255,6 +261,35 @@ def _join_surnames_to_people(clusters: list[_Cluster]) -> list[_Cluster]:
             _retally(p)
             p.votes["person"] += WEIGHTS["surname_link"]
     return kept
+
+
+def _people_named_alone(clusters: Sequence[_Cluster]) -> set[str]:
+    """Keys of one-word names the article uses for a person on more than the model's word: an
+    honorific ("Ms Bowers"), a pronoun after "said" ("Bowers said she"), a title."""
+    found = set()
+    for cl in clusters:
+        if cl.type != "person" or any(len(m.words) != 1 for m in cl.members):
+            continue
+        own = sum(m.votes["person"] - (WEIGHTS["model"] if m.label == "person" else 0) for m in cl.members)
+        if own > 0:
+            found.update(m.key for m in cl.members)
+    return found
+
+
+def _full_name_of(cl: _Cluster, named_alone: set[str]) -> bool:
+    """Whether a name of two to four capitalised words the model typed otherwise is a person's
+    full name: its last word is used alone for a person in the same article ("Reveta Bowers,
+    head of the school ... Ms Bowers said"), and nothing in the name says organisation or
+    place (no known name, no "Bank", "Party", "Street" at its end)."""
+    words = cl.longest_words
+    if cl.type not in ("org", "place") or not 1 < len(words) <= 4 or not all(w[:1].isupper() for w in words):
+        return False
+    rules = name_rules()
+    last = words[-1].rstrip(".").casefold()
+    if last in rules.org_suffixes or last in rules.place_suffixes or name_key(words[-1]) not in named_alone:
+        return False
+    gaz = gazetteer().facet
+    return not any(m.key in gaz or name_key(m.words[0]) in gaz for m in cl.members)
 
 
 def _typed_by_context(cl: _Cluster) -> bool:

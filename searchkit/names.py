@@ -103,6 +103,7 @@ class Gazetteer:
     countries: frozenset[str]
     cities: frozenset[str]
     demonyms: frozenset[str]
+    regions: frozenset[str]  # countries, states (and their abbreviations) and other regions
     span_limit: Mapping[str, int]  # first word of a known name's key -> most tokens to try
 
 
@@ -116,6 +117,7 @@ def gazetteer() -> Gazetteer:
     group: dict[str, str] = {}
     countries: set[str] = set()
     demonyms: set[str] = set()
+    regions: set[str] = set()
 
     span_limit: dict[str, int] = {}
 
@@ -141,17 +143,20 @@ def gazetteer() -> Gazetteer:
                 demonyms.add(name_key(d))
     for n in [*places["cities"], *places["regions"], *json.loads(_read_data("entities_rules.json"))["extra_places"]]:
         add(n, "place")
+    regions.update(name_key(n) for n in places["regions"])
     for state, abbreviations in json.loads(_read_data("entity_context.json"))["place_abbreviations"]["names"].items():
         add(state, "place", state)
         for n in abbreviations:
             add(n, "place", state)
+        regions.update(name_key(n) for n in [state, *abbreviations])
     for o in orgs["organisations"]:
         for n in [o["name"], *o["aliases"]]:
             add(n, "org", o["name"])
     for d in demonyms:
         facet.setdefault(d, "group")
     cities = frozenset(name_key(n) for n in places["cities"])
-    return Gazetteer(facet, group, frozenset(countries), cities, frozenset(demonyms), span_limit)
+    regions = (regions | countries) - {""}
+    return Gazetteer(facet, group, frozenset(countries), cities, frozenset(demonyms), frozenset(regions), span_limit)
 
 
 # --- name forms and keys -----------------------------------------------------------------------

@@ -89,6 +89,42 @@ def test_a_person_is_not_merged_into_the_company_of_the_same_name(extractor: Ent
     assert ents["Disney"].type == "org" and "Roy Disney" not in ents["Disney"].aliases
 
 
+def test_towns_firms_and_studios_get_their_own_types(extractor: EntityExtractor) -> None:
+    """Org "Burbank", person "Pernod Ricard", place "Netflix" and "Lucasfilm"."""
+    ents = entities_of(extractor, "studio-deals.txt")
+    assert "Burbank" in typed(ents, "place")  # "based in Burbank, California"
+    # but "Northgas-Alberta, Canada's second largest pipeline firm" is no town of Canada
+    assert {"Netflix", "Lucasfilm", "Pernod Ricard", "Walt Disney Co", "Northgas-Alberta"} <= typed(ents, "org")
+    assert not typed(ents, "person") & {"Pernod Ricard", "Netflix", "Lucasfilm"}
+    assert {"Michael Eisner", "George Lucas"} <= typed(ents, "person")
+
+
+def test_a_full_name_whose_surname_is_a_person_is_that_person(extractor: EntityExtractor) -> None:
+    """Bowers / Reveta Bowers in the same article, the full name typed as an organisation."""
+    ents = {e.name: e for e in entities_of(extractor, "school-head.txt")}
+    assert ents["Reveta Bowers"].type == "person" and "Bowers" in ents["Reveta Bowers"].aliases
+    assert "Bowers" not in ents
+
+
+def test_a_subsidiary_s_country_tag_is_no_alias_of_the_country(extractor: EntityExtractor) -> None:
+    """UK ← "U.K.) Ltd", US ← "USA) Inc": the tail of "Harwell Components (U.K.) Ltd"."""
+    ents = entities_of(extractor, "subsidiaries.txt")
+    values = every_value(ents)
+    assert not [v for v in values if v.split()[-1] in ("Ltd", "Inc") and v.split()[0] in ("UK", "U.K.", "USA", "US")]
+    assert {"UK", "US"} <= typed(ents, "place")
+    assert "Harwell Components" in typed(ents, "org")
+
+
+def test_party_names_are_no_people(extractor: EntityExtractor) -> None:
+    """Lib Dems (76), Labour (59), Lib Dem (56) among the people of the archive."""
+    ents = entities_of(extractor, "party-conference.txt")
+    assert not typed(ents, "person") & {"Lib Dems", "Lib Dem", "Labour"}
+    assert "Labour" in typed(ents, "org")
+    assert {"Charles Kennedy", "Tony Blair"} <= typed(ents, "person")
+    forms = table({"group": {name: 1 for name in typed(ents, "group")}})
+    assert [e.name for e in forms.entities("group")] == ["Liberal Democrat"]  # one group index-wide
+
+
 def test_language_detection() -> None:
     """An Indonesian page got English NER (persons "Dan", "Jika"); English and tables stay English."""
     # Indonesian and Malay are one macrolanguage to py3langid's model: either is right here.
