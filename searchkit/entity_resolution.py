@@ -295,8 +295,11 @@ def _full_name_of(cl: _Cluster, named_alone: set[str]) -> bool:
 def _typed_by_context(cl: _Cluster) -> bool:
     """Whether a one-word name has more than the model's labels for a type other than person
     ("Disney said it", "Disney shares"): then it is that organisation, not the surname of
-    "Roy Disney" in the same article. A bare model label ("Tikhanovskaya" ORG) is not enough."""
-    other = max((v for t, v in cl.votes.items() if t != "person"), default=0)
+    "Roy Disney" in the same article. A bare model label ("Tikhanovskaya" ORG) is not enough,
+    nor a gazetteer entry, which is no evidence about these mentions: "Mr Kennedy" of an
+    article about Charles Kennedy is no town because a city of Colombia has that name."""
+    mentions: Counter[str] = sum((m.votes for m in cl.members), Counter())
+    other = max((v for t, v in mentions.items() if t != "person"), default=0)
     return other > WEIGHTS["model"] * len(cl.members)
 
 

@@ -106,6 +106,14 @@ def test_a_full_name_whose_surname_is_a_person_is_that_person(extractor: EntityE
     assert "Bowers" not in ents
 
 
+def test_a_surname_that_is_also_a_city_joins_its_person(extractor: EntityExtractor) -> None:
+    """Place "Kennedy" (a city of the gazetteer) from "Later Kennedy said" beside "Charles
+    Kennedy": a gazetteer entry is no evidence against the surname link."""
+    ents = {e.name: e for e in entities_of(extractor, "leader-speech.txt")}
+    assert ents["Charles Kennedy"].type == "person" and "Kennedy" in ents["Charles Kennedy"].aliases
+    assert "Kennedy" not in ents
+
+
 def test_a_subsidiary_s_country_tag_is_no_alias_of_the_country(extractor: EntityExtractor) -> None:
     """UK ← "U.K.) Ltd", US ← "USA) Inc": the tail of "Harwell Components (U.K.) Ltd"."""
     ents = entities_of(extractor, "subsidiaries.txt")
