@@ -60,6 +60,17 @@ def test_b_short_changes_only_the_documents_shorter_than_the_average(model) -> N
     assert np.allclose(f.scores(0, 1.2, 0.75, b_short=0.75)[1], plain)
 
 
+def test_len_floor_scores_a_short_document_as_if_it_were_the_floor_long(model) -> None:  # type: ignore[no-untyped-def]
+    f = field(model, DOCS)  # lengths 6, 6, 4, 3: the average is 4.75
+    _, plain = f.scores(0, 1.2, 0.75)
+    _, floored = f.scores(0, 1.2, 0.75, len_floor=0.8)  # 0.8 x 4.75 = 3.8: only the 3-word one is below
+    assert np.allclose(floored[:3], plain[:3])
+    assert floored[3] < plain[3]
+    tf, norm = 1.0, 1 - 0.75 + 0.75 * 0.8
+    assert math.isclose(floored[3], f.idf(0) * tf * 2.2 / (tf + 1.2 * norm))
+    assert np.allclose(f.scores(0, 1.2, 0.75, len_floor=0.0)[1], plain)
+
+
 def test_idf_power_scales_by_idf_to_the_power_minus_one(model) -> None:  # type: ignore[no-untyped-def]
     f = field(model, DOCS)
     _, plain = f.scores(1, 1.2, 0.4)

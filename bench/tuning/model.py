@@ -144,14 +144,17 @@ class Field:
         return math.log(1 + (self.population - n + 0.5) / (n + 0.5))
 
     def scores(self, t: int, k1: float, b: float, boost: float = 1.0, delta: float = 0.0, idf_power: float = 1.0,
-               b_short: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+               b_short: float | None = None, len_floor: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
         """(docs, BM25 of term ``t`` in each), Whoosh's way (boost scales tf, not length);
         ``delta``: BM25+'s lower bound, ``idf * delta`` added to every match; ``b_short``: the
         length normalisation of documents shorter than the average (None: ``b``), so that long
-        documents can be normalised harder without rewarding very short ones."""
+        documents can be normalised harder without rewarding very short ones; ``len_floor``: a
+        document shorter than this share of the average is normalised as if it were that long."""
         rows, tf = self.post[t]
         tf = tf * boost
         r = self.length[rows] / self.avg
+        if len_floor:
+            r = np.maximum(r, len_floor)
         norm = 1 - b + b * r
         if b_short is not None and b_short != b:
             norm = np.where(r < 1, 1 - b_short + b_short * r, norm)
@@ -261,6 +264,7 @@ class Config:
     df_cut: float = 1.0  # an OR query leaves out words in more than this share of the articles
     b_long: float | None = None  # b for queries of at least ``long_words`` distinct words (None: b)
     b_short: float | None = None  # b for documents shorter than the average (None: b); b then acts on the longer
+    len_floor: float = 0.0  # length normalisation floor: a shorter document counts as this share of the average
     long_words: int = 10
     prox_weight: float = 0.0  # term proximity: this x the pooled passage's pair bonus added (0 = off)
     prox_window: int = 5  # "tp": pairs at most this many positions apart; "seq": within a window of this many words
@@ -291,11 +295,12 @@ def query_weights(prep: Prepared, cfg: Config, stems: Stems) -> dict[int, float]
 
 
 def _term_scores(prep: Prepared, f: Field, t: int, k1: float, b: float, boost: float, delta: float = 0.0,
-                 idf_power: float = 1.0, b_short: float | None = None) -> tuple[np.ndarray, np.ndarray]:
-    key = (id(f), t, k1, b, boost, delta, idf_power, b_short)
+                 idf_power: float = 1.0, b_short: float | None = None, len_floor: float = 0.0
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    key = (id(f), t, k1, b, boost, delta, idf_power, b_short, len_floor)
     hit = prep.cache.get(key)
     if hit is None:
-        hit = prep.cache[key] = f.scores(t, k1, b, boost, delta, idf_power, b_short)
+        hit = prep.cache[key] = f.scores(t, k1, b, boost, delta, idf_power, b_short, len_floor)
     return hit
 
 
@@ -306,7 +311,8 @@ def _passage_scores(prep: Prepared, cfg: Config, weights: dict[int, float], pos:
     for t, w in weights.items():
         for f, boost in ((prep.text, 1.0), (prep.title, cfg.title_boost)):
             if t in f.post:
-                rows, sc = _term_scores(prep, f, t, cfg.k1, cfg.b, boost, cfg.delta, cfg.idf_power, cfg.b_short)
+                rows, sc = _term_scores(prep, f, t, cfg.k1, cfg.b, boost, cfg.delta, cfg.idf_power, cfg.b_short,
+                                        cfg.len_floor)
                 rows_all.append(rows)
                 vals.append(w * sc)
     n = prep.n_passages if pos is None else size
@@ -328,7 +334,8 @@ def _body_scores(prep: Prepared, cfg: Config, weights: dict[int, float], arts: n
     for t, w in weights.items():
         if t in prep.body.post:
             rows, sc = _term_scores(prep, prep.body, t, k1, b, 1.0, cfg.delta, cfg.idf_power,
-                                    cfg.b_short if cfg.body_b is None else None)
+                                    cfg.b_short if cfg.body_b is None else None,
+                                    cfg.len_floor if cfg.body_b is None else 0.0)
             rows_all.append(rows)
             vals.append(w * sc)
     if not rows_all:

@@ -101,6 +101,10 @@ FURTHER_METHODS: dict[str, list[dict[str, Any]]] = {
     # one-sided length normalisation: long documents normalised harder (b), short ones less (b_short)
     "b for long documents, b_short below the average": [{"b_short": None}] + [
         {"b": b, "b_short": bs} for b in (0.5, 0.6, 0.75) for bs in (0.0, 0.2, 0.4)],
+    # a floor under the length normalisation: a document shorter than this share of the average
+    # length counts as that long (a title-only record is not more focused than a short abstract)
+    "length-normalisation floor": [{"len_floor": 0.0}] + [
+        {"b": b, "len_floor": f} for b in (0.4, 0.5, 0.6, 0.75) for f in (0.2, 0.35, 0.5)],
     # a stronger length normalisation for long (verbose) queries
     "b for long queries": [{"b_long": None}] + [
         {"b_long": b, "long_words": n} for b in (0.5, 0.6, 0.75) for n in (6, 10, 15)],
