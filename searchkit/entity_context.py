@@ -89,6 +89,8 @@ class ContextRules:
     fixture_words: frozenset[str]
     org_first_words: frozenset[str]
     report_verbs: frozenset[str]
+    name_possessive_words: frozenset[str]  # after "McDonald's": its 's is part of the name
+    name_possessive_punct: frozenset[str]
     pronouns: Mapping[str, str]  # pronoun -> the type it tells ("he" -> person)
     group_forms: Mapping[str, str]  # name key of a form -> the group's name
 
@@ -109,6 +111,8 @@ def context_rules() -> ContextRules:
         origin_after=words("origin_cues"), venue_before=words("venue_cues_before"), org_heads=words("org_heads"),
         fixture_words=words("fixture_words"),
         org_first_words=words("org_first_words"), report_verbs=frozenset(raw["pronoun_cues"]["verbs"]),
+        name_possessive_words=words("name_possessive_cues"),
+        name_possessive_punct=frozenset(raw["name_possessive_cues"]["punctuation"]),
         pronouns={p: t for t in ("person", "org") for p in raw["pronoun_cues"][t]},
         group_forms=forms,
     )

@@ -27,7 +27,7 @@ from .entity_candidates import (
     pattern_candidates,
     token_texts,
 )
-from .entity_context import NO_FACET, context_votes, name_votes
+from .entity_context import NO_FACET, context_rules, context_votes, name_votes
 from .entity_firms import firm_candidates
 from .names import gazetteer, name_key, name_rules, without_brackets
 from .records import FACETS, Entity, Mention
@@ -426,6 +426,38 @@ def _canonical_name(cl: _Cluster) -> str:
     return max(counts, key=rank)
 
 
+_NAME_S = ("'s", "\u2019s")
+
+
+def _possessive_after(doc: Doc, m: Candidate) -> tuple[str, int] | None:
+    """The 's trimmed off a mention ("McDonald" + "'s", or the one token "McDonald's") and
+    the index of the token after it; None when the mention carries none."""
+    if m.end < len(doc) and doc[m.end].text in _NAME_S:
+        return doc[m.end].text, m.end + 1
+    last = doc[m.end - 1].text
+    if len(last) > 2 and last.endswith(_NAME_S):
+        return last[-2:], m.end
+    return None
+
+
+def _name_with_s(doc: Doc, cl: _Cluster, name: str) -> str:
+    """``name`` + 's when the 's belongs to an organisation's name: every mention in the
+    article carries it, and at least one is followed by a verb or ends a sentence ("McDonald's
+    said", "Moody's has"; a possessive is followed by what it owns, "Apple's shares")."""
+    if cl.type != "org" or name.endswith(_NAME_S):
+        return name
+    rules = context_rules()
+    cue, mark = False, None
+    for m in cl.members:
+        found = _possessive_after(doc, m)
+        if found is None:
+            return name
+        mark, k = found
+        if k >= len(doc) or doc[k].text in rules.name_possessive_punct or doc[k].lower_ in rules.name_possessive_words:
+            cue = True
+    return name + mark if cue and mark else name
+
+
 def _article_entities(doc: Doc, clusters: Sequence[_Cluster]) -> ArticleEntities:
     mentions = []
     entities = []
@@ -433,10 +465,11 @@ def _article_entities(doc: Doc, clusters: Sequence[_Cluster]) -> ArticleEntities
         name, facet = _canonical_name(cl), cl.type  # forms hold no brackets (make_candidate)
         if facet not in FACETS:
             continue  # an event, a work or an amount: no facet
+        name, bare = _name_with_s(doc, cl, name), name
         texts = [m.text for m in cl.members]  # no doc.text: rebuilding it costs a pass over the doc
         for m, text in zip(cl.members, texts):
             mentions.append(Mention(m.start_char, m.end_char, text, name, facet))
-        aliases = tuple(sorted({without_brackets(t) for t in texts} - {name}))  # surface forms, brackets out
+        aliases = tuple(sorted({without_brackets(t) for t in texts} - {name, bare}))  # surface forms, brackets out
         entities.append((min(m.start for m in cl.members), Entity(name, facet, len(cl.members), aliases)))
     entities.sort(key=lambda e: (-e[1].count, e[0]))
     mentions.sort(key=lambda m: m.start)

@@ -114,6 +114,19 @@ def test_a_surname_that_is_also_a_city_joins_its_person(extractor: EntityExtract
     assert "Kennedy" not in ents
 
 
+def test_a_firm_whose_name_ends_in_s_keeps_it(extractor: EntityExtractor) -> None:
+    """Org "Moody" (14 passages of the archive) from "Moody's said": the 's of a name used as a
+    subject ("McDonald's said", "Moody's has", "at Sainsbury's.") is part of it; a possessive
+    ("Apple's shares") is still trimmed, and the key is the same either way."""
+    ents = {e.name: e for e in entities_of(extractor, "rating-agencies.txt")}
+    orgs = {name for name, e in ents.items() if e.type == "org"}
+    assert {"Moody's", "McDonald's", "Sainsbury's", "Apple"} <= orgs
+    assert not orgs & {"Moody", "McDonald", "Sainsbury", "Apple's"}
+    assert ents["Moody's"].count == 2 and "Moody" not in ents["Moody's"].aliases
+    values = table({"org": {"Moody's": 2, "Moody": 1}})
+    assert [e.name for e in values.entities("org")] == ["Moody's"]  # one value index-wide
+
+
 def test_a_subsidiary_s_country_tag_is_no_alias_of_the_country(extractor: EntityExtractor) -> None:
     """UK ← "U.K.) Ltd", US ← "USA) Inc": the tail of "Harwell Components (U.K.) Ltd"."""
     ents = entities_of(extractor, "subsidiaries.txt")
