@@ -193,7 +193,7 @@ def context_votes(doc: Doc, start: int, end: int, key: str) -> Counter[str]:
     if (known is None and next_tok is not None and next_tok.is_lower and after in rules.origin_after
             and not is_sentence_start(doc, start)):  # "Apple growers in eastern Poland": the crop itself
         votes["place"] += CONTEXT_WEIGHT
-    if known != "place" and key not in gaz.demonyms:
+    if key not in gaz.regions and key not in gaz.demonyms:  # "England coach" stays a place; "Liverpool manager", "retailer Amazon" do not
         if before in rules.org_before and start > 0 and doc[start - 1].is_lower:
             votes["org"] += CONTEXT_WEIGHT
         elif THE_NAME_IS_NO_PERSON and known is None and _after_the(doc, start, end):

@@ -127,6 +127,17 @@ def test_a_firm_whose_name_ends_in_s_keeps_it(extractor: EntityExtractor) -> Non
     assert [e.name for e in values.entities("org")] == ["Moody's"]  # one value index-wide
 
 
+def test_a_city_name_used_as_a_firm_is_the_firm(extractor: EntityExtractor) -> None:
+    """Place "Amazon" of the archive: "Online retailer Amazon", "Amazon shares" are firm cues
+    even though the gazetteer knows an Amazon region; a country before a role noun ("England
+    coach") is still a place, and a city where the words say so stays one."""
+    ents = entities_of(extractor, "online-retailer.txt")
+    assert "Amazon" in typed(ents, "org") and "Amazon" not in typed(ents, "place")
+    assert "New York" in typed(ents, "place")
+    ents = list(extractor.extract("The England coach named his side. England won in Cardiff.").entities)
+    assert "England" in typed(ents, "place")
+
+
 def test_a_subsidiary_s_country_tag_is_no_alias_of_the_country(extractor: EntityExtractor) -> None:
     """UK ← "U.K.) Ltd", US ← "USA) Inc": the tail of "Harwell Components (U.K.) Ltd"."""
     ents = entities_of(extractor, "subsidiaries.txt")
