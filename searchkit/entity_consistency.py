@@ -40,6 +40,11 @@ from .names import firm_key, gazetteer, name_key, name_rules
 
 Member = tuple[str, str]
 
+FIRM_S_SHARE = 0.25
+"""A firm's form with its 's ("Moody's", which an article kept because it said "Moody's said")
+is the firm's own name when it has at least this share of the passages of the same name
+without it: then the name is no person's surname and the group is named with the 's. Below
+it the 's form is an article's slip ("the win was Labour's.") and changes nothing."""
 SURNAME_SHARE = 0.33
 """A value moves to people only when the full names it is the surname of are seen in at
 least this share of its own passages: a firm named after its founder ("Disney",
@@ -124,6 +129,19 @@ def _known(key: str) -> bool:
     return key in gazetteer().facet or key in name_rules().group_words or key in context_rules().group_forms
 
 
+_NAME_S = ("'s", "\u2019s")
+
+
+def firm_s_keys(orgs: Mapping[Member, int], keys: Mapping[Member, str]) -> set[str]:
+    """The name keys whose organisation values with a kept 's hold :data:`FIRM_S_SHARE` of
+    the passages of the values without it."""
+    with_s: Counter[str] = Counter()
+    without: Counter[str] = Counter()
+    for m, c in orgs.items():
+        (with_s if m[1].endswith(_NAME_S) else without)[keys[m]] += c
+    return {k for k, c in with_s.items() if c >= FIRM_S_SHARE * without[k]}
+
+
 def consistent_types(typed: Mapping[str, Mapping[Member, int]]) -> dict[str, dict[Member, int]]:
     """``typed`` (facet → {stored member: passages}) with the surnames of the index's people
     moved to people."""
@@ -147,6 +165,8 @@ def consistent_types(typed: Mapping[str, Mapping[Member, int]]) -> dict[str, dic
         short = firm_key(keys[m])
         if short != keys[m] or len(m[1].split()) > len(keys[m].split()):
             firms[short] += c
+    # a firm whose articles keep its 's ("Moody's said") is no person's surname, in any form
+    firm_s = firm_s_keys(typed.get("org", {}), keys)
     out: dict[str, dict[Member, int]] = {f: dict(vals) for f, vals in typed.items()}
     if FIRM_SHARE is not None:
         for m, c in typed.get("person", {}).items():
@@ -160,7 +180,8 @@ def consistent_types(typed: Mapping[str, Mapping[Member, int]]) -> dict[str, dic
             key = keys[m]
             if facet != "person":
                 surname = as_surname[key]
-                if surname > starts[facet][key] and surname >= SURNAME_SHARE * c and not m[1].isupper() and not _known(key):
+                if (surname > starts[facet][key] and surname >= SURNAME_SHARE * c and not m[1].isupper() and not _known(key)
+                        and key not in firm_s):
                     del out[facet][m]
                     out.setdefault("person", {})[m] = c
     return out

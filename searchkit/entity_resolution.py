@@ -57,7 +57,7 @@ _TYPES = ("person", "place", "org", "group", *NO_FACET)
 calls a place and an organisation equally, with no other evidence ("the ports of Klaipeda",
 "traffic through Klaipeda"), is a place that the model read by metonymy (a city for its port,
 council or club). Chosen by leave-one-set-out with :data:`MODEL_LABEL_CAP`: see the README."""
-_INITIAL = re.compile(r"[A-Z]\.")
+_INITIAL = re.compile(r"[A-Z]\.|[B-HJ-PR-UWYZ]")  # "J. Smith", "C Hodgson" of a line-up; not "A", "I" nor the brand letters of "X Factor", "V Festival", "Q Awards"
 _CONNECTORS = frozenset({"of", "the", "and", "for", "de", "du", "la", "&"})
 
 

@@ -44,7 +44,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .entity_consistency import consistent_types, nearest_demonym
+from .entity_consistency import FIRM_S_SHARE, consistent_types, nearest_demonym
 from .entity_context import context_rules, short_lowercase
 from .names import firm_key, gazetteer, name_key, name_rules, strip_title
 from .results import FACETS, Entity
@@ -166,16 +166,20 @@ def group_key(key: str) -> str:
 def _choose_name(facet: str, values: Mapping[Member, int], preferred: str | None, own_key: str | None) -> str:
     """The gazetteer's name when it knows the entity; otherwise the most frequent stored
     value (for people a full name beats a bare surname; for groups the plain form beats a
-    plural)."""
+    plural; for organisations the form with its 's, which an article kept as the firm's own
+    ("Moody's said"), beats the same name without it)."""
     if preferred:
         return preferred
     counts: Counter[str] = Counter()
     for (_, v), c in values.items():
         counts[v] += c
+    with_s = {v[:-2] for v in counts if facet == "org" and v.endswith(("'s", "\u2019s"))
+              and counts[v] >= FIRM_S_SHARE * counts.get(v[:-2], 0)}
 
     def rank(v: str) -> tuple[int, int, int, int, str]:
         full = 1 if facet == "person" and len(v.split()) > 1 else 0
         plain = 1 if own_key is not None and _DOUBLE.sub(r"\1", name_key(v)) == own_key else 0
+        plain -= 1 if v in with_s else 0
         return (full, plain, counts[v], -len(v), v)
 
     return max(counts, key=rank)

@@ -127,6 +127,21 @@ def test_a_firm_whose_name_ends_in_s_keeps_it(extractor: EntityExtractor) -> Non
     assert [e.name for e in values.entities("org")] == ["Moody's"]  # one value index-wide
 
 
+def test_a_firm_with_its_s_is_no_surname_of_a_person_index_wide() -> None:
+    """In the archive org "Moody" (26 passages, Reuters) and "Moody's" (16) joined the rugby
+    player "Lewis Moody" (12, BBC) as his surname. A firm that an article names with its 's is
+    no person's surname, in either form, and it is named with the 's."""
+    t = table({"person": {"Lewis Moody": 12}, "org": {"Moody": 26, "Moody's": 16}})
+    people, orgs = names(t, "person"), names(t, "org")
+    assert set(people) == {"Lewis Moody"} and people["Lewis Moody"].count == 12
+    assert set(orgs) == {"Moody's"} and orgs["Moody's"].count == 42
+    # one article's "the win was Labour's." does not rename the party of 430 passages
+    assert [e.name for e in table({"org": {"Labour": 430, "Labour's": 3}}).entities("org")] == ["Labour"]
+    # without a form that keeps the 's, the bare surname still joins its person ("Blair" typed org)
+    t = table({"person": {"Tony Blair": 12}, "org": {"Blair": 26}})
+    assert "Blair" not in names(t, "org") and names(t, "person")["Tony Blair"].count == 38
+
+
 def test_a_city_name_used_as_a_firm_is_the_firm(extractor: EntityExtractor) -> None:
     """Place "Amazon" of the archive: "Online retailer Amazon", "Amazon shares" are firm cues
     even though the gazetteer knows an Amazon region; a country before a role noun ("England
