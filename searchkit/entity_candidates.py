@@ -92,6 +92,7 @@ class Candidate:
     key: str
     votes: Counter[str] = field(default_factory=Counter)
     label: str | None = None  # the facet of the model's label, for a span the model tagged
+    after_the: bool = False  # written "the X" (set by the resolution; "the Amazon" is the river)
 
     @property
     def words(self) -> list[str]:

@@ -91,6 +91,7 @@ class ContextRules:
     report_verbs: frozenset[str]
     name_possessive_words: frozenset[str]  # after "McDonald's": its 's is part of the name
     name_possessive_punct: frozenset[str]
+    places_with_the: frozenset[str]  # name keys of places written "the Amazon", "the Alps"
     pronouns: Mapping[str, str]  # pronoun -> the type it tells ("he" -> person)
     group_forms: Mapping[str, str]  # name key of a form -> the group's name
 
@@ -113,6 +114,7 @@ def context_rules() -> ContextRules:
         org_first_words=words("org_first_words"), report_verbs=frozenset(raw["pronoun_cues"]["verbs"]),
         name_possessive_words=words("name_possessive_cues"),
         name_possessive_punct=frozenset(raw["name_possessive_cues"]["punctuation"]),
+        places_with_the=frozenset(name_key(w) for w in raw["places_named_with_the"]["words"]),
         pronouns={p: t for t in ("person", "org") for p in raw["pronoun_cues"][t]},
         group_forms=forms,
     )

@@ -119,8 +119,8 @@ def _evidence(c: _Cluster) -> Counter[str]:
             votes["org"] = max(votes["org"], WEIGHTS["organisation"])
         elif key in gaz.demonyms:
             votes["group"] = max(votes["group"], WEIGHTS["demonym"])
-        elif facet == "place":
-            votes["place"] = max(votes["place"], WEIGHTS["city"])
+        elif facet == "place" and (key not in context_rules().places_with_the or any(m.after_the for m in c.members)):
+            votes["place"] = max(votes["place"], WEIGHTS["city"])  # not "Amazon said": "the Amazon" is the river
     words = c.longest_words
     votes += name_votes(words, name_key(" ".join(words)))
     last = words[-1].rstrip(".").casefold()
@@ -514,6 +514,7 @@ def resolve_article(doc: Doc) -> ArticleEntities:
     cands += pattern_candidates(doc, taken)
     for c in cands:
         c.votes += context_votes(doc, c.start, c.end, c.key)
+        c.after_the = c.start > 0 and doc[c.start - 1].lower_ == "the"
         if c.key in firm_short_names:  # "Merrill Lynch said" in an article about Merrill Lynch and Co
             c.votes["org"] += WEIGHTS["organisation"]
     clusters = _ordinary_words(doc, build_clusters(cands))

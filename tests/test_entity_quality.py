@@ -153,6 +153,13 @@ def test_a_city_name_used_as_a_firm_is_the_firm(extractor: EntityExtractor) -> N
     assert "England" in typed(ents, "place")
 
 
+def test_a_river_is_the_place_only_when_written_with_the(extractor: EntityExtractor) -> None:
+    """Rivers, seas and mountain ranges take "the": "in the Amazon" is the place, "Amazon's
+    Echo speakers" (the retailer's article above) is not."""
+    assert "Amazon" in typed(entities_of(extractor, "rainforest.txt"), "place")
+    assert "Amazon" not in typed(entities_of(extractor, "online-retailer.txt"), "place")
+
+
 def test_a_subsidiary_s_country_tag_is_no_alias_of_the_country(extractor: EntityExtractor) -> None:
     """UK ← "U.K.) Ltd", US ← "USA) Inc": the tail of "Harwell Components (U.K.) Ltd"."""
     ents = entities_of(extractor, "subsidiaries.txt")
