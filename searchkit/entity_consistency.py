@@ -36,7 +36,7 @@ from collections import Counter
 from collections.abc import Mapping
 from functools import cache
 
-from .names import firm_key, gazetteer, name_key, name_rules
+from .names import NAME_S, firm_key, gazetteer, name_key, name_rules
 
 Member = tuple[str, str]
 
@@ -129,7 +129,10 @@ def _known(key: str) -> bool:
     return key in gazetteer().facet or key in name_rules().group_words or key in context_rules().group_forms
 
 
-_NAME_S = ("'s", "\u2019s")
+def firm_s_holds(with_s: int, without: int) -> bool:
+    """Whether a name's form with its 's, seen in ``with_s`` passages, is the firm's own name
+    beside the form without it, seen in ``without`` (:data:`FIRM_S_SHARE`)."""
+    return with_s >= FIRM_S_SHARE * without
 
 
 def firm_s_keys(orgs: Mapping[Member, int], keys: Mapping[Member, str]) -> set[str]:
@@ -138,8 +141,8 @@ def firm_s_keys(orgs: Mapping[Member, int], keys: Mapping[Member, str]) -> set[s
     with_s: Counter[str] = Counter()
     without: Counter[str] = Counter()
     for m, c in orgs.items():
-        (with_s if m[1].endswith(_NAME_S) else without)[keys[m]] += c
-    return {k for k, c in with_s.items() if c >= FIRM_S_SHARE * without[k]}
+        (with_s if m[1].endswith(NAME_S) else without)[keys[m]] += c
+    return {k for k, c in with_s.items() if firm_s_holds(c, without[k])}
 
 
 def consistent_types(typed: Mapping[str, Mapping[Member, int]]) -> dict[str, dict[Member, int]]:

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from .entity_candidates import WEIGHTS, Candidate, make_candidate, token_texts
-from .names import display_form, name_key, name_rules, without_brackets
+from .names import NAME_S, display_form, name_key, name_rules, without_brackets
 
 if TYPE_CHECKING:  # spaCy is imported only when the model loads
     from spacy.tokens import Doc
@@ -29,7 +29,6 @@ if TYPE_CHECKING:  # spaCy is imported only when the model loads
 MAX_FIRM_TOKENS = 10
 """Longest firm name looked back over: "Smith Barney , Harris Upham and Co Inc" is eight."""
 _AND = frozenset({"and", "&"})
-_POSSESSIVE = frozenset({"'s", "\u2019s"})
 
 
 def _is_part_word(doc: Doc, k: int) -> bool:
@@ -53,7 +52,7 @@ def _tail_end(doc: Doc, k: int) -> tuple[int, bool] | None:
         end, partnership = j + 1, True
     else:
         end = j
-        while end < len(doc) and end - j < 4 and (_is_part_word(doc, end) or (end > j and doc[end].lower_ in _POSSESSIVE)):
+        while end < len(doc) and end - j < 4 and (_is_part_word(doc, end) or (end > j and doc[end].lower_ in NAME_S)):
             if _suffix(doc, end, corporate) and end > j:
                 break
             end += 1

@@ -29,7 +29,7 @@ from .entity_candidates import (
 )
 from .entity_context import NO_FACET, context_rules, context_votes, name_votes
 from .entity_firms import firm_candidates
-from .names import gazetteer, name_key, name_rules, without_brackets
+from .names import NAME_S, gazetteer, name_key, name_rules, without_brackets
 from .records import FACETS, Entity, Mention
 
 if TYPE_CHECKING:  # spaCy is imported only when the model loads
@@ -426,16 +426,13 @@ def _canonical_name(cl: _Cluster) -> str:
     return max(counts, key=rank)
 
 
-_NAME_S = ("'s", "\u2019s")
-
-
 def _possessive_after(doc: Doc, m: Candidate) -> tuple[str, int] | None:
     """The 's trimmed off a mention ("McDonald" + "'s", or the one token "McDonald's") and
     the index of the token after it; None when the mention carries none."""
-    if m.end < len(doc) and doc[m.end].text in _NAME_S:
+    if m.end < len(doc) and doc[m.end].text in NAME_S:
         return doc[m.end].text, m.end + 1
     last = doc[m.end - 1].text
-    if len(last) > 2 and last.endswith(_NAME_S):
+    if len(last) > 2 and last.endswith(NAME_S):
         return last[-2:], m.end
     return None
 
@@ -444,7 +441,7 @@ def _name_with_s(doc: Doc, cl: _Cluster, name: str) -> str:
     """``name`` + 's when the 's belongs to an organisation's name: every mention in the
     article carries it, and at least one is followed by a verb or ends a sentence ("McDonald's
     said", "Moody's has"; a possessive is followed by what it owns, "Apple's shares")."""
-    if cl.type != "org" or name.endswith(_NAME_S):
+    if cl.type != "org" or name.endswith(NAME_S):
         return name
     rules = context_rules()
     cue, mark = False, None

@@ -44,9 +44,9 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .entity_consistency import FIRM_S_SHARE, consistent_types, nearest_demonym
+from .entity_consistency import consistent_types, firm_s_holds, nearest_demonym
 from .entity_context import context_rules, short_lowercase
-from .names import firm_key, gazetteer, name_key, name_rules, strip_title
+from .names import NAME_S, firm_key, gazetteer, name_key, name_rules, strip_title
 from .results import FACETS, Entity
 
 TABLE_VERSION = 2
@@ -173,8 +173,8 @@ def _choose_name(facet: str, values: Mapping[Member, int], preferred: str | None
     counts: Counter[str] = Counter()
     for (_, v), c in values.items():
         counts[v] += c
-    with_s = {v[:-2] for v in counts if facet == "org" and v.endswith(("'s", "\u2019s"))
-              and counts[v] >= FIRM_S_SHARE * counts.get(v[:-2], 0)}
+    with_s = {v[:-2] for v in counts if facet == "org" and v.endswith(NAME_S)
+              and firm_s_holds(counts[v], counts.get(v[:-2], 0))}
 
     def rank(v: str) -> tuple[int, int, int, int, str]:
         full = 1 if facet == "person" and len(v.split()) > 1 else 0

@@ -169,6 +169,10 @@ def undot_acronym(word: str) -> str:
     return word
 
 
+NAME_S = ("'s", "\u2019s")
+"""The 's a firm's name may end in ("Moody's", "McDonald\u2019s"), as written after the name."""
+
+
 def strip_possessive(text: str) -> str:
     """Drop a trailing possessive: ``Lukashenko’s`` and ``Belarus'`` → the name itself."""
     t = text.rstrip()
